@@ -1,0 +1,668 @@
+// Record validation (every problem, with its JSON path) and normalisation.
+// SPDX-License-Identifier: Apache-2.0
+#include <algorithm>
+#include <set>
+
+#include "xyd/catalog.hpp"
+
+namespace xyd {
+
+namespace {
+
+using json::kind;
+using json::value;
+
+constexpr size_t max_text_chars = 4000;
+constexpr size_t max_url_chars = 2048;
+
+const char *balance_sheet_lines[] = {"total_assets", "total_liabilities", "owners_equity"};
+const char *income_statement_lines[] = {"revenue", "net_profit"};
+
+bool is_snake(std::string_view k) {
+  if (k.empty() || k.size() > 64) return false;
+  for (char c : k)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  return true;
+}
+
+bool is_space_byte(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// Leading or trailing ASCII space or U+3000.
+bool has_outer_space(std::string_view s) {
+  if (s.empty()) return false;
+  if (is_space_byte(s.front()) || is_space_byte(s.back())) return true;
+  return s.starts_with("\xE3\x80\x80") || s.ends_with("\xE3\x80\x80");
+}
+
+struct validator {
+  const catalog &cat;
+  civil_date today;
+  std::vector<problem> out;
+
+  void add(std::string path, const char *code, std::string message) {
+    out.push_back({std::move(path), code, std::move(message)});
+  }
+
+  bool expect(const value &v, kind k, const std::string &path) {
+    if (v.is(k)) return true;
+    add(path, "wrong_type", std::string("expected ") + json::kind_name(k) + ", got " + json::kind_name(v.type));
+    return false;
+  }
+
+  // Number or string holding a decimal; returns the text or nullptr.
+  const std::string *decimal_text(const value &v, const std::string &path) {
+    if (v.is(kind::number) || v.is(kind::string)) return &v.text;
+    add(path, "wrong_type", std::string("expected a decimal number (JSON number or string), got ") + json::kind_name(v.type));
+    return nullptr;
+  }
+
+  void check_duplicates(const value &obj, const std::string &path) {
+    std::set<std::string_view> seen;
+    for (const auto &m : obj.members)
+      if (!seen.insert(m.first).second)
+        add(json::path_member(path, m.first), "invalid", "member appears more than once");
+  }
+
+  void check_party(const std::string &s, const std::string &path, const char *what) {
+    const bool looks_rid = s.size() == 18 && std::all_of(s.begin(), s.begin() + 17, [](char c) { return c >= '0' && c <= '9'; });
+    if (looks_rid && check_rid(s, today)) return;
+    if (check_uscc(s)) return;
+    status st = looks_rid ? check_rid(s, today) : check_uscc(s);
+    add(path, "invalid", std::string(what) + " is neither a valid USCC nor a valid resident id number: " + st.message());
+  }
+
+  void scalar(const field_def &f, field_type type, const value &v, const std::string &path) {
+    switch (type) {
+      case field_type::text: {
+        if (!expect(v, kind::string, path)) return;
+        if (v.text.empty()) return add(path, "invalid", "must not be empty");
+        if (has_outer_space(v.text)) return add(path, "invalid", "has leading or trailing white space");
+        if (utf8_length(v.text) > max_text_chars)
+          return add(path, "invalid", "longer than " + std::to_string(max_text_chars) + " characters");
+        for (unsigned char c : v.text)
+          if (c < 0x20 && c != '\n' && c != '\t') return add(path, "invalid", "contains a control character");
+        return;
+      }
+      case field_type::uscc: {
+        if (!expect(v, kind::string, path)) return;
+        if (auto st = check_uscc(v.text); !st) add(path, "invalid", st.message());
+        return;
+      }
+      case field_type::rid: {
+        if (!expect(v, kind::string, path)) return;
+        if (auto st = check_rid(v.text, today); !st) add(path, "invalid", st.message());
+        return;
+      }
+      case field_type::party_id: {
+        if (!expect(v, kind::string, path)) return;
+        check_party(v.text, path, "value");
+        return;
+      }
+      case field_type::date: {
+        if (!expect(v, kind::string, path)) return;
+        if (!parse_date(v.text)) add(path, "invalid", "not a real date in the form YYYY-MM-DD");
+        return;
+      }
+      case field_type::month: {
+        if (!expect(v, kind::string, path)) return;
+        if (!parse_month(v.text)) add(path, "invalid", "not a month in the form YYYY-MM");
+        return;
+      }
+      case field_type::money: {
+        const std::string *t = decimal_text(v, path);
+        if (!t) return;
+        auto d = parse_decimal(*t, 2);
+        if (!d) return add(path, "invalid", "money (CNY): " + d.error().message());
+        if (d->units < 0) add(path, "invalid", "money must not be negative");
+        return;
+      }
+      case field_type::integer: {
+        if (!expect(v, kind::number, path)) return;
+        auto d = parse_decimal(v.text, 0);
+        if (!d || v.text.find_first_of(".eE") != std::string::npos)
+          return add(path, "invalid", "must be a whole number without fraction or exponent");
+        if (f.min && d->units < *f.min) add(path, "invalid", "must be at least " + std::to_string(*f.min));
+        if (f.max && d->units > *f.max) add(path, "invalid", "must be at most " + std::to_string(*f.max));
+        return;
+      }
+      case field_type::rate: {
+        const std::string *t = decimal_text(v, path);
+        if (!t) return;
+        auto d = parse_decimal(*t, 4);
+        if (!d) return add(path, "invalid", "rate (percent): " + d.error().message());
+        if (d->units < -100 * 10000) add(path, "invalid", "a rate of change cannot fall below -100 percent");
+        return;
+      }
+      case field_type::quantity: {
+        const value *val = &v;
+        std::string vpath = path;
+        if (v.is(kind::object)) {
+          const value *u = v.find("unit");
+          val = v.find("value");
+          for (const auto &m : v.members)
+            if (m.first != "unit" && m.first != "value")
+              add(json::path_member(path, m.first), "unknown", "a quantity has only \"value\" and \"unit\"");
+          if (!u || !u->is(kind::string) || u->text != f.unit)
+            add(json::path_member(path, "unit"), "invalid", "unit must be \"" + f.unit + "\"");
+          if (!val) return add(json::path_member(path, "value"), "missing", "required");
+          vpath = json::path_member(path, "value");
+        }
+        const std::string *t = decimal_text(*val, vpath);
+        if (!t) return;
+        auto d = parse_decimal(*t, 4);
+        if (!d) return add(vpath, "invalid", "quantity in " + f.unit + ": " + d.error().message());
+        if (d->units < 0) add(vpath, "invalid", "a quantity must not be negative");
+        return;
+      }
+      case field_type::boolean:
+        expect(v, kind::boolean, path);
+        return;
+      case field_type::enumeration: {
+        if (!expect(v, kind::string, path)) return;
+        for (const auto &e : f.values)
+          if (e.code == v.text) return;
+        std::string allowed;
+        for (const auto &e : f.values) allowed += (allowed.empty() ? "" : ", ") + e.code;
+        add(path, "invalid", "not one of: " + allowed);
+        return;
+      }
+      case field_type::url: {
+        if (!expect(v, kind::string, path)) return;
+        const std::string &s = v.text;
+        const size_t scheme = s.starts_with("https://") ? 8 : s.starts_with("http://") ? 7 : 0;
+        if (!scheme) return add(path, "invalid", "a URL must start with http:// or https://");
+        if (s.size() == scheme || s[scheme] == '/') return add(path, "invalid", "a URL needs a host");
+        if (s.size() > max_url_chars) return add(path, "invalid", "URL longer than 2048 characters");
+        for (unsigned char c : s)
+          if (c <= 0x20 || c == 0x7F) return add(path, "invalid", "a URL must not contain spaces or control characters");
+        return;
+      }
+      default:
+        add(path, "internal", "not a scalar type");
+    }
+  }
+
+  void financial_statement(const field_def &f, const value &v, const std::string &path) {
+    if (!expect(v, kind::object, path)) return;
+    check_duplicates(v, path);
+    const bool income = f.statement == "income_statement";
+    const value *pe = v.find("period_end");
+    if (!pe) add(json::path_member(path, "period_end"), "missing", "required");
+    else if (!pe->is(kind::string) || !parse_date(pe->text))
+      add(json::path_member(path, "period_end"), "invalid", "not a real date in the form YYYY-MM-DD");
+    const value *ps = v.find("period_start");
+    if (income && !ps) add(json::path_member(path, "period_start"), "missing", "required for an income statement");
+    if (ps && (!ps->is(kind::string) || !parse_date(ps->text)))
+      add(json::path_member(path, "period_start"), "invalid", "not a real date in the form YYYY-MM-DD");
+    const value *items = v.find("items");
+    for (const auto &m : v.members)
+      if (m.first != "period_end" && m.first != "period_start" && m.first != "items")
+        add(json::path_member(path, m.first), "unknown", "a statement has period_start, period_end and items");
+    const std::string ipath = json::path_member(path, "items");
+    if (!items) return add(ipath, "missing", "required");
+    if (!expect(*items, kind::object, ipath)) return;
+    check_duplicates(*items, ipath);
+    for (const char *line : income ? std::vector<const char *>(std::begin(income_statement_lines), std::end(income_statement_lines))
+                                   : std::vector<const char *>(std::begin(balance_sheet_lines), std::end(balance_sheet_lines)))
+      if (!items->find(line)) add(json::path_member(ipath, line), "missing", "required line item");
+    std::optional<int64_t> assets, liabilities, equity;
+    for (const auto &[key, amount] : items->members) {
+      const std::string p = json::path_member(ipath, key);
+      if (!is_snake(key)) add(p, "invalid", "line-item keys are snake_case");
+      const std::string *t = decimal_text(amount, p);
+      if (!t) continue;
+      auto d = parse_decimal(*t, 2);
+      if (!d) {
+        add(p, "invalid", "money (CNY): " + d.error().message());
+        continue;
+      }
+      if (key == "total_assets") assets = d->units;
+      if (key == "total_liabilities") liabilities = d->units;
+      if (key == "owners_equity") equity = d->units;
+    }
+    if (assets && liabilities && equity && *assets != *liabilities + *equity)
+      add(ipath, "mismatch", "total_assets must equal total_liabilities + owners_equity");
+  }
+
+  void field(const field_def &f, const value &v, const std::string &path) {
+    switch (f.type) {
+      case field_type::list: {
+        if (!expect(v, kind::array, path)) return;
+        for (size_t i = 0; i < v.items.size(); ++i) scalar(f, f.of, v.items[i], json::path_index(path, i));
+        return;
+      }
+      case field_type::monthly_series: {
+        if (!expect(v, kind::array, path)) return;
+        std::set<std::string> months;
+        for (size_t i = 0; i < v.items.size(); ++i) {
+          const std::string p = json::path_index(path, i);
+          const value &e = v.items[i];
+          if (!expect(e, kind::object, p)) continue;
+          const value *m = e.find("month");
+          const value *val = e.find("value");
+          for (const auto &mm : e.members)
+            if (mm.first != "month" && mm.first != "value")
+              add(json::path_member(p, mm.first), "unknown", "a series entry has only \"month\" and \"value\"");
+          if (!m) add(json::path_member(p, "month"), "missing", "required");
+          else if (!m->is(kind::string) || !parse_month(m->text))
+            add(json::path_member(p, "month"), "invalid", "not a month in the form YYYY-MM");
+          else if (!months.insert(m->text).second)
+            add(json::path_member(p, "month"), "invalid", "month appears more than once in the series");
+          if (!val) add(json::path_member(p, "value"), "missing", "required");
+          else scalar(f, f.of, *val, json::path_member(p, "value"));
+        }
+        return;
+      }
+      case field_type::table: {
+        if (!expect(v, kind::array, path)) return;
+        for (size_t i = 0; i < v.items.size(); ++i) {
+          const std::string p = json::path_index(path, i);
+          const value &row = v.items[i];
+          if (!expect(row, kind::object, p)) continue;
+          check_duplicates(row, p);
+          for (const auto &col : f.columns) {
+            const value *c = row.find(col.key);
+            if (!c || c->is(kind::null)) {
+              if (col.required) add(json::path_member(p, col.key), "missing", "required");
+              continue;
+            }
+            scalar(col, col.type, *c, json::path_member(p, col.key));
+          }
+          for (const auto &m : row.members)
+            if (!std::any_of(f.columns.begin(), f.columns.end(), [&](const field_def &c) { return c.key == m.first; }))
+              add(json::path_member(p, m.first), "unknown", "not a column of this table");
+        }
+        return;
+      }
+      case field_type::financial_statement:
+        financial_statement(f, v, path);
+        return;
+      default:
+        scalar(f, f.type, v, path);
+    }
+  }
+
+  void rules(const item_type &t, const value &data) {
+    for (const auto &r : t.rules) {
+      const value *a = data.find(r.field);
+      const value *b = data.find(r.other);
+      const bool has_a = a && !a->is(kind::null), has_b = b && !b->is(kind::null);
+      const std::string pa = json::path_member("$.data", r.field);
+      if (r.rule == "not_after") {
+        if (!has_a || !has_b || !a->is(kind::string) || !b->is(kind::string)) continue;
+        auto da = parse_date(a->text), db = parse_date(b->text);
+        if (da && db && *da > *db) add(pa, "mismatch", "must not be after " + r.other);
+      } else if (r.rule == "same_length") {
+        if (has_a && has_b && a->is(kind::array) && b->is(kind::array) && a->items.size() != b->items.size())
+          add(pa, "mismatch", "must have as many entries as " + r.other + " (one per payment)");
+      } else if (r.rule == "one_of") {
+        if (!has_a && !has_b) add(pa, "missing", "either " + r.field + " or " + r.other + " is required");
+      } else if (r.rule == "id_by_type") {
+        if (!has_a || !has_b || !a->is(kind::string) || !b->is(kind::string)) continue;
+        if (b->text == "resident_id") {
+          if (auto st = check_rid(a->text, today); !st) add(pa, "invalid", st.message());
+        } else if (b->text == "uscc") {
+          if (auto st = check_uscc(a->text); !st) add(pa, "invalid", st.message());
+        }
+      }
+    }
+  }
+
+  void record(const value &rec) {
+    if (!rec.is(kind::object)) {
+      add("$", "wrong_type", std::string("a record must be a JSON object, got ") + json::kind_name(rec.type));
+      return;
+    }
+    check_duplicates(rec, "$");
+    for (const auto &m : rec.members)
+      if (m.first != "type" && m.first != "subject" && m.first != "as_of" && m.first != "source" && m.first != "data")
+        add(json::path_member("$", m.first), "unknown", "not a record member (type, subject, as_of, source, data)");
+
+    const item_type *t = nullptr;
+    const value *type = rec.find("type");
+    if (!type) add("$.type", "missing", "required");
+    else if (expect(*type, kind::string, "$.type")) {
+      t = cat.find(type->text);
+      if (!t) add("$.type", "unknown", "unknown item type (catalog " + cat.version() + ")");
+    }
+
+    const value *subject = rec.find("subject");
+    bool subject_ok = false;
+    if (!subject) add("$.subject", "missing", "required");
+    else if (expect(*subject, kind::string, "$.subject")) {
+      const size_t before = out.size();
+      const bool allow_uscc = !t || std::count(t->subjects.begin(), t->subjects.end(), "uscc");
+      const bool allow_rid = !t || std::count(t->subjects.begin(), t->subjects.end(), "rid");
+      if (allow_uscc && allow_rid) check_party(subject->text, "$.subject", "subject");
+      else if (allow_uscc) {
+        if (auto st = check_uscc(subject->text); !st) add("$.subject", "invalid", "subject must be a USCC: " + st.message());
+      } else if (auto st = check_rid(subject->text, today); !st) {
+        add("$.subject", "invalid", "subject must be a resident id number: " + st.message());
+      }
+      subject_ok = out.size() == before;
+    }
+
+    const value *as_of = rec.find("as_of");
+    if (!as_of) add("$.as_of", "missing", "required");
+    else if (expect(*as_of, kind::string, "$.as_of")) {
+      auto d = parse_date(as_of->text);
+      if (!d) add("$.as_of", "invalid", "not a real date in the form YYYY-MM-DD");
+      else if (*d > today) add("$.as_of", "invalid", "is in the future (today is " + format_date(today) + ", China time)");
+    }
+
+    const value *source = rec.find("source");
+    if (!source) add("$.source", "missing", "required");
+    else if (expect(*source, kind::string, "$.source") && (source->text.empty() || has_outer_space(source->text)))
+      add("$.source", "invalid", "must be a non-empty trimmed string");
+
+    const value *data = rec.find("data");
+    if (!data) {
+      add("$.data", "missing", "required");
+      return;
+    }
+    if (!expect(*data, kind::object, "$.data") || !t) return;
+    check_duplicates(*data, "$.data");
+    for (const auto &f : t->fields) {
+      const value *v = data->find(f.key);
+      const std::string p = json::path_member("$.data", f.key);
+      if (!v || v->is(kind::null)) {
+        if (f.required) add(p, "missing", "required by " + t->id);
+        continue;
+      }
+      field(f, *v, p);
+    }
+    for (const auto &m : data->members)
+      if (!t->field(m.first)) add(json::path_member("$.data", m.first), "unknown", "not a field of " + t->id);
+    rules(*t, *data);
+    if (!t->subject_field.empty() && subject_ok) {
+      const value *sf = data->find(t->subject_field);
+      if (sf && sf->is(kind::string) && sf->text != subject->text)
+        add(json::path_member("$.data", t->subject_field), "mismatch", "must equal the record's subject");
+    }
+  }
+};
+
+}  // namespace
+
+std::vector<problem> validate_record(const catalog &cat, const json::value &record, const civil_date &today) {
+  validator v{cat, today, {}};
+  v.record(record);
+  return std::move(v.out);
+}
+
+std::vector<problem> validate_record(const catalog &cat, const json::value &record) {
+  return validate_record(cat, record, today_cn());
+}
+
+std::vector<problem> validate_record_json(const catalog &cat, std::string_view text) {
+  auto doc = json::parse(text);
+  if (!doc) return {problem{"$", "syntax", doc.error().message()}};
+  return validate_record(cat, *doc);
+}
+
+std::string problems_to_json(const std::vector<problem> &problems) {
+  std::string s = "[";
+  for (size_t i = 0; i < problems.size(); ++i) {
+    if (i) s += ',';
+    s += "{\"path\":";
+    json::append_quoted(s, problems[i].path);
+    s += ",\"code\":";
+    json::append_quoted(s, problems[i].code);
+    s += ",\"message\":";
+    json::append_quoted(s, problems[i].message);
+    s += '}';
+  }
+  s += ']';
+  return s;
+}
+
+// ---------------------------------------------------------------- normalise
+
+namespace {
+
+// Full-width ASCII to half-width, U+3000 to a space.
+std::string fold_width(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (size_t i = 0; i < in.size();) {
+    const auto c = static_cast<unsigned char>(in[i]);
+    if (c == 0xEF && i + 2 < in.size()) {
+      const uint32_t cp = ((c & 0x0F) << 12) | ((static_cast<unsigned char>(in[i + 1]) & 0x3F) << 6) |
+                          (static_cast<unsigned char>(in[i + 2]) & 0x3F);
+      if (cp >= 0xFF01 && cp <= 0xFF5E) {
+        out += static_cast<char>(cp - 0xFF01 + 0x21);
+        i += 3;
+        continue;
+      }
+    }
+    if (c == 0xE3 && i + 2 < in.size() && in[i + 1] == '\x80' && in[i + 2] == '\x80') {
+      out += ' ';
+      i += 3;
+      continue;
+    }
+    out += in[i++];
+  }
+  return out;
+}
+
+std::string trim(std::string_view s) {
+  while (!s.empty() && (is_space_byte(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && (is_space_byte(s.back()))) s.remove_suffix(1);
+  while (s.starts_with("\xE3\x80\x80")) s.remove_prefix(3);
+  while (s.ends_with("\xE3\x80\x80")) s.remove_suffix(3);
+  return std::string(s);
+}
+
+// "2024/6/3", "2024.06.03", "20240603", "2024年6月3日" -> "2024-06-03".
+std::string normalize_date_text(std::string_view in, bool month_only) {
+  std::string s = trim(fold_width(in));
+  std::vector<std::string> parts;
+  std::string cur;
+  for (size_t i = 0; i < s.size();) {
+    if (s[i] >= '0' && s[i] <= '9') {
+      cur += s[i++];
+      continue;
+    }
+    if (!cur.empty()) parts.push_back(cur), cur.clear();
+    if (s[i] == '-' || s[i] == '/' || s[i] == '.') ++i;
+    else if (s.compare(i, 3, "年") == 0 || s.compare(i, 3, "月") == 0 || s.compare(i, 3, "日") == 0) i += 3;
+    else return s;  // leave anything else for validation to report
+  }
+  if (!cur.empty()) parts.push_back(cur);
+  if (parts.size() == 1 && parts[0].size() == (month_only ? 6u : 8u)) {
+    const std::string p = parts[0];
+    parts = {p.substr(0, 4), p.substr(4, 2)};
+    if (!month_only) parts.push_back(p.substr(6, 2));
+  }
+  if (parts.size() != (month_only ? 2u : 3u) || parts[0].size() != 4) return s;
+  std::string r = parts[0];
+  for (size_t i = 1; i < parts.size(); ++i) {
+    if (parts[i].empty() || parts[i].size() > 2) return s;
+    r += '-';
+    r += parts[i].size() == 1 ? "0" + parts[i] : parts[i];
+  }
+  return r;
+}
+
+// Strips currency marks and thousands separators; returns canonical text
+// at `scale`, or the folded input when it is not a decimal.
+std::string normalize_decimal_text(std::string_view in, int scale, bool minimal) {
+  std::string s = trim(fold_width(in));
+  std::string cleaned;
+  for (size_t i = 0; i < s.size();) {
+    if (s[i] == ',' || s[i] == ' ' || s[i] == '%') {
+      ++i;
+    } else if (s.compare(i, 2, "\xC2\xA5") == 0) {  // ¥
+      i += 2;
+    } else if (s.compare(i, 3, "元") == 0) {
+      i += 3;
+    } else {
+      cleaned += s[i++];
+    }
+  }
+  if (cleaned.starts_with('+')) cleaned.erase(0, 1);
+  auto d = parse_decimal(cleaned, scale);
+  if (!d) return s;
+  return minimal ? d->to_minimal_string() : d->to_string();
+}
+
+value normalize_scalar(const field_def &f, field_type type, const value &v) {
+  switch (type) {
+    case field_type::text:
+    case field_type::url:
+      if (v.is(kind::string)) return value::of_string(trim(v.text));
+      return v;
+    case field_type::uscc:
+    case field_type::rid:
+    case field_type::party_id:
+      if (v.is(kind::string)) return value::of_string(normalize_uscc(v.text));
+      return v;
+    case field_type::date:
+    case field_type::month:
+      if (v.is(kind::string)) return value::of_string(normalize_date_text(v.text, type == field_type::month));
+      return v;
+    case field_type::money:
+      if (v.is(kind::string) || v.is(kind::number)) return value::of_string(normalize_decimal_text(v.text, 2, false));
+      return v;
+    case field_type::rate:
+      if (v.is(kind::string) || v.is(kind::number)) return value::of_string(normalize_decimal_text(v.text, 4, true));
+      return v;
+    case field_type::quantity: {
+      const value *val = &v;
+      if (v.is(kind::object)) {
+        const value *u = v.find("unit");
+        const value *inner = v.find("value");
+        if (!u || !u->is(kind::string) || !inner) return v;
+        std::string unit = trim(fold_width(u->text));
+        static const std::pair<const char *, const char *> aliases[] = {
+            {"m²", "m2"}, {"㎡", "m2"}, {"平方米", "m2"}, {"kva", "kVA"}, {"KVA", "kVA"}, {"千伏安", "kVA"},
+            {"吨", "t"},  {"tonnes", "t"}, {"亩", "mu"}};
+        for (const auto &[alias, canon] : aliases)
+          if (unit == alias) unit = canon;
+        if (unit != f.unit) return v;  // validation reports the wrong unit
+        val = inner;
+      }
+      if (val->is(kind::string) || val->is(kind::number)) return value::of_string(normalize_decimal_text(val->text, 4, true));
+      return v;
+    }
+    case field_type::integer:
+      if (v.is(kind::string)) {
+        std::string s = normalize_decimal_text(v.text, 0, true);
+        if (parse_decimal(s, 0)) return value::of_number(s);
+      }
+      return v;
+    case field_type::boolean:
+      if (v.is(kind::string)) {
+        const std::string s = trim(fold_width(v.text));
+        if (s == "是" || s == "true" || s == "TRUE" || s == "Y" || s == "y" || s == "1") return value::of_bool(true);
+        if (s == "否" || s == "false" || s == "FALSE" || s == "N" || s == "n" || s == "0") return value::of_bool(false);
+      } else if (v.is(kind::number) && (v.text == "0" || v.text == "1")) {
+        return value::of_bool(v.text == "1");
+      }
+      return v;
+    case field_type::enumeration:
+      if (v.is(kind::string)) {
+        const std::string s = trim(v.text);
+        for (const auto &e : f.values)
+          if (s == e.zh || s == e.code) return value::of_string(e.code);
+        return value::of_string(s);
+      }
+      return v;
+    default:
+      return v;
+  }
+}
+
+value normalize_field(const field_def &f, const value &v) {
+  switch (f.type) {
+    case field_type::list: {
+      if (!v.is(kind::array)) return v;
+      value out = value::array();
+      for (const auto &e : v.items) out.push(normalize_scalar(f, f.of, e));
+      return out;
+    }
+    case field_type::monthly_series: {
+      if (!v.is(kind::array)) return v;
+      value out = value::array();
+      for (const auto &e : v.items) {
+        if (!e.is(kind::object)) {
+          out.push(e);
+          continue;
+        }
+        value row = value::object();
+        for (const auto &[k, x] : e.members)
+          row.add(k, k == "month" ? normalize_scalar(f, field_type::month, x) : k == "value" ? normalize_scalar(f, f.of, x) : x);
+        out.push(std::move(row));
+      }
+      return out;
+    }
+    case field_type::table: {
+      if (!v.is(kind::array)) return v;
+      value out = value::array();
+      for (const auto &e : v.items) {
+        if (!e.is(kind::object)) {
+          out.push(e);
+          continue;
+        }
+        value row = value::object();
+        for (const auto &[k, x] : e.members) {
+          auto col = std::find_if(f.columns.begin(), f.columns.end(), [&](const field_def &c) { return c.key == k; });
+          row.add(k, col == f.columns.end() ? x : normalize_scalar(*col, col->type, x));
+        }
+        out.push(std::move(row));
+      }
+      return out;
+    }
+    case field_type::financial_statement: {
+      if (!v.is(kind::object)) return v;
+      value out = value::object();
+      for (const auto &[k, x] : v.members) {
+        if (k == "items" && x.is(kind::object)) {
+          value items = value::object();
+          for (const auto &[line, amount] : x.members)
+            items.add(line, amount.is(kind::string) || amount.is(kind::number)
+                                ? value::of_string(normalize_decimal_text(amount.text, 2, false))
+                                : amount);
+          out.add(k, std::move(items));
+        } else if ((k == "period_end" || k == "period_start") && x.is(kind::string)) {
+          out.add(k, value::of_string(normalize_date_text(x.text, false)));
+        } else {
+          out.add(k, x);
+        }
+      }
+      return out;
+    }
+    default:
+      return normalize_scalar(f, f.type, v);
+  }
+}
+
+}  // namespace
+
+json::value normalize_record(const catalog &cat, const json::value &record) {
+  if (!record.is(kind::object)) return record;
+  const value *type = record.find("type");
+  const item_type *t = type && type->is(kind::string) ? cat.find(trim(type->text)) : nullptr;
+  value out = value::object();
+  for (const auto &[k, v] : record.members) {
+    if (k == "type" || k == "source") {
+      out.add(k, v.is(kind::string) ? value::of_string(trim(v.text)) : v);
+    } else if (k == "subject") {
+      out.add(k, v.is(kind::string) ? value::of_string(normalize_uscc(v.text)) : v);
+    } else if (k == "as_of") {
+      out.add(k, v.is(kind::string) ? value::of_string(normalize_date_text(v.text, false)) : v);
+    } else if (k == "data" && t && v.is(kind::object)) {
+      value data = value::object();
+      for (const auto &[fk, fv] : v.members) {
+        const field_def *f = t->field(fk);
+        data.add(fk, f && !fv.is(kind::null) ? normalize_field(*f, fv) : fv);
+      }
+      out.add(k, std::move(data));
+    } else {
+      out.add(k, v);
+    }
+  }
+  return out;
+}
+
+}  // namespace xyd
