@@ -1,0 +1,76 @@
+# SPDX-License-Identifier: Apache-2.0
+"""ctypes declarations of the C ABI (include/xyd.h), one per function.
+
+Every function that returns a status gets an errcheck that raises the
+matching xyd.Error subclass with the library's message (xyd_errmsg)."""
+
+import ctypes
+import ctypes.util
+import os
+from pathlib import Path
+
+from .errors import error_for
+
+
+def _find_library():
+    explicit = os.environ.get("XYD_LIBRARY")
+    if explicit:
+        return explicit
+    here = Path(__file__).resolve()
+    # bindings/python/xyd/_ffi.py -> the source tree's build/ folder
+    for candidate in (here.parents[3] / "build" / "libxyd.so", here.parent / "libxyd.so"):
+        if candidate.exists():
+            return str(candidate)
+    found = ctypes.util.find_library("xyd")
+    if found:
+        return found
+    raise ImportError(
+        "xyd: cannot find libxyd.so; build it (cmake --build build) or set XYD_LIBRARY to its path"
+    )
+
+
+lib = ctypes.CDLL(_find_library())
+
+c_char_pp = ctypes.POINTER(ctypes.c_void_p)
+
+
+def _check(status, func, args):
+    if status != 0:
+        message = lib.xyd_errmsg().decode("utf-8", "replace")
+        raise error_for(status, message)
+    return status
+
+
+def _declare(name, argtypes, restype=ctypes.c_int, checked=True):
+    f = getattr(lib, name)
+    f.argtypes = argtypes
+    f.restype = restype
+    if checked and restype is ctypes.c_int:
+        f.errcheck = _check
+    return f
+
+
+xyd_version_number = _declare("xyd_version_number", [], ctypes.c_uint)
+xyd_version_string = _declare("xyd_version_string", [], ctypes.c_char_p)
+xyd_strerror = _declare("xyd_strerror", [ctypes.c_int], ctypes.c_char_p)
+xyd_errmsg = _declare("xyd_errmsg", [], ctypes.c_char_p)
+xyd_free = _declare("xyd_free", [ctypes.c_void_p], None)
+xyd_catalog_json = _declare("xyd_catalog_json", [c_char_pp])
+xyd_catalog_load_extension = _declare("xyd_catalog_load_extension", [ctypes.c_char_p])
+xyd_validate_uscc = _declare("xyd_validate_uscc", [ctypes.c_char_p])
+xyd_validate_rid = _declare("xyd_validate_rid", [ctypes.c_char_p])
+xyd_normalize_id = _declare("xyd_normalize_id", [ctypes.c_char_p, c_char_pp])
+# validate_record reports problems through its output even when it fails, so
+# it is checked by hand in xyd.validate_record.
+xyd_validate_record = _declare("xyd_validate_record", [ctypes.c_char_p, c_char_pp], checked=False)
+xyd_normalize_record = _declare("xyd_normalize_record", [ctypes.c_char_p, c_char_pp])
+
+
+def take_string(ptr):
+    """Copies a library-owned string, then releases it with xyd_free."""
+    if not ptr.value:
+        return None
+    try:
+        return ctypes.string_at(ptr.value).decode("utf-8")
+    finally:
+        xyd_free(ptr)
