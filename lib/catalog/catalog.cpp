@@ -2,6 +2,7 @@
 // process-wide registry, and its JSON and Markdown renderings.
 // SPDX-License-Identifier: Apache-2.0
 #include <algorithm>
+#include <cstdlib>
 #include <mutex>
 #include <set>
 
@@ -150,8 +151,18 @@ struct catalog_parser {
     return true;
   }
 
+  // Members a document may have; anything else is a typo worth refusing.
+  bool only_known(const value &v, const std::string &path, std::initializer_list<std::string_view> known) {
+    for (const auto &m : v.members)
+      if (std::find(known.begin(), known.end(), m.first) == known.end())
+        return fail(json::path_member(path, m.first), "unknown member");
+    return true;
+  }
+
   bool parse_field(const value &v, const std::string &path, field_def &f, bool in_table) {
     if (!v.is(json::kind::object)) return fail(path, "must be an object");
+    if (!only_known(v, path, {"key", "zh", "type", "required", "class", "unit", "values", "of", "columns", "statement", "min", "max"}))
+      return false;
     std::string type;
     if (!get_string(v, path, "key", f.key) || !get_string(v, path, "zh", f.zh) || !get_string(v, path, "type", type))
       return false;
@@ -257,6 +268,11 @@ struct catalog_parser {
   bool parse_item_type(const value &v, const std::string &path, item_type &t,
                        const std::set<int> &category_numbers) {
     if (!v.is(json::kind::object)) return fail(path, "must be an object");
+    // consent_required and origin appear in xyd_catalog_json output; they are
+    // accepted so that output loads again, and derived, never trusted.
+    if (!only_known(v, path, {"id", "category", "zh", "en", "channel", "subjects", "subject_field", "kind", "fields",
+                              "natural_key", "rules", "consent_required", "origin"}))
+      return false;
     std::string chan, kind = "state";
     if (!get_string(v, path, "id", t.id) || !get_string(v, path, "zh", t.zh) || !get_string(v, path, "en", t.en) ||
         !get_string(v, path, "channel", chan) || !get_string(v, path, "kind", kind, false))
@@ -333,7 +349,8 @@ struct catalog_parser {
     if (!doc.is(json::kind::object)) return fail("$", "a catalog must be a JSON object");
     for (const auto &[key, unused] : doc.members) {
       (void)unused;
-      if (key != "version" && key != "source" && key != "categories" && key != "item_types" && key != "enums")
+      if (key != "version" && key != "source" && key != "categories" && key != "item_types" && key != "enums" &&
+          key != "extensions")
         return fail(json::path_member("$", key), "unknown member");
     }
     if (!get_string(doc, "$", "version", version)) return false;
@@ -357,6 +374,7 @@ struct catalog_parser {
         const value &c = cats->items[i];
         category cat;
         if (!c.is(json::kind::object)) return fail(p, "must be an object");
+        if (!only_known(c, p, {"number", "id", "zh", "en", "origin", "item_types"})) return false;
         const value *num = c.find("number");
         auto n = num && num->is(json::kind::number) ? parse_decimal(num->text, 0) : result<decimal>(errc::validation, "");
         if (!n || n->units < 1 || n->units > 999) return fail(json::path_member(p, "number"), "must be an integer 1..999");

@@ -172,6 +172,15 @@ result<value> parse(std::string_view text) {
   // Scalars at the top level must be read through the document itself.
   od::json_type t;
   if (auto e = doc.type().get(t)) return {errc::parse, std::string("malformed JSON: ") + simdjson::error_message(e)};
+  if (t == od::json_type::number) {
+    // A number document is its whole (trimmed) text; simdjson does not
+    // advance past a raw token, so check the text itself.
+    std::string_view whole = trim_token(text);
+    while (!whole.empty() && (whole.front() == ' ' || whole.front() == '\t' || whole.front() == '\n' || whole.front() == '\r'))
+      whole.remove_prefix(1);
+    if (!is_json_number(whole)) return {errc::parse, "malformed JSON at byte 0: invalid number"};
+    return value::of_number(std::string(whole));
+  }
   bool ok;
   if (t == od::json_type::array || t == od::json_type::object) {
     od::value root;

@@ -1,1 +1,157 @@
-int main(void) { return 0; }
+/* Drives every function of the C ABI, error paths included. Compiled as
+ * C11 with -pedantic -Werror against the shared library.
+ * SPDX-License-Identifier: Apache-2.0 */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xyd.h"
+
+static int failures = 0;
+static int checks = 0;
+
+#define CHECK(cond)                                                   \
+  do {                                                                \
+    ++checks;                                                         \
+    if (!(cond)) {                                                    \
+      ++failures;                                                     \
+      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+    }                                                                 \
+  } while (0)
+
+static int contains(const char *haystack, const char *needle) {
+  return haystack && needle && strstr(haystack, needle) != NULL;
+}
+
+static void test_version(void) {
+  CHECK(xyd_version_number() == XYD_VERSION_NUMBER);
+  CHECK(strcmp(xyd_version_string(), XYD_VERSION_STRING) == 0);
+}
+
+static void test_status(void) {
+  int code;
+  for (code = XYD_EINTERNAL; code <= XYD_OK; ++code) {
+    CHECK(xyd_strerror(code) != NULL);
+    CHECK(strlen(xyd_strerror(code)) > 0);
+  }
+  CHECK(strcmp(xyd_strerror(-12345), "unknown error code") == 0);
+  CHECK(strcmp(xyd_strerror(7), "unknown error code") == 0);
+  CHECK(xyd_errmsg() != NULL);
+  xyd_free(NULL);
+}
+
+static void test_catalog(void) {
+  char *json = NULL;
+  CHECK(xyd_catalog_json(NULL) == XYD_EINVAL);
+  CHECK(contains(xyd_errmsg(), "NULL"));
+  CHECK(xyd_catalog_json(&json) == XYD_OK);
+  CHECK(contains(json, "\"version\":\"CN-2024\""));
+  CHECK(contains(json, "\"id\":\"judicial.dishonest_debtor\""));
+  CHECK(contains(json, "\"channel\":\"verification\""));
+  xyd_free(json);
+}
+
+static void test_extension(void) {
+  const char *ext =
+      "{\"version\":\"SC-2025-C\",\"categories\":[{\"number\":201,\"id\":\"sc_tea\",\"zh\":\"茶产业\",\"en\":\"Tea\"}],"
+      "\"item_types\":[{\"id\":\"sc.tea_garden\",\"category\":201,\"zh\":\"茶园信息\",\"en\":\"Tea gardens\","
+      "\"channel\":\"local_physical\",\"subjects\":[\"uscc\",\"rid\"],\"kind\":\"state\","
+      "\"fields\":[{\"key\":\"area\",\"zh\":\"面积\",\"type\":\"quantity\",\"unit\":\"mu\"}],\"natural_key\":[]}]}";
+  const char *redefine =
+      "{\"version\":\"SC-2025-X\",\"item_types\":[{\"id\":\"marital\",\"category\":17,\"zh\":\"x\",\"en\":\"x\","
+      "\"channel\":\"local_physical\",\"subjects\":[\"uscc\"],\"fields\":[],\"natural_key\":[]}]}";
+  char *json = NULL;
+  CHECK(xyd_catalog_load_extension(NULL) == XYD_EINVAL);
+  CHECK(xyd_catalog_load_extension("{\"version\":") == XYD_EPARSE);
+  CHECK(xyd_catalog_load_extension("{\"version\":\"V\",\"item_types\":[{}]}") == XYD_EVALIDATION);
+  CHECK(contains(xyd_errmsg(), "$.item_types[0]"));
+  CHECK(xyd_catalog_load_extension(redefine) == XYD_EEXISTS);
+  CHECK(contains(xyd_errmsg(), "marital"));
+  CHECK(xyd_catalog_load_extension(ext) == XYD_OK);
+  CHECK(xyd_catalog_load_extension(ext) == XYD_EEXISTS);
+  CHECK(xyd_catalog_json(&json) == XYD_OK);
+  CHECK(contains(json, "\"id\":\"sc.tea_garden\""));
+  CHECK(contains(json, "\"extensions\":[\"SC-2025-C\"]"));
+  xyd_free(json);
+}
+
+static void test_ids(void) {
+  char *out = NULL;
+  CHECK(xyd_validate_uscc("91350100M000100Y43") == XYD_OK);
+  CHECK(xyd_validate_uscc("91350100M000100Y44") == XYD_EVALIDATION);
+  CHECK(contains(xyd_errmsg(), "expected '3'"));
+  CHECK(!contains(xyd_errmsg(), "91350100M000100Y44"));
+  CHECK(xyd_validate_uscc("9135010") == XYD_EVALIDATION);
+  CHECK(contains(xyd_errmsg(), "18 characters"));
+  CHECK(xyd_validate_uscc("91350100M00O100Y43") == XYD_EVALIDATION);
+  CHECK(contains(xyd_errmsg(), "position 12"));
+  CHECK(xyd_validate_uscc("91350100m000100y43") == XYD_EVALIDATION);
+  CHECK(xyd_validate_uscc("Z1350100M000100Y43") == XYD_EVALIDATION);
+  CHECK(xyd_validate_uscc(NULL) == XYD_EINVAL);
+
+  CHECK(xyd_validate_rid("11010519491231002X") == XYD_OK);
+  CHECK(xyd_validate_rid("11010519491231002x") == XYD_EVALIDATION);
+  CHECK(xyd_validate_rid("110105194912310021") == XYD_EVALIDATION);
+  CHECK(contains(xyd_errmsg(), "expected 'X'"));
+  CHECK(xyd_validate_rid("110105194902300021") == XYD_EVALIDATION);
+  CHECK(contains(xyd_errmsg(), "impossible birth date"));
+  CHECK(xyd_validate_rid("990105194912310021") == XYD_EVALIDATION);
+  CHECK(contains(xyd_errmsg(), "province"));
+  CHECK(xyd_validate_rid("110105299912310021") == XYD_EVALIDATION);
+  CHECK(contains(xyd_errmsg(), "future"));
+  CHECK(xyd_validate_rid(NULL) == XYD_EINVAL);
+
+  CHECK(xyd_normalize_id(" 91350100m000100y43 ", &out) == XYD_OK);
+  CHECK(out && strcmp(out, "91350100M000100Y43") == 0);
+  xyd_free(out);
+  CHECK(xyd_normalize_id(NULL, &out) == XYD_EINVAL);
+  CHECK(out == NULL);
+  CHECK(xyd_normalize_id("x", NULL) == XYD_EINVAL);
+}
+
+static void test_records(void) {
+  const char *good =
+      "{\"type\":\"legal_rep\",\"subject\":\"91350100M000100Y43\",\"as_of\":\"2024-06-30\",\"source\":\"c\","
+      "\"data\":{\"enterprise_name\":\"福州示例有限公司\",\"uscc\":\"91350100M000100Y43\",\"rep_name\":\"欧阳娜娜\"}}";
+  const char *bad =
+      "{\"type\":\"legal_rep\",\"subject\":\"91350100M000100Y43\",\"as_of\":\"2024-13-01\",\"source\":\"c\","
+      "\"data\":{\"uscc\":\"91350100M000100Y43\",\"rep_name\":7}}";
+  char *problems = NULL;
+  char *normal = NULL;
+  CHECK(xyd_validate_record(good, &problems) == XYD_OK);
+  CHECK(problems && strcmp(problems, "[]") == 0);
+  xyd_free(problems);
+  CHECK(xyd_validate_record(bad, &problems) == XYD_EVALIDATION);
+  CHECK(contains(problems, "\"path\":\"$.as_of\""));
+  CHECK(contains(problems, "\"path\":\"$.data.enterprise_name\""));
+  CHECK(contains(problems, "\"path\":\"$.data.rep_name\""));
+  CHECK(contains(xyd_errmsg(), "3 problem(s)"));
+  xyd_free(problems);
+  CHECK(xyd_validate_record("{\"type\":", &problems) == XYD_EPARSE);
+  CHECK(contains(problems, "\"code\":\"syntax\""));
+  xyd_free(problems);
+  CHECK(xyd_validate_record(NULL, &problems) == XYD_EINVAL);
+  CHECK(problems == NULL);
+  CHECK(xyd_validate_record(good, NULL) == XYD_EINVAL);
+
+  CHECK(xyd_normalize_record("{\"type\":\"legal_rep\",\"subject\":\" 91350100m000100y43\",\"as_of\":\"2024/6/30\"}",
+                             &normal) == XYD_OK);
+  CHECK(contains(normal, "\"subject\":\"91350100M000100Y43\""));
+  CHECK(contains(normal, "\"as_of\":\"2024-06-30\""));
+  xyd_free(normal);
+  CHECK(xyd_normalize_record("nope", &normal) == XYD_EPARSE);
+  CHECK(normal == NULL);
+  CHECK(xyd_normalize_record(NULL, &normal) == XYD_EINVAL);
+  CHECK(xyd_normalize_record("{}", NULL) == XYD_EINVAL);
+}
+
+int main(void) {
+  test_version();
+  test_status();
+  test_catalog();
+  test_extension();
+  test_ids();
+  test_records();
+  printf("%d passed, %d failed\n", checks - failures, failures);
+  return failures ? 1 : 0;
+}
