@@ -7,7 +7,7 @@ random and mutated codes:
   reason included;
 * python-stdnum (Debian's python3-stdnum: stdnum.cn.uscc, stdnum.cn.ric), a
   widely used implementation with a narrower rule set; every disagreement must
-  be one of its documented differences (docs/catalog.md, "Identifiers").
+  be one of its documented differences (docs/catalog-schema.md, "Identifiers").
 """
 import ctypes
 import datetime
@@ -20,7 +20,7 @@ from xyd import _ffi
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = [pow(3, i, 31) for i in range(17)]
 AUTHORITIES = {
-    "1": "1239", "2": "19", "3": "1234569", "4": "19", "5": "1239", "6": "129", "7": "129",
+    "1": "1239", "2": "19", "3": "123459", "4": "19", "5": "1239", "6": "129", "7": "129",
     "8": "19", "9": "123", "A": "19", "N": "1239", "Y": "1",
 }
 PROVINCES = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46,

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The main job: install dependencies, build, run the demo.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+bash scripts/build.sh >/dev/null
+exec build/xyd demo

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs xyd's build and test dependencies from Debian 12 packages.
+# Idempotent: does nothing when everything is installed. Run as root.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config   # toolchain
+  libsqlite3-dev                     # embedded store
+  libsodium-dev                      # encryption, signatures, blind index
+  libsimdjson-dev                    # JSON Lines parsing
+  libboost-dev                       # Boost.Multiprecision (exact scoring)
+  catch2                             # C++ unit tests (v2)
+  python3 python3-pytest             # Python package tests
+  python3-stdnum                     # independent USCC/RID implementation for cross-checks
+  binutils                           # nm, for the exported-symbol check
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing packages: ${missing[*]}; run as root (or install them with apt-get)" >&2
+  exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"
