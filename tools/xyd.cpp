@@ -118,18 +118,18 @@ int cmd_validate(const std::vector<std::string> &args) {
     in = &file;
   }
   xyd::ingest::validation_report report;
-  auto st = xyd::ingest::validate_feed(*xyd::current_catalog(), *in, report, as_json ? 1000 : SIZE_MAX);
+  // Text output streams each problem as found; JSON keeps the first 1000.
+  auto print = [&](const xyd::ingest::line_problem &p) {
+    std::cout << path << ":" << p.line << ": " << p.what.path << ": " << p.what.message << " [" << p.what.code << "]\n";
+  };
+  auto st = as_json ? xyd::ingest::validate_feed(*xyd::current_catalog(), *in, report, 1000)
+                    : xyd::ingest::validate_feed(*xyd::current_catalog(), *in, report, 0, print);
   if (!st) {
     std::cerr << "xyd: " << path << ": " << st.message() << "\n";
     return 2;
   }
-  if (as_json) {
-    std::cout << report.to_json() << "\n";
-  } else {
-    for (const auto &p : report.problems)
-      std::cout << path << ":" << p.line << ": " << p.what.path << ": " << p.what.message << " [" << p.what.code << "]\n";
-    std::cout << report.records << " records: " << report.valid << " valid, " << report.invalid << " invalid\n";
-  }
+  if (as_json) std::cout << report.to_json() << "\n";
+  else std::cout << report.records << " records: " << report.valid << " valid, " << report.invalid << " invalid\n";
   return report.invalid ? 1 : 0;
 }
 

@@ -126,5 +126,8 @@ result<decimal> parse_decimal(std::string_view text, int max_scale);
 bool is_valid_utf8(std::string_view s) noexcept;
 /// Number of Unicode code points in well-formed UTF-8.
 size_t utf8_length(std::string_view s) noexcept;
+/// Full-width ASCII (U+FF01..U+FF5E) to its half-width form and the
+/// ideographic space U+3000 to ' '; every other byte unchanged.
+std::string fold_fullwidth(std::string_view s);
 
 }  // namespace xyd

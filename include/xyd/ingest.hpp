@@ -36,7 +36,10 @@ struct validation_report {
 };
 
 /// Validates every line of a feed against `cat`; `max_problems` bounds the
-/// problems kept in the report (all are counted).
-status validate_feed(const catalog &cat, std::istream &in, validation_report &report, size_t max_problems = 1000);
+/// problems kept in the report (all are counted). `on_problem`, when given,
+/// sees every problem as it is found, so a caller can stream them out of a
+/// feed of any size in bounded memory.
+status validate_feed(const catalog &cat, std::istream &in, validation_report &report, size_t max_problems = 1000,
+                     const std::function<void(const line_problem &)> &on_problem = nullptr);
 
 }  // namespace xyd::ingest

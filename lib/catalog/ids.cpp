@@ -137,34 +137,12 @@ status check_rid(std::string_view code, const civil_date &today) {
 
 namespace {
 
-// Folds full-width ASCII (U+FF01..U+FF5E) and the ideographic space; drops
-// white space and hyphens; upper-cases.
+// Folds full width; drops white space and hyphens; upper-cases.
 std::string normalize_code(std::string_view in) {
   std::string out;
-  out.reserve(in.size());
-  for (size_t i = 0; i < in.size();) {
-    const auto c = static_cast<unsigned char>(in[i]);
-    if (c == 0xEF && i + 2 < in.size()) {
-      const auto c1 = static_cast<unsigned char>(in[i + 1]), c2 = static_cast<unsigned char>(in[i + 2]);
-      const uint32_t cp = ((c & 0x0F) << 12) | ((c1 & 0x3F) << 6) | (c2 & 0x3F);
-      if (cp >= 0xFF01 && cp <= 0xFF5E) {
-        char ascii = static_cast<char>(cp - 0xFF01 + 0x21);
-        if (ascii != '-') out += static_cast<char>(ascii >= 'a' && ascii <= 'z' ? ascii - 32 : ascii);
-        i += 3;
-        continue;
-      }
-    }
-    if (c == 0xE3 && i + 2 < in.size() && static_cast<unsigned char>(in[i + 1]) == 0x80 &&
-        static_cast<unsigned char>(in[i + 2]) == 0x80) {  // U+3000
-      i += 3;
-      continue;
-    }
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '-') {
-      ++i;
-      continue;
-    }
+  for (char c : fold_fullwidth(in)) {
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '-') continue;
     out += static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c);
-    ++i;
   }
   return out;
 }

@@ -420,31 +420,6 @@ std::string problems_to_json(const std::vector<problem> &problems) {
 
 namespace {
 
-// Full-width ASCII to half-width, U+3000 to a space.
-std::string fold_width(std::string_view in) {
-  std::string out;
-  out.reserve(in.size());
-  for (size_t i = 0; i < in.size();) {
-    const auto c = static_cast<unsigned char>(in[i]);
-    if (c == 0xEF && i + 2 < in.size()) {
-      const uint32_t cp = ((c & 0x0F) << 12) | ((static_cast<unsigned char>(in[i + 1]) & 0x3F) << 6) |
-                          (static_cast<unsigned char>(in[i + 2]) & 0x3F);
-      if (cp >= 0xFF01 && cp <= 0xFF5E) {
-        out += static_cast<char>(cp - 0xFF01 + 0x21);
-        i += 3;
-        continue;
-      }
-    }
-    if (c == 0xE3 && i + 2 < in.size() && in[i + 1] == '\x80' && in[i + 2] == '\x80') {
-      out += ' ';
-      i += 3;
-      continue;
-    }
-    out += in[i++];
-  }
-  return out;
-}
-
 std::string trim(std::string_view s) {
   while (!s.empty() && (is_space_byte(s.front()))) s.remove_prefix(1);
   while (!s.empty() && (is_space_byte(s.back()))) s.remove_suffix(1);
@@ -455,7 +430,7 @@ std::string trim(std::string_view s) {
 
 // "2024/6/3", "2024.06.03", "20240603", "2024年6月3日" -> "2024-06-03".
 std::string normalize_date_text(std::string_view in, bool month_only) {
-  std::string s = trim(fold_width(in));
+  std::string s = trim(fold_fullwidth(in));
   std::vector<std::string> parts;
   std::string cur;
   for (size_t i = 0; i < s.size();) {
@@ -487,7 +462,7 @@ std::string normalize_date_text(std::string_view in, bool month_only) {
 // Strips currency marks and thousands separators; returns canonical text
 // at `scale`, or the folded input when it is not a decimal.
 std::string normalize_decimal_text(std::string_view in, int scale, bool minimal) {
-  std::string s = trim(fold_width(in));
+  std::string s = trim(fold_fullwidth(in));
   std::string cleaned;
   for (size_t i = 0; i < s.size();) {
     if (s[i] == ',' || s[i] == ' ' || s[i] == '%') {
@@ -533,7 +508,7 @@ value normalize_scalar(const field_def &f, field_type type, const value &v) {
         const value *u = v.find("unit");
         const value *inner = v.find("value");
         if (!u || !u->is(kind::string) || !inner) return v;
-        std::string unit = trim(fold_width(u->text));
+        std::string unit = trim(fold_fullwidth(u->text));
         static const std::pair<const char *, const char *> aliases[] = {
             {"m²", "m2"}, {"㎡", "m2"}, {"平方米", "m2"}, {"kva", "kVA"}, {"KVA", "kVA"}, {"千伏安", "kVA"},
             {"吨", "t"},  {"tonnes", "t"}, {"亩", "mu"}};
@@ -553,7 +528,7 @@ value normalize_scalar(const field_def &f, field_type type, const value &v) {
       return v;
     case field_type::boolean:
       if (v.is(kind::string)) {
-        const std::string s = trim(fold_width(v.text));
+        const std::string s = trim(fold_fullwidth(v.text));
         if (s == "是" || s == "true" || s == "TRUE" || s == "Y" || s == "y" || s == "1") return value::of_bool(true);
         if (s == "否" || s == "false" || s == "FALSE" || s == "N" || s == "n" || s == "0") return value::of_bool(false);
       } else if (v.is(kind::number) && (v.text == "0" || v.text == "1")) {
@@ -573,6 +548,24 @@ value normalize_scalar(const field_def &f, field_type type, const value &v) {
   }
 }
 
+// An array of objects, each member mapped through fn(key, value); anything
+// else is left for validation to report.
+template <class F>
+value normalize_rows(const value &v, F &&fn) {
+  if (!v.is(kind::array)) return v;
+  value out = value::array();
+  for (const auto &e : v.items) {
+    if (!e.is(kind::object)) {
+      out.push(e);
+      continue;
+    }
+    value row = value::object();
+    for (const auto &[k, x] : e.members) row.add(k, fn(k, x));
+    out.push(std::move(row));
+  }
+  return out;
+}
+
 value normalize_field(const field_def &f, const value &v) {
   switch (f.type) {
     case field_type::list: {
@@ -581,38 +574,15 @@ value normalize_field(const field_def &f, const value &v) {
       for (const auto &e : v.items) out.push(normalize_scalar(f, f.of, e));
       return out;
     }
-    case field_type::monthly_series: {
-      if (!v.is(kind::array)) return v;
-      value out = value::array();
-      for (const auto &e : v.items) {
-        if (!e.is(kind::object)) {
-          out.push(e);
-          continue;
-        }
-        value row = value::object();
-        for (const auto &[k, x] : e.members)
-          row.add(k, k == "month" ? normalize_scalar(f, field_type::month, x) : k == "value" ? normalize_scalar(f, f.of, x) : x);
-        out.push(std::move(row));
-      }
-      return out;
-    }
-    case field_type::table: {
-      if (!v.is(kind::array)) return v;
-      value out = value::array();
-      for (const auto &e : v.items) {
-        if (!e.is(kind::object)) {
-          out.push(e);
-          continue;
-        }
-        value row = value::object();
-        for (const auto &[k, x] : e.members) {
-          auto col = std::find_if(f.columns.begin(), f.columns.end(), [&](const field_def &c) { return c.key == k; });
-          row.add(k, col == f.columns.end() ? x : normalize_scalar(*col, col->type, x));
-        }
-        out.push(std::move(row));
-      }
-      return out;
-    }
+    case field_type::monthly_series:
+      return normalize_rows(v, [&](const std::string &k, const value &x) {
+        return k == "month" ? normalize_scalar(f, field_type::month, x) : k == "value" ? normalize_scalar(f, f.of, x) : x;
+      });
+    case field_type::table:
+      return normalize_rows(v, [&](const std::string &k, const value &x) {
+        auto col = std::find_if(f.columns.begin(), f.columns.end(), [&](const field_def &c) { return c.key == k; });
+        return col == f.columns.end() ? x : normalize_scalar(*col, col->type, x);
+      });
     case field_type::financial_statement: {
       if (!v.is(kind::object)) return v;
       value out = value::object();

@@ -266,4 +266,28 @@ size_t utf8_length(std::string_view s) noexcept {
   return n;
 }
 
+std::string fold_fullwidth(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (size_t i = 0; i < in.size();) {
+    const auto c = static_cast<unsigned char>(in[i]);
+    if ((c == 0xEF || c == 0xE3) && i + 2 < in.size()) {
+      const uint32_t cp = ((c & 0x0F) << 12) | ((static_cast<unsigned char>(in[i + 1]) & 0x3F) << 6) |
+                          (static_cast<unsigned char>(in[i + 2]) & 0x3F);
+      if (cp >= 0xFF01 && cp <= 0xFF5E) {
+        out += static_cast<char>(cp - 0xFF01 + 0x21);
+        i += 3;
+        continue;
+      }
+      if (cp == 0x3000) {
+        out += ' ';
+        i += 3;
+        continue;
+      }
+    }
+    out += in[i++];
+  }
+  return out;
+}
+
 }  // namespace xyd

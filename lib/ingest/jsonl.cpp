@@ -19,7 +19,8 @@ status for_each_line(std::istream &in, const std::function<bool(size_t, std::str
   return status::ok();
 }
 
-status validate_feed(const catalog &cat, std::istream &in, validation_report &report, size_t max_problems) {
+status validate_feed(const catalog &cat, std::istream &in, validation_report &report, size_t max_problems,
+                     const std::function<void(const line_problem &)> &on_problem) {
   const civil_date today = today_cn();
   return for_each_line(in, [&](size_t number, std::string_view line) {
     ++report.records;
@@ -38,7 +39,9 @@ status validate_feed(const catalog &cat, std::istream &in, validation_report &re
     }
     for (auto &p : problems) {
       ++report.problems_total;
-      if (report.problems.size() < max_problems) report.problems.push_back({number, std::move(p)});
+      line_problem lp{number, std::move(p)};
+      if (on_problem) on_problem(lp);
+      if (report.problems.size() < max_problems) report.problems.push_back(std::move(lp));
     }
     return true;
   });

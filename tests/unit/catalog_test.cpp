@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <catch2/catch.hpp>
+#include <atomic>
 #include <set>
+#include <thread>
 
 #include "xyd/catalog.hpp"
 
@@ -78,4 +80,28 @@ TEST_CASE("unknown members are refused, naming the path", "[catalog]") {
 TEST_CASE("markdown names every item type", "[catalog]") {
   const std::string md = national_catalog().to_markdown();
   for (const auto &t : national_catalog().item_types()) CHECK(md.find("`" + t.id + "`") != std::string::npos);
+}
+
+TEST_CASE("the process-wide catalog: concurrent readers see a whole catalog", "[catalog]") {
+  std::atomic<bool> stop{false};
+  std::atomic<int> torn{0};
+  std::vector<std::thread> readers;
+  for (int i = 0; i < 3; ++i)
+    readers.emplace_back([&] {
+      while (!stop) {
+        auto c = current_catalog();
+        // Every extension below adds exactly one item type.
+        if (c->item_types().size() != 37 + c->extensions().size()) ++torn;
+      }
+    });
+  for (int i = 0; i < 50; ++i) {
+    const std::string id = "tt.t" + std::to_string(i);
+    REQUIRE(load_extension(R"({"version":"TT-)" + std::to_string(i) + R"(","item_types":[{"id":")" + id +
+                           R"(","category":16,"zh":"x","en":"x","channel":"local_physical","subjects":["uscc"],"fields":[],"natural_key":[]}]})"));
+  }
+  stop = true;
+  for (auto &t : readers) t.join();
+  CHECK(torn == 0);
+  CHECK(current_catalog()->find("tt.t49"));
+  CHECK(national_catalog().item_types().size() == 37);
 }
