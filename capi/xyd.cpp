@@ -5,9 +5,16 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <memory>
 #include <string>
 
 #include "xyd/catalog.hpp"
+#include "xyd/ingest.hpp"
+#include "xyd/store.hpp"
+
+struct xyd_store {
+  std::unique_ptr<xyd::store> impl;
+};
 
 namespace {
 
@@ -49,7 +56,7 @@ unsigned xyd_version_number(void) { return XYD_VERSION_NUMBER; }
 const char *xyd_version_string(void) { return XYD_VERSION_STRING; }
 
 const char *xyd_strerror(int code) {
-  if (code > 0 || code < XYD_EINTERNAL) return "unknown error code";
+  if (code > 0 || code < XYD_EREADONLY) return "unknown error code";
   return xyd::errc_name(static_cast<xyd::errc>(code));
 }
 
@@ -122,6 +129,195 @@ int xyd_normalize_record(const char *json, char **out_json) {
     auto doc = xyd::json::parse(json);
     if (!doc) return fail(doc.error());
     *out_json = dup(xyd::json::dump(xyd::normalize_record(*xyd::current_catalog(), *doc)));
+    return XYD_OK;
+  });
+}
+
+int xyd_key_generate(unsigned char *out) {
+  return guarded([&] {
+    if (!out) return fail(XYD_EINVAL, "xyd_key_generate: out is NULL");
+    const auto key = xyd::master_key::generate();
+    std::memcpy(out, key.data(), xyd::master_key_bytes);
+    return XYD_OK;
+  });
+}
+
+int xyd_key_file_generate(const char *path) {
+  return guarded([&] {
+    if (!path) return fail(XYD_EINVAL, "xyd_key_file_generate: path is NULL");
+    if (auto st = xyd::master_key::generate().write_file(path); !st) return fail(st);
+    return XYD_OK;
+  });
+}
+
+namespace {
+int open_store(const char *path, const xyd::master_key &key, unsigned flags, xyd_store **out) {
+  xyd::store_options opt;
+  opt.flags = 0;
+  if (flags & XYD_OPEN_CREATE) opt.flags |= xyd::store_flags::create;
+  if (flags & XYD_OPEN_READONLY) opt.flags |= xyd::store_flags::read_only;
+  auto st = xyd::store::open(path, key, opt);
+  if (!st) return fail(st.error());
+  *out = new xyd_store{std::move(st).value()};
+  return XYD_OK;
+}
+
+bool valid_flags(unsigned flags, unsigned known) { return (flags & ~known) == 0; }
+
+int summary_result(const xyd::status &st, const xyd::ingest::summary &sum, char **out) {
+  if (st || st.code() == xyd::errc::validation) *out = dup(sum.to_json());
+  return st ? XYD_OK : fail(st);
+}
+}  // namespace
+
+int xyd_store_open(const char *path, const unsigned char *key, size_t key_len, unsigned flags, xyd_store **out) {
+  return guarded([&] {
+    if (!out) return fail(XYD_EINVAL, "xyd_store_open: out is NULL");
+    *out = nullptr;
+    if (!path || !key) return fail(XYD_EINVAL, "xyd_store_open: path and key are required");
+    if (key_len != XYD_KEY_BYTES) return fail(XYD_EINVAL, "xyd_store_open: the key must be 32 bytes");
+    if (!valid_flags(flags, XYD_OPEN_CREATE | XYD_OPEN_READONLY)) return fail(XYD_EINVAL, "xyd_store_open: unknown flags");
+    return open_store(path, xyd::master_key(key), flags, out);
+  });
+}
+
+int xyd_store_open_key_file(const char *path, const char *key_file, unsigned flags, xyd_store **out) {
+  return guarded([&] {
+    if (!out) return fail(XYD_EINVAL, "xyd_store_open_key_file: out is NULL");
+    *out = nullptr;
+    if (!path || !key_file) return fail(XYD_EINVAL, "xyd_store_open_key_file: path and key_file are required");
+    if (!valid_flags(flags, XYD_OPEN_CREATE | XYD_OPEN_READONLY))
+      return fail(XYD_EINVAL, "xyd_store_open_key_file: unknown flags");
+    auto key = xyd::master_key::from_file(key_file);
+    if (!key) return fail(key.error());
+    return open_store(path, *key, flags, out);
+  });
+}
+
+void xyd_store_close(xyd_store *store) { delete store; }
+
+int xyd_store_ingest(xyd_store *store, const char *data, size_t len, unsigned flags, char **out_summary_json) {
+  return guarded([&] {
+    if (!out_summary_json) return fail(XYD_EINVAL, "xyd_store_ingest: out_summary_json is NULL");
+    *out_summary_json = nullptr;
+    if (!store || (!data && len)) return fail(XYD_EINVAL, "xyd_store_ingest: store and data are required");
+    if (!valid_flags(flags, XYD_INGEST_SKIP_INVALID)) return fail(XYD_EINVAL, "xyd_store_ingest: unknown flags");
+    xyd::ingest::options opt;
+    opt.skip_invalid = flags & XYD_INGEST_SKIP_INVALID;
+    opt.source_name = "buffer";
+    xyd::ingest::summary sum;
+    auto st = xyd::ingest::ingest_buffer(*store->impl, std::string_view(data ? data : "", len), opt, sum);
+    return summary_result(st, sum, out_summary_json);
+  });
+}
+
+int xyd_store_ingest_file(xyd_store *store, const char *path, unsigned flags, char **out_summary_json) {
+  return guarded([&] {
+    if (!out_summary_json) return fail(XYD_EINVAL, "xyd_store_ingest_file: out_summary_json is NULL");
+    *out_summary_json = nullptr;
+    if (!store || !path) return fail(XYD_EINVAL, "xyd_store_ingest_file: store and path are required");
+    if (!valid_flags(flags, XYD_INGEST_SKIP_INVALID)) return fail(XYD_EINVAL, "xyd_store_ingest_file: unknown flags");
+    xyd::ingest::options opt;
+    opt.skip_invalid = flags & XYD_INGEST_SKIP_INVALID;
+    xyd::ingest::summary sum;
+    auto st = xyd::ingest::ingest_file(*store->impl, path, opt, sum);
+    return summary_result(st, sum, out_summary_json);
+  });
+}
+
+namespace {
+// Reads {"subject","item_type"?,"category"?,"history"?}.
+xyd::status parse_query(const char *json, xyd::record_query &q) {
+  auto doc = xyd::json::parse(json);
+  if (!doc) return {xyd::errc::invalid_arg, "records query: " + doc.error().message()};
+  if (!doc->is(xyd::json::kind::object)) return {xyd::errc::invalid_arg, "records query: must be a JSON object"};
+  for (const auto &[k, v] : doc->members) {
+    if (k == "subject" && v.is(xyd::json::kind::string)) q.subject = v.text;
+    else if (k == "item_type" && v.is(xyd::json::kind::string)) q.item_type = v.text;
+    else if (k == "history" && v.is(xyd::json::kind::boolean)) q.history = v.boolean;
+    else if (k == "category" && v.is(xyd::json::kind::number) && xyd::parse_decimal(v.text, 0))
+      q.category = static_cast<int>(xyd::parse_decimal(v.text, 0)->units);
+    else return {xyd::errc::invalid_arg, "records query: bad or unknown member \"" + k + "\""};
+  }
+  if (q.subject.empty()) return {xyd::errc::invalid_arg, "records query: \"subject\" is required"};
+  return xyd::status::ok();
+}
+}  // namespace
+
+int xyd_store_records(xyd_store *store, const char *query_json, char **out_json) {
+  return guarded([&] {
+    if (!out_json) return fail(XYD_EINVAL, "xyd_store_records: out_json is NULL");
+    *out_json = nullptr;
+    if (!store || !query_json) return fail(XYD_EINVAL, "xyd_store_records: store and query_json are required");
+    xyd::record_query q;
+    if (auto st = parse_query(query_json, q); !st) return fail(st);
+    auto r = store->impl->records(q);
+    if (!r) return fail(r.error());
+    *out_json = dup(*r);
+    return XYD_OK;
+  });
+}
+
+int xyd_store_subjects(xyd_store *store, char **out_json) {
+  return guarded([&] {
+    if (!out_json) return fail(XYD_EINVAL, "xyd_store_subjects: out_json is NULL");
+    *out_json = nullptr;
+    if (!store) return fail(XYD_EINVAL, "xyd_store_subjects: store is NULL");
+    auto r = store->impl->subjects();
+    if (!r) return fail(r.error());
+    *out_json = dup(*r);
+    return XYD_OK;
+  });
+}
+
+int xyd_store_repair(xyd_store *store, const char *request_json) {
+  return guarded([&] {
+    if (!store || !request_json) return fail(XYD_EINVAL, "xyd_store_repair: store and request_json are required");
+    auto doc = xyd::json::parse(request_json);
+    if (!doc || !doc->is(xyd::json::kind::object)) return fail(XYD_EINVAL, "xyd_store_repair: request must be a JSON object");
+    xyd::repair_request r;
+    for (const auto &[k, v] : doc->members) {
+      if (k == "id" && v.is(xyd::json::kind::number) && xyd::parse_decimal(v.text, 0)) r.id = xyd::parse_decimal(v.text, 0)->units;
+      else if (k == "action" && v.is(xyd::json::kind::string)) r.action = v.text;
+      else if (k == "reason" && v.is(xyd::json::kind::string)) r.reason = v.text;
+      else if (k == "date" && v.is(xyd::json::kind::string)) r.date = v.text;
+      else if (k == "operator" && v.is(xyd::json::kind::string)) r.operator_name = v.text;
+      else return fail(XYD_EINVAL, "xyd_store_repair: bad or unknown member \"" + k + "\"");
+    }
+    if (auto st = store->impl->repair(r); !st) return fail(st);
+    return XYD_OK;
+  });
+}
+
+int xyd_store_purge(xyd_store *store, const char *before, char **out_summary_json) {
+  return guarded([&] {
+    if (!out_summary_json) return fail(XYD_EINVAL, "xyd_store_purge: out_summary_json is NULL");
+    *out_summary_json = nullptr;
+    if (!store || !before) return fail(XYD_EINVAL, "xyd_store_purge: store and before are required");
+    auto r = store->impl->purge(before);
+    if (!r) return fail(r.error());
+    *out_summary_json = dup(*r);
+    return XYD_OK;
+  });
+}
+
+int xyd_store_rekey(xyd_store *store, const unsigned char *new_key, size_t key_len) {
+  return guarded([&] {
+    if (!store || !new_key) return fail(XYD_EINVAL, "xyd_store_rekey: store and new_key are required");
+    if (key_len != XYD_KEY_BYTES) return fail(XYD_EINVAL, "xyd_store_rekey: the key must be 32 bytes");
+    if (auto st = store->impl->rekey(xyd::master_key(new_key)); !st) return fail(st);
+    return XYD_OK;
+  });
+}
+
+int xyd_store_stats(xyd_store *store, char **out_json) {
+  return guarded([&] {
+    if (!out_json) return fail(XYD_EINVAL, "xyd_store_stats: out_json is NULL");
+    *out_json = nullptr;
+    if (!store) return fail(XYD_EINVAL, "xyd_store_stats: store is NULL");
+    auto r = store->impl->stats();
+    if (!r) return fail(r.error());
+    *out_json = dup(*r);
     return XYD_OK;
   });
 }

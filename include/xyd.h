@@ -21,6 +21,8 @@
 #ifndef XYD_H
 #define XYD_H
 
+#include <stddef.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -64,6 +66,11 @@ XYD_API const char *xyd_version_string(void);
 #define XYD_ENOTFOUND (-7)   /* the named thing does not exist */
 #define XYD_EEXISTS (-8)     /* the named thing exists already */
 #define XYD_EINTERNAL (-9)   /* a bug in xyd */
+#define XYD_EKEY (-10)       /* wrong key: the store was created under another master key */
+#define XYD_ECORRUPT (-11)   /* stored data failed authentication, or the file is damaged */
+#define XYD_EBUSY (-12)      /* the database stayed locked past the busy timeout */
+#define XYD_EFULL (-13)      /* disk full, or the store's size cap reached */
+#define XYD_EREADONLY (-14)  /* the store (or its file) is read-only */
 
 /* Static English text for a status code ("unknown error code" for codes this
  * version does not know). Never NULL, never freed. Thread-safe. */
@@ -135,6 +142,100 @@ XYD_API int xyd_validate_record(const char *json, char **out_problems_json);
  * labels to codes). Idempotent; does not validate. *out_json is freed with
  * xyd_free(). Thread-safe. Errors: XYD_EINVAL, XYD_EPARSE. */
 XYD_API int xyd_normalize_record(const char *json, char **out_json);
+
+/* ------------------------------------------------------------ keys */
+
+#define XYD_KEY_BYTES 32
+
+/* Fills out[0..31] with a new random master key (libsodium's CSPRNG).
+ * Keep it secret; wipe your copy after use. Thread-safe.
+ * Errors: XYD_EINVAL (out is NULL). */
+XYD_API int xyd_key_generate(unsigned char *out);
+
+/* Writes a new key file (64 hexadecimal characters and a newline, mode 0600)
+ * holding a new random key. Refuses to overwrite (XYD_EEXISTS). XYD_EIO when
+ * it cannot be written. Thread-safe. */
+XYD_API int xyd_key_file_generate(const char *path);
+
+/* ------------------------------------------------------------ store */
+
+/* An encrypted embedded store (one SQLite file in WAL mode). docs/storage.md.
+ * Thread safety: one handle may be shared by several threads; its calls are
+ * serialised. Several processes may open the same file. */
+typedef struct xyd_store xyd_store;
+
+#define XYD_OPEN_CREATE 1u   /* create the file when it does not exist */
+#define XYD_OPEN_READONLY 2u /* open for reading only */
+
+/* Opens (or with XYD_OPEN_CREATE creates) the store at `path` with a 32-byte
+ * master key (key_len must be XYD_KEY_BYTES). A store made by an older xyd is
+ * upgraded in one transaction. Errors: XYD_EINVAL, XYD_EKEY (wrong key: the
+ * file is left untouched), XYD_ENOTFOUND (no such file without
+ * XYD_OPEN_CREATE), XYD_ECORRUPT (not an xyd store), XYD_EIO, XYD_EBUSY.
+ * *out is closed with xyd_store_close. Thread-safe. */
+XYD_API int xyd_store_open(const char *path, const unsigned char *key, size_t key_len, unsigned flags,
+                           xyd_store **out);
+
+/* The same, with the key read from a key file (as xyd_key_file_generate
+ * writes, or 32 raw bytes). */
+XYD_API int xyd_store_open_key_file(const char *path, const char *key_file, unsigned flags, xyd_store **out);
+
+/* Closes the store; NULL is a no-op. Not to be called while another thread
+ * uses the handle. */
+XYD_API void xyd_store_close(xyd_store *store);
+
+#define XYD_INGEST_SKIP_INVALID 1u /* store the valid records, report the rest */
+
+/* Ingests JSON Lines (one record per line) as one transaction: parsed,
+ * normalised, validated against the catalog, upserted idempotently per item
+ * type, natural key and as_of. Atomic by default: the first invalid record
+ * aborts the batch, the store is exactly as before, the return is
+ * XYD_EVALIDATION and xyd_errmsg says "line N: $.path: reason". With
+ * XYD_INGEST_SKIP_INVALID the valid records are stored and each rejected one
+ * is reported. *out_summary_json (set whenever the input was read, on
+ * success and on XYD_EVALIDATION) is
+ *   {"batch","committed","changed","records","inserted","updated",
+ *    "unchanged","rejected","per_type":{type:{…}},
+ *    "rejections":[{"line","path","code","message"}]}
+ * Other errors: XYD_EINVAL, XYD_EREADONLY, XYD_EFULL, XYD_EBUSY, XYD_EIO. */
+XYD_API int xyd_store_ingest(xyd_store *store, const char *data, size_t len, unsigned flags,
+                             char **out_summary_json);
+/* The same from a file. */
+XYD_API int xyd_store_ingest_file(xyd_store *store, const char *path, unsigned flags, char **out_summary_json);
+
+/* A subject's records as a JSON array. query_json:
+ *   {"subject": "…", "item_type"?: "…", "category"?: N, "history"?: false}
+ * Current records only unless "history" is true (then superseded, withdrawn
+ * and repaired records too). Each record:
+ *   {"id","state","current","repair"?:{…},"type","subject","as_of","source","data"}
+ * Errors: XYD_EINVAL (bad query), XYD_ECORRUPT (a record failed
+ * authentication). */
+XYD_API int xyd_store_records(xyd_store *store, const char *query_json, char **out_json);
+
+/* Every subject of the store, sorted, as a JSON array of strings. */
+XYD_API int xyd_store_subjects(xyd_store *store, char **out_json);
+
+/* Credit repair (信用修复) and withdrawal (撤销): request_json is
+ *   {"id": N, "action": "withdraw"|"repair", "reason": "…", "date": "YYYY-MM-DD",
+ *    "operator": "…"}
+ * The record stays, marked, with the note sealed beside it; current views
+ * leave it out. Errors: XYD_EINVAL, XYD_ENOTFOUND (no such id), XYD_EEXISTS
+ * (already withdrawn or repaired). */
+XYD_API int xyd_store_repair(xyd_store *store, const char *request_json);
+
+/* Deletes records whose as_of is before `before` (YYYY-MM-DD); the newest
+ * remaining record of each natural key becomes current.
+ * *out_summary_json: {"before","deleted"}. */
+XYD_API int xyd_store_purge(xyd_store *store, const char *before, char **out_summary_json);
+
+/* Re-encrypts everything under a new 32-byte master key in one transaction;
+ * on error the store still opens with the old key. */
+XYD_API int xyd_store_rekey(xyd_store *store, const unsigned char *new_key, size_t key_len);
+
+/* Counts as JSON: {"schema_version","records","current","history",
+ * "withdrawn","repaired","subjects","batches","page_count","page_size",
+ * "per_type":{type:{"records","current"}}}. */
+XYD_API int xyd_store_stats(xyd_store *store, char **out_json);
 
 #ifdef __cplusplus
 }

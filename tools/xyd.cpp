@@ -16,6 +16,11 @@
 #include "xyd.h"
 #include "xyd/catalog.hpp"
 #include "xyd/ingest.hpp"
+#include "xyd/store.hpp"
+
+#include <chrono>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace {
 
@@ -30,7 +35,17 @@ constexpr const char *usage_text =
     "  validate FILE.jsonl [--json]  validate a JSON Lines feed ('-' reads stdin)\n"
     "  gen --subjects N --seed S [--out FILE] [--risky PCT] [--as-of YYYY-MM-DD]\n"
     "                                deterministic synthetic feed for all item types\n"
-    "  demo                          generate, validate and summarise a small data set\n"
+    "  demo                          generate, validate, ingest and summarise a small data set\n"
+    "\n"
+    "store commands (the key from --key-file FILE or $XYD_KEY_FILE):\n"
+    "  keygen --out FILE             write a new master key file (mode 0600)\n"
+    "  ingest DB FILE [--skip-invalid]   ingest a JSON Lines feed ('-' reads stdin); prints the summary\n"
+    "  records DB SUBJECT [--type T] [--category N] [--history]\n"
+    "  subjects DB                   every subject of the store\n"
+    "  repair DB --id N --reason R --operator O [--date D] [--withdraw|--repair]\n"
+    "  purge DB --before YYYY-MM-DD  delete records older than the cut-off\n"
+    "  stats DB                      counts as JSON\n"
+    "  rekey DB --new-key-file FILE  re-encrypt everything under a new key\n"
     "\n"
     "options for every command:\n"
     "  --extension FILE              load a provincial catalog extension first (repeatable)\n"
@@ -179,6 +194,238 @@ int cmd_gen(const std::vector<std::string> &args) {
   return 0;
 }
 
+
+// ---------------------------------------------------------------- store commands
+
+struct store_args {
+  std::string db;
+  std::vector<std::string> rest;
+  std::string key_file;
+};
+
+// Splits "DB [args…] --key-file F" (the key file may also come from $XYD_KEY_FILE).
+bool split_store_args(const std::vector<std::string> &args, store_args &out, std::string &why) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--key-file") {
+      if (i + 1 >= args.size()) {
+        why = "--key-file needs a file";
+        return false;
+      }
+      out.key_file = args[++i];
+    } else if (out.db.empty()) {
+      out.db = args[i];
+    } else {
+      out.rest.push_back(args[i]);
+    }
+  }
+  if (out.key_file.empty())
+    if (const char *env = std::getenv("XYD_KEY_FILE")) out.key_file = env;
+  if (out.db.empty()) why = "a database path is required";
+  else if (out.key_file.empty()) why = "a key is required: --key-file FILE or XYD_KEY_FILE";
+  return why.empty();
+}
+
+std::unique_ptr<xyd::store> open_store(const store_args &a, bool create, bool read_only = false) {
+  auto key = xyd::master_key::from_file(a.key_file);
+  if (!key) {
+    std::cerr << "xyd: " << key.error().message() << "\n";
+    return nullptr;
+  }
+  xyd::store_options opt;
+  opt.flags = (create ? xyd::store_flags::create : 0) | (read_only ? xyd::store_flags::read_only : 0);
+  auto st = xyd::store::open(a.db, *key, opt);
+  if (!st) {
+    std::cerr << "xyd: " << st.error().message() << "\n";
+    return nullptr;
+  }
+  return std::move(st).value();
+}
+
+int cmd_keygen(const std::vector<std::string> &args) {
+  if (args.size() != 2 || args[0] != "--out") return usage("keygen --out FILE");
+  if (auto st = xyd::master_key::generate().write_file(args[1]); !st) {
+    std::cerr << "xyd: " << st.message() << "\n";
+    return 2;
+  }
+  std::cerr << "xyd: wrote a new master key to " << args[1] << " (mode 0600); keep it safe: without it the store cannot be read\n";
+  return 0;
+}
+
+int cmd_ingest(const std::vector<std::string> &args) {
+  store_args a;
+  std::string why;
+  if (!split_store_args(args, a, why)) return usage("ingest: " + why);
+  bool skip = false;
+  std::string file;
+  for (const auto &r : a.rest) {
+    if (r == "--skip-invalid") skip = true;
+    else if (file.empty()) file = r;
+    else return usage("ingest DB FILE [--skip-invalid]");
+  }
+  if (file.empty()) return usage("ingest DB FILE [--skip-invalid]");
+  auto store = open_store(a, true);
+  if (!store) return 2;
+  xyd::ingest::options opt;
+  opt.skip_invalid = skip;
+  // Progress on a terminal only, for files big enough to wait for.
+  struct stat sb{};
+  const bool is_file = file != "-" && ::stat(file.c_str(), &sb) == 0;
+  const uint64_t total = is_file ? static_cast<uint64_t>(sb.st_size) : 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  bool shown = false;
+  if (::isatty(STDERR_FILENO) && (total > (8u << 20) || !is_file)) {
+    opt.progress = [&](uint64_t bytes, uint64_t records) {
+      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      char line[160];
+      if (total)
+        std::snprintf(line, sizeof line, "\rxyd: %llu records, %.0f records/s, %.1f%% of the file",
+                      static_cast<unsigned long long>(records), secs > 0 ? records / secs : 0.0, 100.0 * bytes / total);
+      else
+        std::snprintf(line, sizeof line, "\rxyd: %llu records, %.0f records/s", static_cast<unsigned long long>(records),
+                      secs > 0 ? records / secs : 0.0);
+      std::cerr << line << std::flush;
+      shown = true;
+    };
+  }
+  xyd::ingest::summary sum;
+  xyd::status st;
+  if (file == "-") {
+    opt.source_name = "stdin";
+    st = xyd::ingest::ingest(*store, std::cin, opt, sum);
+  } else {
+    st = xyd::ingest::ingest_file(*store, file, opt, sum);
+  }
+  if (shown) std::cerr << "\n";
+  if (st || st.code() == xyd::errc::validation) std::cout << sum.to_json() << "\n";
+  if (!st) {
+    std::cerr << "xyd: " << file << ": " << st.message() << "\n";
+    return st.code() == xyd::errc::validation ? 1 : 2;
+  }
+  return sum.total.rejected ? 1 : 0;
+}
+
+int cmd_records(const std::vector<std::string> &args) {
+  store_args a;
+  std::string why;
+  if (!split_store_args(args, a, why)) return usage("records: " + why);
+  xyd::record_query q;
+  for (size_t i = 0; i < a.rest.size(); ++i) {
+    const std::string &r = a.rest[i];
+    uint64_t n = 0;
+    if (r == "--history") q.history = true;
+    else if (r == "--type" && i + 1 < a.rest.size()) q.item_type = a.rest[++i];
+    else if (r == "--category" && i + 1 < a.rest.size() && parse_uint(a.rest[i + 1], n)) q.category = static_cast<int>(n), ++i;
+    else if (q.subject.empty()) q.subject = r;
+    else return usage("records DB SUBJECT [--type T] [--category N] [--history]");
+  }
+  if (q.subject.empty()) return usage("records DB SUBJECT");
+  auto store = open_store(a, false, true);
+  if (!store) return 2;
+  auto r = store->records(q);
+  if (!r) {
+    std::cerr << "xyd: " << r.error().message() << "\n";
+    return 2;
+  }
+  std::cout << *r << "\n";
+  return 0;
+}
+
+int cmd_subjects(const std::vector<std::string> &args) {
+  store_args a;
+  std::string why;
+  if (!split_store_args(args, a, why) || !a.rest.empty()) return usage("subjects DB");
+  auto store = open_store(a, false, true);
+  if (!store) return 2;
+  auto r = store->subjects();
+  if (!r) {
+    std::cerr << "xyd: " << r.error().message() << "\n";
+    return 2;
+  }
+  std::cout << *r << "\n";
+  return 0;
+}
+
+int cmd_repair(const std::vector<std::string> &args) {
+  store_args a;
+  std::string why;
+  if (!split_store_args(args, a, why)) return usage("repair: " + why);
+  xyd::repair_request r;
+  r.action = "repair";
+  r.date = xyd::format_date(xyd::today_cn());
+  for (size_t i = 0; i < a.rest.size(); ++i) {
+    const std::string &o = a.rest[i];
+    uint64_t n = 0;
+    auto next = [&]() -> const std::string * { return i + 1 < a.rest.size() ? &a.rest[++i] : nullptr; };
+    const std::string *v = nullptr;
+    if (o == "--withdraw") r.action = "withdraw";
+    else if (o == "--repair") r.action = "repair";
+    else if (o == "--id" && (v = next()) && parse_uint(*v, n)) r.id = static_cast<int64_t>(n);
+    else if (o == "--reason" && (v = next())) r.reason = *v;
+    else if (o == "--operator" && (v = next())) r.operator_name = *v;
+    else if (o == "--date" && (v = next())) r.date = *v;
+    else return usage("repair DB --id N --reason R --operator O [--date D] [--withdraw|--repair]");
+  }
+  auto store = open_store(a, false);
+  if (!store) return 2;
+  if (auto st = store->repair(r); !st) {
+    std::cerr << "xyd: " << st.message() << "\n";
+    return st.code() == xyd::errc::invalid_arg ? 2 : 1;
+  }
+  std::cout << "{\"id\":" << r.id << ",\"state\":\"" << (r.action == "withdraw" ? "withdrawn" : "repaired") << "\"}\n";
+  return 0;
+}
+
+int cmd_purge(const std::vector<std::string> &args) {
+  store_args a;
+  std::string why;
+  if (!split_store_args(args, a, why)) return usage("purge: " + why);
+  if (a.rest.size() != 2 || a.rest[0] != "--before") return usage("purge DB --before YYYY-MM-DD");
+  auto store = open_store(a, false);
+  if (!store) return 2;
+  auto r = store->purge(a.rest[1]);
+  if (!r) {
+    std::cerr << "xyd: " << r.error().message() << "\n";
+    return 2;
+  }
+  std::cout << *r << "\n";
+  return 0;
+}
+
+int cmd_stats(const std::vector<std::string> &args) {
+  store_args a;
+  std::string why;
+  if (!split_store_args(args, a, why) || !a.rest.empty()) return usage("stats DB");
+  auto store = open_store(a, false, true);
+  if (!store) return 2;
+  auto r = store->stats();
+  if (!r) {
+    std::cerr << "xyd: " << r.error().message() << "\n";
+    return 2;
+  }
+  std::cout << *r << "\n";
+  return 0;
+}
+
+int cmd_rekey(const std::vector<std::string> &args) {
+  store_args a;
+  std::string why;
+  if (!split_store_args(args, a, why)) return usage("rekey: " + why);
+  if (a.rest.size() != 2 || a.rest[0] != "--new-key-file") return usage("rekey DB --new-key-file FILE");
+  auto next = xyd::master_key::from_file(a.rest[1]);
+  if (!next) {
+    std::cerr << "xyd: " << next.error().message() << "\n";
+    return 2;
+  }
+  auto store = open_store(a, false);
+  if (!store) return 2;
+  if (auto st = store->rekey(*next); !st) {
+    std::cerr << "xyd: " << st.message() << "\n";
+    return 2;
+  }
+  std::cerr << "xyd: re-encrypted " << a.db << " under the new key; the old key no longer opens it\n";
+  return 0;
+}
+
 int cmd_demo() {
   auto cat = xyd::current_catalog();
   std::cout << "xyd " << xyd_version_string() << " demo — catalog " << cat->version() << ": "
@@ -268,5 +515,13 @@ int main(int argc, char **argv) {
   if (cmd == "validate") return cmd_validate(rest);
   if (cmd == "gen") return cmd_gen(rest);
   if (cmd == "demo") return rest.empty() ? cmd_demo() : usage("demo takes no options");
+  if (cmd == "keygen") return cmd_keygen(rest);
+  if (cmd == "ingest") return cmd_ingest(rest);
+  if (cmd == "records") return cmd_records(rest);
+  if (cmd == "subjects") return cmd_subjects(rest);
+  if (cmd == "repair") return cmd_repair(rest);
+  if (cmd == "purge") return cmd_purge(rest);
+  if (cmd == "stats") return cmd_stats(rest);
+  if (cmd == "rekey") return cmd_rekey(rest);
   return usage("unknown command '" + cmd + "'");
 }

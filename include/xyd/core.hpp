@@ -27,6 +27,11 @@ enum class errc : int {
   not_found = -7,      ///< the named thing does not exist
   exists = -8,         ///< the named thing exists already (redefinition)
   internal = -9,       ///< a bug in xyd: please report it
+  key = -10,           ///< wrong key: the store was created under another master key
+  corrupt = -11,       ///< stored data failed authentication or the file is damaged
+  busy = -12,          ///< the database stayed locked past the busy timeout
+  full = -13,          ///< disk full, or the store's size cap reached
+  read_only = -14,     ///< the store (or its file) is read-only
 };
 
 /// Static English text for a code; never NULL-like, never freed.

@@ -19,6 +19,11 @@ const char *errc_name(errc code) noexcept {
     case errc::not_found: return "not found";
     case errc::exists: return "already exists";
     case errc::internal: return "internal error";
+    case errc::key: return "wrong key";
+    case errc::corrupt: return "data corrupt or tampered with";
+    case errc::busy: return "database busy";
+    case errc::full: return "disk or store full";
+    case errc::read_only: return "read-only";
   }
   return "unknown error code";
 }

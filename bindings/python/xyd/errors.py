@@ -46,6 +46,28 @@ class InternalError(Error, RuntimeError):
     code = -9
 
 
+class WrongKeyError(Error, PermissionError):
+    """Wrong key: the store was created under another master key."""
+
+    code = -10
+
+
+class CorruptError(Error, RuntimeError):
+    code = -11
+
+
+class BusyError(Error, TimeoutError):
+    code = -12
+
+
+class FullError(Error, OSError):
+    code = -13
+
+
+class ReadOnlyError(Error, PermissionError):
+    code = -14
+
+
 _BY_CODE = {
     cls.code: cls
     for cls in (
@@ -57,6 +79,11 @@ _BY_CODE = {
         NotFoundError,
         ExistsError,
         InternalError,
+        WrongKeyError,
+        CorruptError,
+        BusyError,
+        FullError,
+        ReadOnlyError,
     )
 }
 

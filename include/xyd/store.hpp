@@ -1,0 +1,141 @@
+// xyd C++ API: the encrypted embedded store and idempotent ingest.
+//
+// One SQLite file (WAL). Every record's payload is sealed with
+// XChaCha20-Poly1305 under a subkey of the 32-byte master key, its associated
+// data binding it to its row; subjects and natural keys are found through
+// keyed BLAKE2b blind indexes, so the file holds no plaintext identifier or
+// personal value. docs/storage.md documents the schema, keys and guarantees.
+//
+// Thread safety: a store may be used from several threads; its calls are
+// serialised on the handle. Several processes may open the same file: writes
+// take the database's write lock (BEGIN IMMEDIATE) and wait up to the busy
+// timeout for it.
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <istream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "xyd/catalog.hpp"
+
+namespace xyd {
+
+constexpr size_t master_key_bytes = 32;
+
+/// A 32-byte master key; wiped when destroyed. Never printed.
+class master_key {
+ public:
+  master_key() = default;
+  explicit master_key(const unsigned char *bytes);
+  master_key(const master_key &other);
+  master_key &operator=(const master_key &other);
+  ~master_key();
+  const unsigned char *data() const noexcept { return bytes_.data(); }
+
+  /// A new random key (libsodium's CSPRNG).
+  static master_key generate();
+  /// Reads a key file: 64 hexadecimal characters (an optional trailing
+  /// newline), as `xyd keygen` writes, or exactly 32 raw bytes.
+  static result<master_key> from_file(const std::string &path);
+  /// Writes a new key file with mode 0600; refuses to overwrite.
+  status write_file(const std::string &path) const;
+
+ private:
+  std::array<unsigned char, master_key_bytes> bytes_{};
+};
+
+namespace store_flags {
+constexpr unsigned create = 1;     ///< create the file when missing
+constexpr unsigned read_only = 2;  ///< open for reading only
+}  // namespace store_flags
+
+struct store_options {
+  unsigned flags = store_flags::create;
+  int busy_timeout_ms = 30000;
+  int64_t max_pages = 0;          ///< when > 0, caps the file (PRAGMA max_page_count)
+  int target_schema = 0;          ///< tests only: create at an older schema version
+};
+
+struct record_query {
+  std::string subject;
+  std::string item_type;     ///< empty: all
+  int category = 0;          ///< 0: all
+  bool history = false;      ///< include superseded and withdrawn records
+};
+
+struct repair_request {
+  int64_t id = 0;
+  std::string action;        ///< "withdraw" (撤销) or "repair" (信用修复)
+  std::string reason, date, operator_name;
+};
+
+class store {
+ public:
+  ~store();
+  store(const store &) = delete;
+  store &operator=(const store &) = delete;
+
+  static result<std::unique_ptr<store>> open(const std::string &path, const master_key &key,
+                                             const store_options &options = {});
+
+  /// A write transaction that stores normalised, validated records (the
+  /// ingest module feeds it). Holds the handle's lock and the database's
+  /// write lock until commit or destruction; destruction without commit rolls
+  /// everything back.
+  class batch {
+   public:
+    enum class outcome { inserted, updated, unchanged };
+    ~batch();
+    batch(batch &&) noexcept;
+    batch &operator=(batch &&) = delete;
+    /// Stores one record (normalised and valid for `type`).
+    result<outcome> put(const item_type &type, const json::value &record);
+    /// Commits, recording `summary_json` with the batch. errc::io (disk
+    /// full, read-only) leaves the store as it was.
+    status commit(const std::string &summary_json);
+    int64_t id() const noexcept;
+
+   private:
+    friend class store;
+    struct state;
+    explicit batch(std::unique_ptr<state> s);
+    std::unique_ptr<state> s_;
+  };
+
+  /// Starts a batch (BEGIN IMMEDIATE, waiting up to the busy timeout).
+  result<batch> begin_batch(const std::string &source_name);
+
+  /// A subject's records as a JSON array, newest first within each type:
+  /// {"id","type","subject","as_of","source","data","state","current",
+  ///  "repair"?:{"action","reason","date","operator"}}.
+  result<std::string> records(const record_query &q);
+  /// Every subject, sorted, as a JSON array of strings.
+  result<std::string> subjects();
+  status repair(const repair_request &r);
+  /// Deletes records whose as_of is before `before` (YYYY-MM-DD); JSON summary.
+  result<std::string> purge(std::string_view before);
+  /// Re-encrypts everything under `new_key` in one transaction.
+  status rekey(const master_key &new_key);
+  /// Counts as JSON: records, current, withdrawn, repaired, subjects,
+  /// per item type, schema version, batches.
+  result<std::string> stats();
+  /// PRAGMA integrity_check: "ok" or the problems.
+  result<std::string> integrity_check();
+
+  static constexpr int schema_version = 2;
+
+ private:
+  struct impl;
+  explicit store(std::unique_ptr<impl> p);
+  std::unique_ptr<impl> p_;
+};
+
+}  // namespace xyd

@@ -1,0 +1,914 @@
+// The encrypted embedded store: SQLite (WAL) + libsodium. The only module
+// that speaks SQL. docs/storage.md documents the schema and the guarantees.
+// SPDX-License-Identifier: Apache-2.0
+#include "xyd/store.hpp"
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <unordered_set>
+
+namespace xyd {
+
+// ---------------------------------------------------------------- keys
+
+master_key::master_key(const unsigned char *bytes) { std::memcpy(bytes_.data(), bytes, master_key_bytes); }
+master_key::master_key(const master_key &other) : bytes_(other.bytes_) {}
+master_key &master_key::operator=(const master_key &other) {
+  bytes_ = other.bytes_;
+  return *this;
+}
+master_key::~master_key() { sodium_memzero(bytes_.data(), bytes_.size()); }
+
+namespace {
+bool sodium_ready() {
+  static const bool ok = sodium_init() >= 0;
+  return ok;
+}
+}  // namespace
+
+master_key master_key::generate() {
+  if (!sodium_ready()) std::abort();
+  master_key k;
+  randombytes_buf(k.bytes_.data(), k.bytes_.size());
+  return k;
+}
+
+result<master_key> master_key::from_file(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return {errc::io, "cannot read key file " + path + ": " + std::strerror(errno)};
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  master_key k;
+  if (text.size() == master_key_bytes) {
+    std::memcpy(k.bytes_.data(), text.data(), master_key_bytes);
+  } else {
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    size_t bin_len = 0;
+    if (text.size() != 2 * master_key_bytes ||
+        sodium_hex2bin(k.bytes_.data(), k.bytes_.size(), text.data(), text.size(), nullptr, &bin_len, nullptr) != 0 ||
+        bin_len != master_key_bytes) {
+      sodium_memzero(text.data(), text.size());
+      return {errc::key, "key file " + path + " holds neither 64 hexadecimal characters nor 32 raw bytes"};
+    }
+  }
+  sodium_memzero(text.data(), text.size());
+  return k;
+}
+
+status master_key::write_file(const std::string &path) const {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return {errno == EEXIST ? errc::exists : errc::io, "cannot create key file " + path + ": " + std::strerror(errno)};
+  char hex[2 * master_key_bytes + 2];
+  sodium_bin2hex(hex, sizeof hex, bytes_.data(), bytes_.size());
+  hex[2 * master_key_bytes] = '\n';
+  const ssize_t n = ::write(fd, hex, 2 * master_key_bytes + 1);
+  sodium_memzero(hex, sizeof hex);
+  const bool ok = n == static_cast<ssize_t>(2 * master_key_bytes + 1) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) {
+    ::unlink(path.c_str());
+    return {errc::io, "cannot write key file " + path};
+  }
+  return status::ok();
+}
+
+// ---------------------------------------------------------------- SQLite helpers
+
+namespace {
+
+constexpr size_t bi_bytes = 16;  // blind indexes and content hashes: 128 bits
+constexpr char kdf_context[crypto_kdf_CONTEXTBYTES + 1] = "xydstore";
+enum subkey_id : uint64_t { payload_key_id = 1, index_key_id = 2, check_key_id = 3 };
+
+struct keys {
+  unsigned char payload[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
+  unsigned char index[crypto_generichash_KEYBYTES];
+  unsigned char check[32];
+  explicit keys(const master_key &m) {
+    crypto_kdf_derive_from_key(payload, sizeof payload, payload_key_id, kdf_context, m.data());
+    crypto_kdf_derive_from_key(index, sizeof index, index_key_id, kdf_context, m.data());
+    crypto_kdf_derive_from_key(check, sizeof check, check_key_id, kdf_context, m.data());
+  }
+  ~keys() {
+    sodium_memzero(payload, sizeof payload);
+    sodium_memzero(index, sizeof index);
+    sodium_memzero(check, sizeof check);
+  }
+  keys(const keys &) = delete;
+  keys &operator=(const keys &) = delete;
+
+  // Keyed BLAKE2b-128 of a domain byte and the text.
+  std::array<unsigned char, bi_bytes> blind(char domain, std::string_view text) const {
+    std::array<unsigned char, bi_bytes> out{};
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, index, sizeof index, out.size());
+    crypto_generichash_update(&st, reinterpret_cast<const unsigned char *>(&domain), 1);
+    crypto_generichash_update(&st, reinterpret_cast<const unsigned char *>(text.data()), text.size());
+    crypto_generichash_final(&st, out.data(), out.size());
+    return out;
+  }
+
+  std::array<unsigned char, 32> key_check() const {
+    static const char label[] = "xyd store key check v1";
+    std::array<unsigned char, 32> out{};
+    crypto_generichash(out.data(), out.size(), reinterpret_cast<const unsigned char *>(label), sizeof label - 1, check,
+                       sizeof check);
+    return out;
+  }
+};
+
+using bi_t = std::array<unsigned char, bi_bytes>;
+
+errc map_sqlite(int rc) {
+  switch (rc & 0xFF) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return errc::busy;
+    case SQLITE_FULL: return errc::full;
+    case SQLITE_READONLY: return errc::read_only;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB: return errc::corrupt;
+    case SQLITE_NOMEM: return errc::nomem;
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM: return errc::io;
+    default: return errc::error;
+  }
+}
+
+status db_error(sqlite3 *db, int rc, const std::string &what) {
+  return {map_sqlite(rc), "store: " + what + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc))};
+}
+
+// A prepared statement, reset on every use.
+class stmt {
+ public:
+  stmt() = default;
+  stmt(const stmt &) = delete;
+  stmt &operator=(const stmt &) = delete;
+  ~stmt() { sqlite3_finalize(s_); }
+  int prepare(sqlite3 *db, const char *sql) {
+    sqlite3_finalize(s_);
+    s_ = nullptr;
+    return sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s_, nullptr);
+  }
+  sqlite3_stmt *get() const { return s_; }
+  stmt &reset() {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+    col_ = 0;
+    return *this;
+  }
+  stmt &bind(std::string_view text) {
+    sqlite3_bind_text(s_, ++col_, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  stmt &bind_blob(const void *p, size_t n) {
+    sqlite3_bind_blob(s_, ++col_, p, static_cast<int>(n), SQLITE_TRANSIENT);
+    return *this;
+  }
+  stmt &bind(const bi_t &b) { return bind_blob(b.data(), b.size()); }
+  stmt &bind(int64_t v) {
+    sqlite3_bind_int64(s_, ++col_, v);
+    return *this;
+  }
+  int step() { return sqlite3_step(s_); }
+  std::string_view text(int i) const {
+    auto p = reinterpret_cast<const char *>(sqlite3_column_text(s_, i));
+    return p ? std::string_view(p, static_cast<size_t>(sqlite3_column_bytes(s_, i))) : std::string_view();
+  }
+  std::string_view blob(int i) const {
+    auto p = static_cast<const char *>(sqlite3_column_blob(s_, i));
+    return p ? std::string_view(p, static_cast<size_t>(sqlite3_column_bytes(s_, i))) : std::string_view();
+  }
+  int64_t integer(int i) const { return sqlite3_column_int64(s_, i); }
+  bool is_null(int i) const { return sqlite3_column_type(s_, i) == SQLITE_NULL; }
+
+ private:
+  sqlite3_stmt *s_ = nullptr;
+  int col_ = 0;
+};
+
+bi_t to_bi(std::string_view blob) {
+  bi_t b{};
+  std::memcpy(b.data(), blob.data(), std::min(blob.size(), b.size()));
+  return b;
+}
+
+// Associated data binding a payload to its row.
+std::string row_aad(std::string_view type, const bi_t &subject_bi, std::string_view as_of, const bi_t &nk_bi) {
+  std::string aad = "xyd-record-v1";
+  aad += '\0';
+  aad += type;
+  aad += '\0';
+  aad.append(reinterpret_cast<const char *>(subject_bi.data()), subject_bi.size());
+  aad += as_of;
+  aad.append(reinterpret_cast<const char *>(nk_bi.data()), nk_bi.size());
+  return aad;
+}
+
+std::string seal(const unsigned char *key, std::string_view plain, std::string_view aad, std::string &nonce_out) {
+  unsigned char nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
+  randombytes_buf(nonce, sizeof nonce);
+  nonce_out.assign(reinterpret_cast<const char *>(nonce), sizeof nonce);
+  std::string out(plain.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES, '\0');
+  unsigned long long len = 0;
+  crypto_aead_xchacha20poly1305_ietf_encrypt(reinterpret_cast<unsigned char *>(out.data()), &len,
+                                             reinterpret_cast<const unsigned char *>(plain.data()), plain.size(),
+                                             reinterpret_cast<const unsigned char *>(aad.data()), aad.size(), nullptr,
+                                             nonce, key);
+  out.resize(len);
+  return out;
+}
+
+bool open_sealed(const unsigned char *key, std::string_view sealed, std::string_view nonce, std::string_view aad,
+                 std::string &plain) {
+  if (nonce.size() != crypto_aead_xchacha20poly1305_ietf_NPUBBYTES ||
+      sealed.size() < crypto_aead_xchacha20poly1305_ietf_ABYTES)
+    return false;
+  plain.resize(sealed.size() - crypto_aead_xchacha20poly1305_ietf_ABYTES);
+  unsigned long long len = 0;
+  if (crypto_aead_xchacha20poly1305_ietf_decrypt(reinterpret_cast<unsigned char *>(plain.data()), &len, nullptr,
+                                                 reinterpret_cast<const unsigned char *>(sealed.data()), sealed.size(),
+                                                 reinterpret_cast<const unsigned char *>(aad.data()), aad.size(),
+                                                 reinterpret_cast<const unsigned char *>(nonce.data()), key) != 0)
+    return false;
+  plain.resize(len);
+  return true;
+}
+
+// The natural key's canonical text: type, subject, then each key field's
+// canonical JSON (null when absent).
+std::string natural_key_text(const item_type &t, std::string_view subject, const json::value &data) {
+  std::string s(t.id);
+  s += '\0';
+  s += subject;
+  for (const auto &k : t.natural_key) {
+    s += '\0';
+    const json::value *v = data.find(k);
+    if (v) json::dump_to(s, *v);
+    else s += "null";
+  }
+  return s;
+}
+
+std::string now_utc() {
+  char buf[32];
+  const time_t t = time(nullptr);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// ---------------------------------------------------------------- schema
+
+// Migration i takes a store from user_version i to i + 1. Never edit a
+// released step: append a new one.
+const char *const migrations[] = {
+    // 0 -> 1: records, the current view, batches, metadata.
+    R"(CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+       CREATE TABLE batches (
+         id INTEGER PRIMARY KEY,
+         started_at TEXT NOT NULL,
+         finished_at TEXT,
+         source TEXT NOT NULL,
+         summary TEXT);
+       CREATE TABLE records (
+         id INTEGER PRIMARY KEY,
+         item_type TEXT NOT NULL,
+         subject_bi BLOB NOT NULL,
+         nk_bi BLOB NOT NULL,
+         as_of TEXT NOT NULL,
+         content_hash BLOB NOT NULL,
+         nonce BLOB NOT NULL,
+         payload BLOB NOT NULL,
+         state TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'withdrawn', 'repaired')),
+         repair_nonce BLOB,
+         repair BLOB,
+         batch_id INTEGER NOT NULL,
+         UNIQUE (nk_bi, as_of));
+       CREATE INDEX records_by_subject ON records (subject_bi, item_type, as_of);
+       CREATE INDEX records_by_as_of ON records (as_of);
+       CREATE TABLE current (
+         nk_bi BLOB PRIMARY KEY,
+         subject_bi BLOB NOT NULL,
+         item_type TEXT NOT NULL,
+         as_of TEXT NOT NULL,
+         record_id INTEGER NOT NULL) WITHOUT ROWID;
+       CREATE INDEX current_by_subject ON current (subject_bi);)",
+    // 1 -> 2: sealed subjects, so that a store can list them.
+    R"(CREATE TABLE subjects (
+         subject_bi BLOB PRIMARY KEY,
+         nonce BLOB NOT NULL,
+         sealed BLOB NOT NULL) WITHOUT ROWID;)",
+};
+static_assert(sizeof migrations / sizeof migrations[0] == store::schema_version);
+
+}  // namespace
+
+// ---------------------------------------------------------------- store
+
+struct store::impl {
+  // Declared first, destroyed last: the statements below finalise before the
+  // connection closes (sqlite3_close_v2 would cope either way).
+  struct connection {
+    sqlite3 *db = nullptr;
+    ~connection() { sqlite3_close_v2(db); }
+  } conn;
+  sqlite3 *&db = conn.db;
+  std::unique_ptr<keys> k;
+  std::mutex mu;
+  bool read_only = false;
+  std::string path;
+  stmt ins, upd, cur, subj, batch_ins, batch_done;
+
+  status exec(const char *sql, const char *what) {
+    char *err = nullptr;
+    const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
+    if (rc == SQLITE_OK) return status::ok();
+    std::string msg = err ? err : sqlite3_errstr(rc);
+    sqlite3_free(err);
+    return {map_sqlite(rc), std::string("store: ") + what + ": " + msg};
+  }
+
+  result<int64_t> user_version() {
+    stmt s;
+    if (int rc = s.prepare(db, "PRAGMA user_version"); rc != SQLITE_OK) return db_error(db, rc, "reading the schema version");
+    if (int rc = s.step(); rc != SQLITE_ROW) return db_error(db, rc, "reading the schema version");
+    return s.integer(0);
+  }
+
+  bool has_table(const char *name) {
+    stmt s;
+    if (s.prepare(db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?") != SQLITE_OK) return false;
+    s.bind(std::string_view(name));
+    return s.step() == SQLITE_ROW;
+  }
+
+  status migrate(int64_t from, int64_t to) {
+    for (int64_t v = from; v < to; ++v) {
+      if (auto st = exec(migrations[v], "migrating the schema"); !st) return st;
+      if (v + 1 == 2 && from >= 1) {
+        if (auto st = backfill_subjects(); !st) return st;
+      }
+    }
+    const std::string pragma = "PRAGMA user_version = " + std::to_string(to);
+    return exec(pragma.c_str(), "setting the schema version");
+  }
+
+  // Schema 2 seals each subject once; stores made before fill it from records.
+  status backfill_subjects() {
+    stmt s;
+    if (int rc = s.prepare(db, "SELECT item_type, subject_bi, as_of, nk_bi, nonce, payload FROM records"); rc != SQLITE_OK)
+      return db_error(db, rc, "backfilling subjects");
+    if (int rc = subj.prepare(db, "INSERT INTO subjects (subject_bi, nonce, sealed) VALUES (?, ?, ?) ON CONFLICT DO NOTHING");
+        rc != SQLITE_OK)
+      return db_error(db, rc, "backfilling subjects");
+    std::string plain;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      const bi_t sbi = to_bi(s.blob(1));
+      if (!open_sealed(k->payload, s.blob(5), s.blob(4), row_aad(s.text(0), sbi, s.text(2), to_bi(s.blob(3))), plain))
+        return {errc::corrupt, "store: a record failed authentication while backfilling subjects"};
+      auto doc = json::parse(plain);
+      if (!doc || !doc->find("subject")) return {errc::corrupt, "store: a record does not parse"};
+      if (auto st = put_subject(sbi, doc->find("subject")->text); !st) return st;
+    }
+    return rc == SQLITE_DONE ? status::ok() : db_error(db, rc, "backfilling subjects");
+  }
+
+  status put_subject(const bi_t &sbi, std::string_view subject) {
+    std::string nonce;
+    const std::string aad = "xyd-subject-v1" + std::string(reinterpret_cast<const char *>(sbi.data()), sbi.size());
+    const std::string sealed = seal(k->payload, subject, aad, nonce);
+    subj.reset().bind(sbi).bind_blob(nonce.data(), nonce.size()).bind_blob(sealed.data(), sealed.size());
+    const int rc = subj.step();
+    return rc == SQLITE_DONE ? status::ok() : db_error(db, rc, "storing a subject");
+  }
+
+  status prepare_writers() {
+    struct {
+      stmt *s;
+      const char *sql;
+    } list[] = {
+        {&ins, "INSERT INTO records (item_type, subject_bi, nk_bi, as_of, content_hash, nonce, payload, batch_id) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (nk_bi, as_of) DO NOTHING"},
+        {&upd, "UPDATE records SET content_hash = ?, nonce = ?, payload = ?, batch_id = ? "
+               "WHERE nk_bi = ? AND as_of = ? AND content_hash <> ? RETURNING id"},
+        {&cur, "INSERT INTO current (nk_bi, subject_bi, item_type, as_of, record_id) VALUES (?, ?, ?, ?, ?) "
+               "ON CONFLICT (nk_bi) DO UPDATE SET as_of = excluded.as_of, record_id = excluded.record_id "
+               "WHERE excluded.as_of > current.as_of"},
+        {&subj, "INSERT INTO subjects (subject_bi, nonce, sealed) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"},
+        {&batch_ins, "INSERT INTO batches (started_at, source) VALUES (?, ?)"},
+        {&batch_done, "UPDATE batches SET finished_at = ?, summary = ? WHERE id = ?"},
+    };
+    for (auto &e : list)
+      if (int rc = e.s->prepare(db, e.sql); rc != SQLITE_OK) return db_error(db, rc, "preparing statements");
+    return status::ok();
+  }
+
+  status decrypt_row(std::string_view type, const bi_t &sbi, std::string_view as_of, const bi_t &nk, std::string_view nonce,
+                     std::string_view payload, std::string &plain) {
+    if (!open_sealed(k->payload, payload, nonce, row_aad(type, sbi, as_of, nk), plain))
+      return {errc::corrupt, "store: record failed authentication (tampered with, moved between rows, or damaged)"};
+    return status::ok();
+  }
+};
+
+store::store(std::unique_ptr<impl> p) : p_(std::move(p)) {}
+store::~store() = default;
+
+result<std::unique_ptr<store>> store::open(const std::string &path, const master_key &key, const store_options &opt) {
+  if (!sodium_ready()) return {errc::internal, "libsodium failed to initialise"};
+  auto p = std::make_unique<impl>();
+  p->path = path;
+  p->read_only = opt.flags & store_flags::read_only;
+  int flags = SQLITE_OPEN_NOMUTEX | (p->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE);
+  if (!p->read_only && (opt.flags & store_flags::create)) flags |= SQLITE_OPEN_CREATE;
+  if (int rc = sqlite3_open_v2(path.c_str(), &p->db, flags, nullptr); rc != SQLITE_OK) {
+    status st = db_error(p->db, rc, "cannot open " + path);
+    if ((rc & 0xFF) == SQLITE_CANTOPEN && !(opt.flags & store_flags::create))
+      st = status(errc::not_found, "store: " + path + " does not exist (open it with the create flag to make one)");
+    return st;
+  }
+  sqlite3_extended_result_codes(p->db, 1);
+  sqlite3_busy_timeout(p->db, opt.busy_timeout_ms);
+  p->k = std::make_unique<keys>(key);
+
+  // Is this an xyd store, a new file, or something else?
+  auto version = p->user_version();
+  if (!version) {
+    if (version.error().code() == errc::corrupt || version.error().code() == errc::error)
+      return status(errc::corrupt, "store: " + path + " is not an xyd store (not a SQLite database)");
+    return version.error();
+  }
+  const bool fresh = *version == 0 && !p->has_table("meta");
+  if (fresh) {
+    stmt any;
+    any.prepare(p->db, "SELECT count(*) FROM sqlite_schema");
+    if (any.step() == SQLITE_ROW && any.integer(0) > 0)
+      return status(errc::corrupt, "store: " + path + " is a SQLite database but not an xyd store");
+    if (p->read_only) return status(errc::not_found, "store: " + path + " is empty; it cannot be created read-only");
+  }
+  if (!p->read_only) {
+    if (auto st = p->exec("PRAGMA journal_mode = WAL", "setting WAL mode"); !st) return st;
+  }
+  if (auto st = p->exec("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; "
+                        "PRAGMA journal_size_limit = 67108864; PRAGMA cache_size = -65536",
+                        "setting pragmas");
+      !st)
+    return st;
+  if (opt.max_pages > 0) {
+    const std::string pragma = "PRAGMA max_page_count = " + std::to_string(opt.max_pages);
+    if (auto st = p->exec(pragma.c_str(), "capping the size"); !st) return st;
+  }
+
+  const auto check = p->k->key_check();
+  if (fresh) {
+    const int target = opt.target_schema > 0 ? opt.target_schema : schema_version;
+    if (auto st = p->exec("BEGIN IMMEDIATE", "creating the store"); !st) return st;
+    status st = p->migrate(0, target);
+    if (st) {
+      stmt m;
+      m.prepare(p->db, "INSERT INTO meta (key, value) VALUES ('format', 'xyd-store'), ('key_check', ?), ('created_at', ?)");
+      m.bind_blob(check.data(), check.size()).bind(now_utc());
+      if (int rc = m.step(); rc != SQLITE_DONE) st = db_error(p->db, rc, "creating the store");
+    }
+    if (st) st = p->exec("COMMIT", "creating the store");
+    if (!st) {
+      (void)p->exec("ROLLBACK", "rollback");
+      return st;
+    }
+  } else {
+    stmt m;
+    if (int rc = m.prepare(p->db, "SELECT value FROM meta WHERE key = 'key_check'"); rc != SQLITE_OK)
+      return status(errc::corrupt, "store: " + path + " is not an xyd store (no key check)");
+    if (m.step() != SQLITE_ROW) return status(errc::corrupt, "store: " + path + " has no key check");
+    const auto stored = m.blob(0);
+    if (stored.size() != check.size() || sodium_memcmp(stored.data(), check.data(), check.size()) != 0)
+      return status(errc::key, "store: wrong key for " + path + " (the store was created under another master key)");
+    if (*version > schema_version)
+      return status(errc::error, "store: " + path + " has schema version " + std::to_string(*version) +
+                                     ", newer than this xyd (" + std::to_string(schema_version) + "): upgrade xyd");
+    if (*version < schema_version) {
+      if (p->read_only)
+        return status(errc::read_only, "store: " + path + " has schema version " + std::to_string(*version) +
+                                           " and must be upgraded; open it once for writing");
+      if (auto st = p->exec("BEGIN IMMEDIATE", "upgrading the store"); !st) return st;
+      // Another process may have upgraded it meanwhile.
+      auto again = p->user_version();
+      status st = again ? p->migrate(*again, schema_version) : again.error();
+      if (st) st = p->exec("COMMIT", "upgrading the store");
+      if (!st) {
+        (void)p->exec("ROLLBACK", "rollback");
+        return st;
+      }
+    }
+  }
+  if (!p->read_only)
+    if (auto st = p->prepare_writers(); !st) return st;
+  return std::unique_ptr<store>(new store(std::move(p)));
+}
+
+// ---------------------------------------------------------------- batches
+
+struct store::batch::state {
+  store::impl *p = nullptr;
+  std::unique_lock<std::mutex> lock;
+  int64_t id = 0;
+  bool open = false;
+  std::unordered_set<std::string> subjects_seen;
+  std::string plain, nonce;
+
+  ~state() {
+    if (open) (void)p->exec("ROLLBACK", "rolling back");
+  }
+};
+
+store::batch::batch(std::unique_ptr<state> s) : s_(std::move(s)) {}
+store::batch::batch(batch &&other) noexcept = default;
+store::batch::~batch() = default;
+int64_t store::batch::id() const noexcept { return s_ ? s_->id : 0; }
+
+result<store::batch> store::begin_batch(const std::string &source_name) {
+  auto s = std::make_unique<batch::state>();
+  s->p = p_.get();
+  s->lock = std::unique_lock(p_->mu);
+  if (p_->read_only) return status(errc::read_only, "store: opened read-only; cannot ingest");
+  if (auto st = p_->exec("BEGIN IMMEDIATE", "starting a batch"); !st) return st;
+  s->open = true;
+  p_->batch_ins.reset().bind(now_utc()).bind(source_name);
+  if (int rc = p_->batch_ins.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "starting a batch");
+  s->id = sqlite3_last_insert_rowid(p_->db);
+  return batch(std::move(s));
+}
+
+result<store::batch::outcome> store::batch::put(const item_type &type, const json::value &record) {
+  if (!s_ || !s_->open) return {errc::invalid_arg, "store: batch is closed"};
+  impl &p = *s_->p;
+  const json::value *subject = record.find("subject");
+  const json::value *as_of = record.find("as_of");
+  const json::value *data = record.find("data");
+  if (!subject || !as_of || !data) return {errc::invalid_arg, "store: record lacks subject, as_of or data"};
+  const bi_t sbi = p.k->blind('s', subject->text);
+  const bi_t nk = p.k->blind('n', natural_key_text(type, subject->text, *data));
+  s_->plain.clear();
+  json::dump_to(s_->plain, record);
+  const bi_t hash = p.k->blind('c', s_->plain);
+  const std::string sealed = seal(p.k->payload, s_->plain, row_aad(type.id, sbi, as_of->text, nk), s_->nonce);
+
+  outcome result_kind = outcome::unchanged;
+  int64_t record_id = 0;
+  p.ins.reset().bind(type.id).bind(sbi).bind(nk).bind(as_of->text).bind(hash).bind_blob(s_->nonce.data(), s_->nonce.size())
+      .bind_blob(sealed.data(), sealed.size()).bind(s_->id);
+  int rc = p.ins.step();
+  if (rc != SQLITE_DONE) return db_error(p.db, rc, "storing a record");
+  if (sqlite3_changes(p.db) == 1) {
+    result_kind = outcome::inserted;
+    record_id = sqlite3_last_insert_rowid(p.db);
+  } else {
+    p.upd.reset().bind(hash).bind_blob(s_->nonce.data(), s_->nonce.size()).bind_blob(sealed.data(), sealed.size())
+        .bind(s_->id).bind(nk).bind(as_of->text).bind(hash);
+    rc = p.upd.step();
+    if (rc == SQLITE_ROW) {
+      result_kind = outcome::updated;
+      record_id = p.upd.integer(0);
+      while ((rc = p.upd.step()) == SQLITE_ROW) {
+      }
+    }
+    if (rc != SQLITE_DONE) return db_error(p.db, rc, "updating a record");
+  }
+  if (result_kind == outcome::inserted) {
+    p.cur.reset().bind(nk).bind(sbi).bind(type.id).bind(as_of->text).bind(record_id);
+    if (rc = p.cur.step(); rc != SQLITE_DONE) return db_error(p.db, rc, "updating the current view");
+    std::string key(reinterpret_cast<const char *>(sbi.data()), sbi.size());
+    if (s_->subjects_seen.insert(std::move(key)).second)
+      if (auto st = p.put_subject(sbi, subject->text); !st) return st;
+  }
+  return result_kind;
+}
+
+status store::batch::commit(const std::string &summary_json) {
+  if (!s_ || !s_->open) return {errc::invalid_arg, "store: batch is closed"};
+  impl &p = *s_->p;
+  p.batch_done.reset().bind(now_utc()).bind(summary_json).bind(s_->id);
+  if (int rc = p.batch_done.step(); rc != SQLITE_DONE) return db_error(p.db, rc, "finishing a batch");
+  status st = p.exec("COMMIT", "committing a batch");
+  if (!st) return st;  // the destructor rolls back
+  s_->open = false;
+  return status::ok();
+}
+
+// ---------------------------------------------------------------- queries
+
+namespace {
+void append_repair(std::string &out, const std::string &repair_plain) {
+  out += ",\"repair\":";
+  out += repair_plain;
+}
+}  // namespace
+
+result<std::string> store::records(const record_query &q) {
+  std::lock_guard lock(p_->mu);
+  auto cat = current_catalog();
+  const bi_t sbi = p_->k->blind('s', q.subject);
+  std::string sql =
+      "SELECT r.id, r.item_type, r.as_of, r.nk_bi, r.nonce, r.payload, r.state, r.repair_nonce, r.repair, "
+      "c.record_id IS NOT NULL FROM ";
+  if (q.history)
+    sql += "records r LEFT JOIN current c ON c.record_id = r.id WHERE r.subject_bi = ?";
+  else
+    sql += "current c JOIN records r ON r.id = c.record_id WHERE c.subject_bi = ? AND r.state = 'active'";
+  if (!q.item_type.empty()) sql += " AND r.item_type = ?";
+  sql += " ORDER BY r.item_type, r.as_of DESC, r.id";
+  stmt s;
+  if (int rc = s.prepare(p_->db, sql.c_str()); rc != SQLITE_OK) return db_error(p_->db, rc, "querying records");
+  s.bind(sbi);
+  if (!q.item_type.empty()) s.bind(q.item_type);
+  std::string out = "[";
+  std::string plain, repair;
+  int rc;
+  bool first = true;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    const std::string_view type = s.text(1);
+    if (q.category) {
+      const item_type *t = cat->find(type);
+      if (!t || t->category != q.category) continue;
+    }
+    if (auto st = p_->decrypt_row(type, sbi, s.text(2), to_bi(s.blob(3)), s.blob(4), s.blob(5), plain); !st) return st;
+    // The payload is the record's canonical JSON object: splice row facts in.
+    if (plain.size() < 2 || plain.front() != '{' || plain.back() != '}') return status(errc::corrupt, "store: bad payload");
+    out += first ? "" : ",";
+    first = false;
+    out += "{\"id\":" + std::to_string(s.integer(0)) + ",\"state\":\"";
+    out += s.text(6);
+    out += "\",\"current\":";
+    out += s.integer(9) ? "true" : "false";
+    if (!s.is_null(8)) {
+      const std::string aad = "xyd-repair-v1:" + std::to_string(s.integer(0));
+      if (!open_sealed(p_->k->payload, s.blob(8), s.blob(7), aad, repair))
+        return status(errc::corrupt, "store: repair note failed authentication");
+      append_repair(out, repair);
+    }
+    out += ',';
+    out.append(plain, 1, std::string::npos);
+  }
+  if (rc != SQLITE_DONE) return db_error(p_->db, rc, "querying records");
+  out += ']';
+  return out;
+}
+
+result<std::string> store::subjects() {
+  std::lock_guard lock(p_->mu);
+  stmt s;
+  if (int rc = s.prepare(p_->db, "SELECT subject_bi, nonce, sealed FROM subjects"); rc != SQLITE_OK)
+    return db_error(p_->db, rc, "listing subjects");
+  std::vector<std::string> list;
+  std::string plain;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    const std::string aad = "xyd-subject-v1" + std::string(s.blob(0));
+    if (!open_sealed(p_->k->payload, s.blob(2), s.blob(1), aad, plain))
+      return status(errc::corrupt, "store: a subject failed authentication");
+    list.push_back(plain);
+  }
+  if (rc != SQLITE_DONE) return db_error(p_->db, rc, "listing subjects");
+  std::sort(list.begin(), list.end());
+  std::string out = "[";
+  for (size_t i = 0; i < list.size(); ++i) {
+    if (i) out += ',';
+    json::append_quoted(out, list[i]);
+  }
+  out += ']';
+  return out;
+}
+
+status store::repair(const repair_request &r) {
+  if (r.action != "withdraw" && r.action != "repair")
+    return {errc::invalid_arg, "store: repair action must be \"withdraw\" or \"repair\""};
+  if (r.reason.empty() || r.operator_name.empty())
+    return {errc::invalid_arg, "store: a repair needs a reason and an operator"};
+  if (!parse_date(r.date)) return {errc::invalid_arg, "store: repair date must be YYYY-MM-DD"};
+  std::lock_guard lock(p_->mu);
+  if (p_->read_only) return {errc::read_only, "store: opened read-only"};
+  stmt s;
+  s.prepare(p_->db, "SELECT state FROM records WHERE id = ?");
+  s.bind(r.id);
+  int rc = s.step();
+  if (rc == SQLITE_DONE) return {errc::not_found, "store: no record with id " + std::to_string(r.id)};
+  if (rc != SQLITE_ROW) return db_error(p_->db, rc, "repairing");
+  if (s.text(0) != "active")
+    return {errc::exists, "store: record " + std::to_string(r.id) + " is " + std::string(s.text(0)) + " already"};
+  auto note = json::value::object();
+  note.add("action", json::value::of_string(r.action));
+  note.add("reason", json::value::of_string(r.reason));
+  note.add("date", json::value::of_string(r.date));
+  note.add("operator", json::value::of_string(r.operator_name));
+  note.add("recorded_at", json::value::of_string(now_utc()));
+  std::string nonce;
+  const std::string sealed = seal(p_->k->payload, json::dump(note), "xyd-repair-v1:" + std::to_string(r.id), nonce);
+  stmt u;
+  u.prepare(p_->db, "UPDATE records SET state = ?, repair_nonce = ?, repair = ? WHERE id = ? AND state = 'active'");
+  u.bind(std::string_view(r.action == "withdraw" ? "withdrawn" : "repaired"))
+      .bind_blob(nonce.data(), nonce.size())
+      .bind_blob(sealed.data(), sealed.size())
+      .bind(r.id);
+  if (rc = u.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "repairing");
+  return status::ok();
+}
+
+result<std::string> store::purge(std::string_view before) {
+  if (!parse_date(before)) return status(errc::invalid_arg, "store: purge cut-off must be YYYY-MM-DD");
+  std::lock_guard lock(p_->mu);
+  if (p_->read_only) return status(errc::read_only, "store: opened read-only");
+  if (auto st = p_->exec("BEGIN IMMEDIATE", "purging"); !st) return st;
+  auto fail = [&](status st) {
+    (void)p_->exec("ROLLBACK", "rollback");
+    return st;
+  };
+  stmt del;
+  del.prepare(p_->db, "DELETE FROM records WHERE as_of < ?");
+  del.bind(before);
+  if (int rc = del.step(); rc != SQLITE_DONE) return fail(db_error(p_->db, rc, "purging"));
+  const int64_t deleted = sqlite3_changes(p_->db);
+  // Natural keys whose current record went: the newest remaining becomes current.
+  if (auto st = p_->exec(
+          "DELETE FROM current WHERE record_id NOT IN (SELECT id FROM records);"
+          "INSERT INTO current (nk_bi, subject_bi, item_type, as_of, record_id) "
+          "SELECT r.nk_bi, r.subject_bi, r.item_type, r.as_of, r.id FROM records r "
+          "WHERE r.nk_bi NOT IN (SELECT nk_bi FROM current) "
+          "AND r.as_of = (SELECT max(as_of) FROM records r2 WHERE r2.nk_bi = r.nk_bi);"
+          "DELETE FROM subjects WHERE subject_bi NOT IN (SELECT subject_bi FROM records);",
+          "purging");
+      !st)
+    return fail(st);
+  if (auto st = p_->exec("COMMIT", "purging"); !st) return fail(st);
+  return std::string("{\"before\":\"") + std::string(before) + "\",\"deleted\":" + std::to_string(deleted) + "}";
+}
+
+status store::rekey(const master_key &new_key) {
+  std::lock_guard lock(p_->mu);
+  if (p_->read_only) return {errc::read_only, "store: opened read-only"};
+  auto next = std::make_unique<keys>(new_key);
+  if (auto st = p_->exec("BEGIN IMMEDIATE", "rekeying"); !st) return st;
+  auto fail = [&](status st) {
+    (void)p_->exec("ROLLBACK", "rollback");
+    return st;
+  };
+  stmt sel, upd;
+  sel.prepare(p_->db,
+              "SELECT id, item_type, subject_bi, as_of, nk_bi, nonce, payload, repair_nonce, repair FROM records "
+              "WHERE id > ? ORDER BY id LIMIT 512");
+  upd.prepare(p_->db,
+              "UPDATE records SET subject_bi = ?, nk_bi = ?, content_hash = ?, nonce = ?, payload = ?, repair_nonce = ?, "
+              "repair = ? WHERE id = ?");
+  auto cat = current_catalog();
+  std::string plain, repair, nonce, repair_nonce;
+  int64_t last = 0;
+  for (;;) {
+    struct row {
+      int64_t id;
+      std::string type, as_of, nonce, payload, repair_nonce, repair;
+      bi_t sbi, nk;
+      bool has_repair;
+    };
+    std::vector<row> rows;
+    sel.reset().bind(last);
+    int rc;
+    while ((rc = sel.step()) == SQLITE_ROW)
+      rows.push_back({sel.integer(0), std::string(sel.text(1)), std::string(sel.text(3)), std::string(sel.blob(5)),
+                      std::string(sel.blob(6)), std::string(sel.blob(7)), std::string(sel.blob(8)), to_bi(sel.blob(2)),
+                      to_bi(sel.blob(4)), !sel.is_null(8)});
+    if (rc != SQLITE_DONE) return fail(db_error(p_->db, rc, "rekeying"));
+    if (rows.empty()) break;
+    for (auto &r : rows) {
+      last = r.id;
+      if (auto st = p_->decrypt_row(r.type, r.sbi, r.as_of, r.nk, r.nonce, r.payload, plain); !st) return fail(st);
+      auto doc = json::parse(plain);
+      const item_type *t = cat->find(r.type);
+      if (!doc || !doc->find("subject") || !doc->find("data")) return fail({errc::corrupt, "store: bad payload"});
+      if (!t) return fail({errc::not_found, "store: item type " + r.type + " is not in the catalog in force; load its extension"});
+      const std::string &subject = doc->find("subject")->text;
+      const bi_t sbi = next->blind('s', subject);
+      const bi_t nk = next->blind('n', natural_key_text(*t, subject, *doc->find("data")));
+      const bi_t hash = next->blind('c', plain);
+      const std::string sealed = seal(next->payload, plain, row_aad(r.type, sbi, r.as_of, nk), nonce);
+      std::string sealed_repair;
+      if (r.has_repair) {
+        const std::string aad = "xyd-repair-v1:" + std::to_string(r.id);
+        if (!open_sealed(p_->k->payload, r.repair, r.repair_nonce, aad, repair))
+          return fail({errc::corrupt, "store: repair note failed authentication"});
+        sealed_repair = seal(next->payload, repair, aad, repair_nonce);
+      }
+      upd.reset().bind(sbi).bind(nk).bind(hash).bind_blob(nonce.data(), nonce.size()).bind_blob(sealed.data(), sealed.size());
+      // A NULL pointer binds SQL NULL: no repair note.
+      if (r.has_repair) upd.bind_blob(repair_nonce.data(), repair_nonce.size()).bind_blob(sealed_repair.data(), sealed_repair.size());
+      else upd.bind_blob(nullptr, 0).bind_blob(nullptr, 0);
+      upd.bind(r.id);
+      if (int urc = upd.step(); urc != SQLITE_DONE) return fail(db_error(p_->db, urc, "rekeying"));
+    }
+  }
+  // Rebuild the current view and the sealed subjects under the new keys.
+  std::vector<std::string> subjects;
+  {
+    stmt s;
+    s.prepare(p_->db, "SELECT subject_bi, nonce, sealed FROM subjects");
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      if (!open_sealed(p_->k->payload, s.blob(2), s.blob(1), "xyd-subject-v1" + std::string(s.blob(0)), plain))
+        return fail({errc::corrupt, "store: a subject failed authentication"});
+      subjects.push_back(plain);
+    }
+    if (rc != SQLITE_DONE) return fail(db_error(p_->db, rc, "rekeying"));
+  }
+  if (auto st = p_->exec(
+          "DELETE FROM current; DELETE FROM subjects;"
+          "INSERT INTO current (nk_bi, subject_bi, item_type, as_of, record_id) "
+          "SELECT r.nk_bi, r.subject_bi, r.item_type, r.as_of, r.id FROM records r "
+          "WHERE r.as_of = (SELECT max(as_of) FROM records r2 WHERE r2.nk_bi = r.nk_bi);",
+          "rekeying");
+      !st)
+    return fail(st);
+  std::swap(p_->k, next);  // put_subject seals with the new key
+  for (const auto &subject : subjects)
+    if (auto st = p_->put_subject(p_->k->blind('s', subject), subject); !st) {
+      std::swap(p_->k, next);
+      return fail(st);
+    }
+  const auto check = p_->k->key_check();
+  stmt m;
+  m.prepare(p_->db, "UPDATE meta SET value = ? WHERE key = 'key_check'");
+  m.bind_blob(check.data(), check.size());
+  status st = m.step() == SQLITE_DONE ? p_->exec("COMMIT", "rekeying") : db_error(p_->db, SQLITE_ERROR, "rekeying");
+  if (!st) {
+    std::swap(p_->k, next);
+    return fail(st);
+  }
+  return status::ok();
+}
+
+result<std::string> store::stats() {
+  std::lock_guard lock(p_->mu);
+  stmt s;
+  if (int rc = s.prepare(p_->db,
+                         "SELECT r.item_type, count(*), sum(c.record_id IS NOT NULL AND r.state = 'active'), "
+                         "sum(r.state = 'withdrawn'), sum(r.state = 'repaired') "
+                         "FROM records r LEFT JOIN current c ON c.record_id = r.id GROUP BY r.item_type ORDER BY 1");
+      rc != SQLITE_OK)
+    return db_error(p_->db, rc, "stats");
+  int64_t records = 0, current = 0, withdrawn = 0, repaired = 0;
+  std::string per_type = "{";
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    if (per_type.size() > 1) per_type += ',';
+    json::append_quoted(per_type, s.text(0));
+    per_type += ":{\"records\":" + std::to_string(s.integer(1)) + ",\"current\":" + std::to_string(s.integer(2)) + "}";
+    records += s.integer(1);
+    current += s.integer(2);
+    withdrawn += s.integer(3);
+    repaired += s.integer(4);
+  }
+  if (rc != SQLITE_DONE) return db_error(p_->db, rc, "stats");
+  per_type += '}';
+  auto scalar = [&](const char *sql) -> int64_t {
+    stmt q;
+    q.prepare(p_->db, sql);
+    return q.step() == SQLITE_ROW ? q.integer(0) : -1;
+  };
+  std::string out = "{\"schema_version\":" + std::to_string(scalar("PRAGMA user_version")) +
+                    ",\"records\":" + std::to_string(records) + ",\"current\":" + std::to_string(current) +
+                    ",\"history\":" + std::to_string(records - current - withdrawn - repaired) +
+                    ",\"withdrawn\":" + std::to_string(withdrawn) + ",\"repaired\":" + std::to_string(repaired) +
+                    ",\"subjects\":" + std::to_string(scalar("SELECT count(*) FROM subjects")) +
+                    ",\"batches\":" + std::to_string(scalar("SELECT count(*) FROM batches WHERE finished_at IS NOT NULL")) +
+                    ",\"page_count\":" + std::to_string(scalar("PRAGMA page_count")) +
+                    ",\"page_size\":" + std::to_string(scalar("PRAGMA page_size")) + ",\"per_type\":" + per_type + "}";
+  return out;
+}
+
+result<std::string> store::integrity_check() {
+  std::lock_guard lock(p_->mu);
+  stmt s;
+  if (int rc = s.prepare(p_->db, "PRAGMA integrity_check"); rc != SQLITE_OK) return db_error(p_->db, rc, "integrity check");
+  std::string out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    if (!out.empty()) out += '\n';
+    out += s.text(0);
+  }
+  if (rc != SQLITE_DONE) return db_error(p_->db, rc, "integrity check");
+  return out;
+}
+
+}  // namespace xyd
