@@ -280,8 +280,9 @@ class generator {
         });
     }
     const int arrears = risky ? static_cast<int>(r.between(1, 3)) : (r.percent(25) ? 1 : 0);
+    const int first_month = static_cast<int>(r.between(1, 14));
     for (int k = 0; k < arrears; ++k) {
-      const civil_date start = month_end(static_cast<int>(r.between(1, 23)));
+      const civil_date start = month_end(first_month + 3 * k);  // distinct tax periods
       const civil_date begin{start.year, start.month, 1};
       record("tax.arrears", e.uscc, today, [&](writer &w) {
         w.str("enterprise_name", e.name).str("uscc", e.uscc).str("arrears_amount", money(r.between(5000, 2000000) * 100 + r.between(0, 99)))

@@ -89,6 +89,12 @@ status ingest(store &st, std::istream &in, const options &opt, summary &out) {
       return false;
     }
     auto outcome = batch->put(*cat->find(type_id), record);
+    if (!outcome && outcome.error().code() == errc::validation) {  // a conflict inside the feed
+      reject(line, {problem{"$", "conflict", outcome.error().message()}}, type_id);
+      if (opt.skip_invalid) return true;
+      failure = status(errc::validation, "line " + std::to_string(line) + ": " + outcome.error().message() + "; nothing was stored");
+      return false;
+    }
     if (!outcome) {
       failure = status(outcome.error().code(), "line " + std::to_string(line) + ": " + outcome.error().message());
       return false;

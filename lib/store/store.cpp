@@ -331,7 +331,7 @@ struct store::impl {
   std::mutex mu;
   bool read_only = false;
   std::string path;
-  stmt ins, upd, cur, subj, batch_ins, batch_done;
+  stmt ins, existing, upd, cur, subj, batch_ins, batch_done;
 
   status exec(const char *sql, const char *what) {
     char *err = nullptr;
@@ -404,8 +404,8 @@ struct store::impl {
     } list[] = {
         {&ins, "INSERT INTO records (item_type, subject_bi, nk_bi, as_of, content_hash, nonce, payload, batch_id) "
                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (nk_bi, as_of) DO NOTHING"},
-        {&upd, "UPDATE records SET content_hash = ?, nonce = ?, payload = ?, batch_id = ? "
-               "WHERE nk_bi = ? AND as_of = ? AND content_hash <> ? RETURNING id"},
+        {&existing, "SELECT id, content_hash, batch_id FROM records WHERE nk_bi = ? AND as_of = ?"},
+        {&upd, "UPDATE records SET content_hash = ?, nonce = ?, payload = ?, batch_id = ? WHERE id = ?"},
         {&cur, "INSERT INTO current (nk_bi, subject_bi, item_type, as_of, record_id) VALUES (?, ?, ?, ?, ?) "
                "ON CONFLICT (nk_bi) DO UPDATE SET as_of = excluded.as_of, record_id = excluded.record_id "
                "WHERE excluded.as_of > current.as_of"},
@@ -578,16 +578,22 @@ result<store::batch::outcome> store::batch::put(const item_type &type, const jso
     result_kind = outcome::inserted;
     record_id = sqlite3_last_insert_rowid(p.db);
   } else {
-    p.upd.reset().bind(hash).bind_blob(s_->nonce.data(), s_->nonce.size()).bind_blob(sealed.data(), sealed.size())
-        .bind(s_->id).bind(nk).bind(as_of->text).bind(hash);
-    rc = p.upd.step();
-    if (rc == SQLITE_ROW) {
+    // The same fact (natural key and as_of) is stored already.
+    p.existing.reset().bind(nk).bind(as_of->text);
+    if (rc = p.existing.step(); rc != SQLITE_ROW) return db_error(p.db, rc, "reading a stored record");
+    record_id = p.existing.integer(0);
+    const bool same = p.existing.blob(1) == std::string_view(reinterpret_cast<const char *>(hash.data()), hash.size());
+    const bool this_batch = p.existing.integer(2) == s_->id;
+    p.existing.reset();
+    if (!same && this_batch)
+      return status(errc::validation,
+                    "conflict: an earlier record of this batch has the same natural key and as_of with other content");
+    if (!same) {
+      p.upd.reset().bind(hash).bind_blob(s_->nonce.data(), s_->nonce.size()).bind_blob(sealed.data(), sealed.size())
+          .bind(s_->id).bind(record_id);
+      if (rc = p.upd.step(); rc != SQLITE_DONE) return db_error(p.db, rc, "updating a record");
       result_kind = outcome::updated;
-      record_id = p.upd.integer(0);
-      while ((rc = p.upd.step()) == SQLITE_ROW) {
-      }
     }
-    if (rc != SQLITE_DONE) return db_error(p.db, rc, "updating a record");
   }
   if (result_kind == outcome::inserted) {
     p.cur.reset().bind(nk).bind(sbi).bind(type.id).bind(as_of->text).bind(record_id);

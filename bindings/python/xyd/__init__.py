@@ -16,6 +16,7 @@ import ctypes
 import json as _json
 
 from . import _ffi
+from .store import Store, generate_key, write_key_file
 from .errors import (
     Error,
     ExistsError,
@@ -26,6 +27,11 @@ from .errors import (
     OutOfMemoryError,
     ParseError,
     ValidationError,
+    WrongKeyError,
+    CorruptError,
+    BusyError,
+    FullError,
+    ReadOnlyError,
 )
 
 __all__ = [
@@ -40,6 +46,9 @@ __all__ = [
     "normalize_id",
     "validate_record",
     "normalize_record",
+    "Store",
+    "generate_key",
+    "write_key_file",
     "Error",
     "ExistsError",
     "InternalError",
@@ -49,6 +58,11 @@ __all__ = [
     "OutOfMemoryError",
     "ParseError",
     "ValidationError",
+    "WrongKeyError",
+    "CorruptError",
+    "BusyError",
+    "FullError",
+    "ReadOnlyError",
 ]
 
 #: The version of the loaded library ("MAJOR.MINOR.PATCH").

@@ -66,6 +66,36 @@ xyd_validate_record = _declare("xyd_validate_record", [ctypes.c_char_p, c_char_p
 xyd_normalize_record = _declare("xyd_normalize_record", [ctypes.c_char_p, c_char_pp])
 
 
+class _Store(ctypes.Structure):
+    pass
+
+
+store_p = ctypes.POINTER(_Store)
+
+xyd_key_generate = _declare("xyd_key_generate", [ctypes.c_char_p])
+xyd_key_file_generate = _declare("xyd_key_file_generate", [ctypes.c_char_p])
+xyd_store_open = _declare(
+    "xyd_store_open", [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint, ctypes.POINTER(store_p)]
+)
+xyd_store_open_key_file = _declare(
+    "xyd_store_open_key_file", [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_uint, ctypes.POINTER(store_p)]
+)
+xyd_store_close = _declare("xyd_store_close", [store_p], None)
+# ingest returns its summary on XYD_EVALIDATION too: checked by hand.
+xyd_store_ingest = _declare(
+    "xyd_store_ingest", [store_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint, c_char_pp], checked=False
+)
+xyd_store_ingest_file = _declare(
+    "xyd_store_ingest_file", [store_p, ctypes.c_char_p, ctypes.c_uint, c_char_pp], checked=False
+)
+xyd_store_records = _declare("xyd_store_records", [store_p, ctypes.c_char_p, c_char_pp])
+xyd_store_subjects = _declare("xyd_store_subjects", [store_p, c_char_pp])
+xyd_store_repair = _declare("xyd_store_repair", [store_p, ctypes.c_char_p])
+xyd_store_purge = _declare("xyd_store_purge", [store_p, ctypes.c_char_p, c_char_pp])
+xyd_store_rekey = _declare("xyd_store_rekey", [store_p, ctypes.c_char_p, ctypes.c_size_t])
+xyd_store_stats = _declare("xyd_store_stats", [store_p, c_char_pp])
+
+
 def take_string(ptr):
     """Copies a library-owned string, then releases it with xyd_free."""
     if not ptr.value:

@@ -1,0 +1,141 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The encrypted embedded store (xyd_store_* of the C ABI)."""
+
+import ctypes
+import json
+import os
+
+from . import _ffi
+from .errors import Error, ValidationError, error_for
+
+OPEN_CREATE = 1
+OPEN_READONLY = 2
+INGEST_SKIP_INVALID = 1
+
+
+def generate_key():
+    """A new random 32-byte master key (bytes). Keep it secret."""
+    buf = ctypes.create_string_buffer(32)
+    _ffi.xyd_key_generate(buf)
+    return buf.raw
+
+
+def write_key_file(path):
+    """Writes a new key file (mode 0600); refuses to overwrite (ExistsError)."""
+    _ffi.xyd_key_file_generate(os.fsencode(path))
+
+
+class IngestError(ValidationError):
+    """An atomic ingest stopped at an invalid record; `summary` says what was read."""
+
+    def __init__(self, message, code, summary):
+        super().__init__(message, code)
+        self.summary = summary
+
+
+class Store:
+    """An encrypted xyd store: ``with xyd.Store(path, key) as store: ...``.
+
+    `key` is 32 bytes, or a path to a key file (str or os.PathLike) with
+    ``key_file=True``. `create` makes the file when it does not exist;
+    `read_only` opens it for reading only. The handle may be shared by
+    threads; its calls are serialised."""
+
+    def __init__(self, path, key, *, create=True, read_only=False, key_file=False):
+        flags = (OPEN_CREATE if create and not read_only else 0) | (OPEN_READONLY if read_only else 0)
+        handle = _ffi.store_p()
+        if key_file:
+            _ffi.xyd_store_open_key_file(os.fsencode(path), os.fsencode(key), flags, ctypes.byref(handle))
+        else:
+            key = bytes(key)
+            _ffi.xyd_store_open(os.fsencode(path), key, len(key), flags, ctypes.byref(handle))
+        self._h = handle
+
+    # -- life cycle
+    def close(self):
+        if self._h:
+            _ffi.xyd_store_close(self._h)
+            self._h = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def _handle(self):
+        if not self._h:
+            raise Error("store is closed")
+        return self._h
+
+    # -- ingest
+    def _ingest_result(self, status, out):
+        text = _ffi.take_string(out)
+        if status == 0:
+            return json.loads(text)
+        message = _ffi.xyd_errmsg().decode("utf-8", "replace")
+        if text is not None:
+            raise IngestError(message, status, json.loads(text))
+        raise error_for(status, message)
+
+    def ingest(self, data, *, skip_invalid=False):
+        """Ingests JSON Lines (str or bytes) as one batch; returns the summary dict.
+        Atomic unless skip_invalid: raises IngestError (a ValidationError) at the
+        first invalid record, the store unchanged."""
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        out = ctypes.c_void_p()
+        status = _ffi.xyd_store_ingest(
+            self._handle(), data, len(data), INGEST_SKIP_INVALID if skip_invalid else 0, ctypes.byref(out)
+        )
+        return self._ingest_result(status, out)
+
+    def ingest_file(self, path, *, skip_invalid=False):
+        out = ctypes.c_void_p()
+        status = _ffi.xyd_store_ingest_file(
+            self._handle(), os.fsencode(path), INGEST_SKIP_INVALID if skip_invalid else 0, ctypes.byref(out)
+        )
+        return self._ingest_result(status, out)
+
+    # -- queries
+    def records(self, subject, *, item_type=None, category=None, history=False):
+        """A subject's records as dicts (current ones unless history=True)."""
+        query = {"subject": subject, "history": bool(history)}
+        if item_type is not None:
+            query["item_type"] = item_type
+        if category is not None:
+            query["category"] = int(category)
+        out = ctypes.c_void_p()
+        _ffi.xyd_store_records(self._handle(), json.dumps(query, ensure_ascii=False).encode("utf-8"), ctypes.byref(out))
+        return json.loads(_ffi.take_string(out))
+
+    def subjects(self):
+        out = ctypes.c_void_p()
+        _ffi.xyd_store_subjects(self._handle(), ctypes.byref(out))
+        return json.loads(_ffi.take_string(out))
+
+    def stats(self):
+        out = ctypes.c_void_p()
+        _ffi.xyd_store_stats(self._handle(), ctypes.byref(out))
+        return json.loads(_ffi.take_string(out))
+
+    # -- changes
+    def repair(self, record_id, *, reason, operator, date, action="repair"):
+        """Marks a record repaired (信用修复) or, with action="withdraw", withdrawn."""
+        request = {"id": int(record_id), "action": action, "reason": reason, "operator": operator, "date": date}
+        _ffi.xyd_store_repair(self._handle(), json.dumps(request, ensure_ascii=False).encode("utf-8"))
+
+    def purge(self, before):
+        out = ctypes.c_void_p()
+        _ffi.xyd_store_purge(self._handle(), before.encode("ascii"), ctypes.byref(out))
+        return json.loads(_ffi.take_string(out))
+
+    def rekey(self, new_key):
+        new_key = bytes(new_key)
+        _ffi.xyd_store_rekey(self._handle(), new_key, len(new_key))

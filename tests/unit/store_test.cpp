@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "../../tools/gen.hpp"
+#include "xyd/ingest.hpp"
+#include "xyd/store.hpp"
+
+using namespace xyd;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct temp_dir {
+  fs::path path;
+  temp_dir() {
+    char tmpl[] = "/tmp/xyd-store-test-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~temp_dir() { fs::remove_all(path); }
+  std::string operator/(const char *name) const { return (path / name).string(); }
+};
+
+const char *uscc = "91350100M000100Y43";
+
+record_query q_of(const std::string &subject, bool history = false) {
+  record_query q;
+  q.subject = subject;
+  q.history = history;
+  return q;
+}
+
+std::string legal_rep(const char *as_of, const char *rep) {
+  return std::string(R"({"type":"legal_rep","subject":"91350100M000100Y43","as_of":")") + as_of +
+         R"(","source":"t","data":{"enterprise_name":"福州示例有限公司","uscc":"91350100M000100Y43","rep_name":")" + rep +
+         "\"}}\n";
+}
+
+std::unique_ptr<store> open_new(const std::string &path, const master_key &k, store_options opt = {}) {
+  auto s = store::open(path, k, opt);
+  REQUIRE(s);
+  return std::move(s).value();
+}
+
+ingest::summary ingest_ok(store &s, const std::string &feed, bool skip = false) {
+  ingest::options o;
+  o.skip_invalid = skip;
+  ingest::summary sum;
+  auto st = ingest::ingest_buffer(s, feed, o, sum);
+  INFO(st.message());
+  REQUIRE(st);
+  return sum;
+}
+
+json::value records(store &s, record_query q) {
+  auto r = s.records(q);
+  REQUIRE(r);
+  auto doc = json::parse(*r);
+  REQUIRE(doc);
+  return *doc;
+}
+
+std::string gen_feed(uint64_t subjects, uint64_t seed) {
+  gen::options o;
+  o.subjects = subjects;
+  o.seed = seed;
+  std::string out;
+  gen::generate(o, [&](std::string_view c) { out.append(c); });
+  return out;
+}
+
+std::string file_bytes(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+}  // namespace
+
+TEST_CASE("store: create, reopen, wrong key refused without touching the file", "[store]") {
+  temp_dir d;
+  const auto k = master_key::generate();
+  { auto s = open_new(d / "a.db", k); ingest_ok(*s, legal_rep("2024-06-30", "张三")); }
+  const std::string before = file_bytes(d / "a.db");
+  auto wrong = store::open(d / "a.db", master_key::generate());
+  REQUIRE_FALSE(wrong);
+  CHECK(wrong.error().code() == errc::key);
+  CHECK(wrong.error().message().find("wrong key") != std::string::npos);
+  CHECK(file_bytes(d / "a.db") == before);
+  auto again = store::open(d / "a.db", k);
+  REQUIRE(again);
+  CHECK(records(**again, q_of(uscc)).items.size() == 1);
+}
+
+TEST_CASE("store: missing files, foreign files", "[store]") {
+  temp_dir d;
+  const auto k = master_key::generate();
+  store_options no_create;
+  no_create.flags = 0;
+  CHECK(store::open(d / "none.db", k, no_create).error().code() == errc::not_found);
+  std::ofstream(d / "junk.db") << "this is not a database at all, just some text that is long enough to matter.....";
+  CHECK(store::open(d / "junk.db", k).error().code() == errc::corrupt);
+  sqlite3 *db = nullptr;
+  sqlite3_open((d / "other.db").c_str(), &db);
+  sqlite3_exec(db, "CREATE TABLE t (x)", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  CHECK(store::open(d / "other.db", k).error().code() == errc::corrupt);
+}
+
+TEST_CASE("store: idempotent ingest, history and late arrivals", "[store]") {
+  temp_dir d;
+  auto s = open_new(d / "a.db", master_key::generate());
+  const std::string feed = legal_rep("2024-05-31", "张三") + legal_rep("2024-06-30", "李四");
+  auto first = ingest_ok(*s, feed);
+  CHECK(first.total.inserted == 2);
+  auto second = ingest_ok(*s, feed);
+  CHECK(second.total.unchanged == 2);
+  CHECK(second.total.inserted + second.total.updated == 0);
+  CHECK(second.to_json().find("\"changed\":false") != std::string::npos);
+
+  auto current = records(*s, q_of(uscc));
+  REQUIRE(current.items.size() == 1);
+  CHECK(current.items[0].find("as_of")->text == "2024-06-30");
+  CHECK(current.items[0].find("data")->find("rep_name")->text == "李四");
+
+  // A late-arriving older snapshot goes to history only.
+  CHECK(ingest_ok(*s, legal_rep("2024-04-30", "王五")).total.inserted == 1);
+  CHECK(records(*s, q_of(uscc)).items[0].find("as_of")->text == "2024-06-30");
+  record_query all = q_of(uscc, true);
+  auto history = records(*s, all);
+  REQUIRE(history.items.size() == 3);
+  CHECK(history.items[0].find("current")->boolean);
+  CHECK_FALSE(history.items[2].find("current")->boolean);
+
+  // Same fact and date, other content: an update.
+  auto upd = ingest_ok(*s, legal_rep("2024-06-30", "赵六"));
+  CHECK(upd.total.updated == 1);
+  CHECK(records(*s, q_of(uscc)).items[0].find("data")->find("rep_name")->text == "赵六");
+}
+
+TEST_CASE("store: atomic batches leave the store as it was", "[store]") {
+  temp_dir d;
+  auto s = open_new(d / "a.db", master_key::generate());
+  ingest_ok(*s, legal_rep("2024-05-31", "张三"));
+  const auto before = s->stats();
+  REQUIRE(before);
+  const std::string bad = legal_rep("2024-06-30", "李四") + "{\"type\":\"legal_rep\"}\n" + legal_rep("2024-07-31", "王五");
+  ingest::summary sum;
+  auto st = ingest::ingest_buffer(*s, bad, {}, sum);
+  REQUIRE_FALSE(st);
+  CHECK(st.code() == errc::validation);
+  CHECK(st.message().rfind("line 2: ", 0) == 0);
+  CHECK_FALSE(sum.committed);
+  CHECK(sum.rejections.at(0).line == 2);
+  auto after = s->stats();
+  // The failed batch is not even counted as a batch.
+  CHECK(*after == *before);
+
+  // Truncated last line and invalid UTF-8.
+  std::string truncated = legal_rep("2024-06-30", "李四");
+  truncated += legal_rep("2024-07-31", "王五").substr(0, 40);
+  CHECK(ingest::ingest_buffer(*s, truncated, {}, sum).message().rfind("line 2: $: malformed JSON", 0) == 0);
+  std::string bad_utf8 = legal_rep("2024-06-30", "李\xff");
+  CHECK(ingest::ingest_buffer(*s, bad_utf8, {}, sum).message().rfind("line 1: $: malformed JSON", 0) == 0);
+  CHECK(ingest::ingest_buffer(*s, "[1,2]\n", {}, sum).message().find("must be a JSON object") != std::string::npos);
+  CHECK(*s->stats() == *before);
+
+  // skip-invalid keeps the valid ones and reports each rejected line.
+  auto skipped = ingest_ok(*s, bad + "nonsense\n", true);
+  CHECK(skipped.total.inserted == 2);
+  CHECK(skipped.total.rejected == 2);
+  CHECK(skipped.rejections.front().line == 2);
+  CHECK(skipped.rejections.back().line == 4);
+  CHECK(skipped.rejections.back().what.code == "syntax");
+}
+
+TEST_CASE("store: a feed contradicting itself is a conflict", "[store]") {
+  temp_dir d;
+  auto s = open_new(d / "a.db", master_key::generate());
+  ingest::summary sum;
+  auto st = ingest::ingest_buffer(*s, legal_rep("2024-06-30", "张三") + legal_rep("2024-06-30", "李四"), {}, sum);
+  CHECK(st.message().find("line 2: conflict") == 0);
+  CHECK(records(*s, q_of(uscc)).items.empty());
+  // Exact duplicates are harmless.
+  auto dup = ingest_ok(*s, legal_rep("2024-06-30", "张三") + legal_rep("2024-06-30", "张三"));
+  CHECK(dup.total.inserted == 1);
+  CHECK(dup.total.unchanged == 1);
+}
+
+TEST_CASE("store: credit repair and withdrawal keep the record, marked", "[store]") {
+  temp_dir d;
+  auto s = open_new(d / "a.db", master_key::generate());
+  ingest_ok(*s, legal_rep("2024-06-30", "张三"));
+  const int64_t id = std::stoll(records(*s, q_of(uscc)).items[0].find("id")->text);
+  CHECK(s->repair({id, "withdraw", "登记错误", "2024-07-02", "operator-7"}));
+  CHECK(records(*s, q_of(uscc)).items.empty());
+  record_query all = q_of(uscc, true);
+  auto h = records(*s, all);
+  REQUIRE(h.items.size() == 1);
+  CHECK(h.items[0].find("state")->text == "withdrawn");
+  CHECK(h.items[0].find("repair")->find("reason")->text == "登记错误");
+  CHECK(h.items[0].find("repair")->find("operator")->text == "operator-7");
+  CHECK(s->repair({id, "repair", "x", "2024-07-02", "o"}).code() == errc::exists);
+  CHECK(s->repair({id + 100, "repair", "x", "2024-07-02", "o"}).code() == errc::not_found);
+  CHECK(s->repair({id, "delete", "x", "2024-07-02", "o"}).code() == errc::invalid_arg);
+  // Re-feeding the same fact does not bring it back.
+  CHECK(ingest_ok(*s, legal_rep("2024-06-30", "张三")).total.unchanged == 1);
+  CHECK(records(*s, q_of(uscc)).items.empty());
+}
+
+TEST_CASE("store: purge by cut-off recomputes the current view", "[store]") {
+  temp_dir d;
+  auto s = open_new(d / "a.db", master_key::generate());
+  ingest_ok(*s, legal_rep("2023-12-31", "甲") + legal_rep("2024-03-31", "乙") + legal_rep("2024-06-30", "丙"));
+  auto r = s->purge("2024-01-01");
+  REQUIRE(r);
+  CHECK(*r == R"({"before":"2024-01-01","deleted":1})");
+  record_query all = q_of(uscc, true);
+  CHECK(records(*s, all).items.size() == 2);
+  CHECK(s->purge("2025-01-01"));
+  CHECK(records(*s, all).items.empty());
+  CHECK(s->subjects().value() == "[]");
+  CHECK(s->purge("2025-13-01").error().code() == errc::invalid_arg);
+}
+
+TEST_CASE("store: rekey re-encrypts everything", "[store]") {
+  temp_dir d;
+  const auto k1 = master_key::generate(), k2 = master_key::generate();
+  std::string before;
+  {
+    auto s = open_new(d / "a.db", k1);
+    ingest_ok(*s, gen_feed(20, 5));
+    const std::string subject = json::parse(*s->subjects())->items[3].text;
+    const auto id = std::stoll(records(*s, q_of(subject)).items[0].find("id")->text);
+    REQUIRE(s->repair({id, "repair", "已整改", "2024-07-01", "op"}));
+    record_query all = q_of(subject, true);
+    before = *s->records(all) + *s->subjects();
+    REQUIRE(s->rekey(k2));
+    CHECK(*s->records(all) + *s->subjects() == before);
+  }
+  CHECK(store::open(d / "a.db", k1).error().code() == errc::key);
+  auto s = open_new(d / "a.db", k2);
+  const std::string subject = json::parse(*s->subjects())->items[3].text;
+  record_query all = q_of(subject, true);
+  CHECK(*s->records(all) + *s->subjects() == before);
+  CHECK(*s->integrity_check() == "ok");
+}
+
+TEST_CASE("store: a ciphertext moved to another row fails to open", "[store]") {
+  temp_dir d;
+  const auto k = master_key::generate();
+  { auto s = open_new(d / "a.db", k); ingest_ok(*s, legal_rep("2024-05-31", "张三") + legal_rep("2024-06-30", "李四")); }
+  sqlite3 *db = nullptr;
+  sqlite3_open((d / "a.db").c_str(), &db);
+  REQUIRE(sqlite3_exec(db,
+                       "UPDATE records SET payload = (SELECT payload FROM records WHERE id = 1), "
+                       "nonce = (SELECT nonce FROM records WHERE id = 1) WHERE id = 2",
+                       nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+  auto s = open_new(d / "a.db", k);
+  auto r = s->records(q_of(uscc));
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code() == errc::corrupt);
+}
+
+TEST_CASE("store: an older schema is upgraded on open", "[store]") {
+  temp_dir d;
+  const auto k = master_key::generate();
+  std::string subjects;
+  {
+    auto s = open_new(d / "a.db", k);
+    ingest_ok(*s, gen_feed(10, 2));
+    subjects = *s->subjects();
+  }
+  // Make it a schema-1 store: schema 2 added the sealed subjects.
+  sqlite3 *db = nullptr;
+  sqlite3_open((d / "a.db").c_str(), &db);
+  REQUIRE(sqlite3_exec(db, "DROP TABLE subjects; PRAGMA user_version = 1", nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+  store_options ro;
+  ro.flags = store_flags::read_only;
+  CHECK(store::open(d / "a.db", k, ro).error().code() == errc::read_only);
+  auto s = open_new(d / "a.db", k);
+  CHECK(*s->subjects() == subjects);
+  CHECK(json::parse(*s->stats())->find("schema_version")->text == "2");
+}
+
+TEST_CASE("store: read-only handles and a full disk lose nothing", "[store]") {
+  temp_dir d;
+  const auto k = master_key::generate();
+  { auto s = open_new(d / "a.db", k); ingest_ok(*s, legal_rep("2024-06-30", "张三")); }
+  store_options ro;
+  ro.flags = store_flags::read_only;
+  auto r = store::open(d / "a.db", k, ro);
+  REQUIRE(r);
+  ingest::summary sum;
+  CHECK(ingest::ingest_buffer(**r, legal_rep("2024-07-31", "李四"), {}, sum).code() == errc::read_only);
+  CHECK(records(**r, q_of(uscc)).items.size() == 1);
+
+  store_options capped;
+  capped.max_pages = 40;  // about 160 KiB
+  auto s = store::open(d / "a.db", k, capped);
+  REQUIRE(s);
+  const auto before = *(*s)->stats();
+  auto st = ingest::ingest_buffer(**s, gen_feed(30, 9), {}, sum);
+  CHECK(st.code() == errc::full);
+  CHECK(*(*s)->stats() == before);
+  CHECK(*(*s)->integrity_check() == "ok");
+}
+
+TEST_CASE("store: one handle shared by threads", "[store]") {
+  temp_dir d;
+  auto s = open_new(d / "a.db", master_key::generate());
+  const std::string a = gen_feed(15, 1), b = gen_feed(15, 2);
+  std::vector<status> results(2);
+  std::thread t1([&] {
+    ingest::summary sum;
+    results[0] = ingest::ingest_buffer(*s, a, {}, sum);
+  });
+  std::thread t2([&] {
+    ingest::summary sum;
+    results[1] = ingest::ingest_buffer(*s, b, {}, sum);
+  });
+  std::thread reader([&] {
+    for (int i = 0; i < 50; ++i) REQUIRE(s->stats());
+  });
+  t1.join();
+  t2.join();
+  reader.join();
+  CHECK(results[0]);
+  CHECK(results[1]);
+  const auto lines = [](const std::string &f) { return static_cast<int64_t>(std::count(f.begin(), f.end(), '\n')); };
+  CHECK(std::stoll(json::parse(*s->stats())->find("records")->text) == lines(a) + lines(b));
+}
+
+TEST_CASE("store: key files", "[store]") {
+  temp_dir d;
+  const auto k = master_key::generate();
+  REQUIRE(k.write_file(d / "k"));
+  CHECK(k.write_file(d / "k").code() == errc::exists);
+  CHECK((fs::status(d / "k").permissions() & fs::perms::all) == (fs::perms::owner_read | fs::perms::owner_write));
+  auto back = master_key::from_file(d / "k");
+  REQUIRE(back);
+  CHECK(std::memcmp(back->data(), k.data(), master_key_bytes) == 0);
+  std::ofstream(d / "bad") << "too short";
+  CHECK(master_key::from_file(d / "bad").error().code() == errc::key);
+  CHECK(master_key::from_file(d / "none").error().code() == errc::io);
+}
