@@ -61,7 +61,6 @@ struct store_options {
   unsigned flags = store_flags::create;
   int busy_timeout_ms = 30000;
   int64_t max_pages = 0;          ///< when > 0, caps the file (PRAGMA max_page_count)
-  int target_schema = 0;          ///< tests only: create at an older schema version
 };
 
 struct record_query {

@@ -307,11 +307,13 @@ const char *const migrations[] = {
          as_of TEXT NOT NULL,
          record_id INTEGER NOT NULL) WITHOUT ROWID;
        CREATE INDEX current_by_subject ON current (subject_bi);)",
-    // 1 -> 2: sealed subjects, so that a store can list them.
+    // 1 -> 2: sealed subjects, so that a store can list them; the current
+    // view found from a record.
     R"(CREATE TABLE subjects (
          subject_bi BLOB PRIMARY KEY,
          nonce BLOB NOT NULL,
-         sealed BLOB NOT NULL) WITHOUT ROWID;)",
+         sealed BLOB NOT NULL) WITHOUT ROWID;
+       CREATE INDEX current_by_record ON current (record_id);)",
 };
 static_assert(sizeof migrations / sizeof migrations[0] == store::schema_version);
 
@@ -462,7 +464,15 @@ result<std::unique_ptr<store>> store::open(const std::string &path, const master
     if (p->read_only) return status(errc::not_found, "store: " + path + " is empty; it cannot be created read-only");
   }
   if (!p->read_only) {
-    if (auto st = p->exec("PRAGMA journal_mode = WAL", "setting WAL mode"); !st) return st;
+    // Switching to WAL needs a moment of exclusive access, which SQLite does
+    // not wait for: retry within the busy timeout (another process may be
+    // creating the same store).
+    for (int waited = 0;; waited += 10) {
+      status st = p->exec("PRAGMA journal_mode = WAL", "setting WAL mode");
+      if (st) break;
+      if (st.code() != errc::busy || waited >= opt.busy_timeout_ms) return st;
+      ::usleep(10000);
+    }
   }
   if (auto st = p->exec("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; "
                         "PRAGMA journal_size_limit = 67108864; PRAGMA cache_size = -65536",
@@ -476,9 +486,14 @@ result<std::unique_ptr<store>> store::open(const std::string &path, const master
 
   const auto check = p->k->key_check();
   if (fresh) {
-    const int target = opt.target_schema > 0 ? opt.target_schema : schema_version;
     if (auto st = p->exec("BEGIN IMMEDIATE", "creating the store"); !st) return st;
-    status st = p->migrate(0, target);
+    // Another process may have created it while we waited for the lock.
+    if (p->has_table("meta")) {
+      if (auto st = p->exec("COMMIT", "opening the store"); !st) return st;
+    }
+  }
+  if (fresh && !p->has_table("meta")) {
+    status st = p->migrate(0, schema_version);
     if (st) {
       stmt m;
       m.prepare(p->db, "INSERT INTO meta (key, value) VALUES ('format', 'xyd-store'), ('key_check', ?), ('created_at', ?)");
@@ -491,6 +506,8 @@ result<std::unique_ptr<store>> store::open(const std::string &path, const master
       return st;
     }
   } else {
+    if (fresh) version = p->user_version();
+    if (!version) return version.error();
     stmt m;
     if (int rc = m.prepare(p->db, "SELECT value FROM meta WHERE key = 'key_check'"); rc != SQLITE_OK)
       return status(errc::corrupt, "store: " + path + " is not an xyd store (no key check)");
