@@ -273,7 +273,7 @@ class generator {
     // Tax.
     if (r.percent(10)) {
       const int64_t amount = r.between(10000, 5000000) * 100;
-      const int months = static_cast<int>(r.between(3, 12));
+      const int months = std::min(static_cast<int>(r.between(3, 12)), opt_.months);
       for (int m = months - 1; m >= 0; --m)
         record("tax.deferral", e.uscc, month_end(m), [&](writer &w) {
           w.str("enterprise_name", e.name).str("uscc", e.uscc).str("deferred_item", "增值税").str("deferred_amount", money(amount));
@@ -319,7 +319,7 @@ class generator {
             .date("first_export_date", random_date(r, 2008, anchor_.year - 1));
       });
       const int64_t base = r.between(10000, 3000000) * 100;
-      for (int m = 23; m >= 0; --m)
+      for (int m = opt_.months - 1; m >= 0; --m)
         record("customs.duty", e.uscc, month_end(m), [&](writer &w) {
           w.str("enterprise_name", e.name).str("uscc", e.uscc).str("duty_paid_12m", money(base + r.between(-5000, 5000) * 100))
               .date("last_paid_date", civil_date{month_end(m).year, month_end(m).month, static_cast<int>(r.between(1, 28))});
@@ -349,7 +349,7 @@ class generator {
       heads[m] = headcount;
     }
     const bool gaps = risky && r.percent(60);
-    for (int m = 23; m >= 0; --m) {
+    for (int m = opt_.months - 1; m >= 0; --m) {
       record("social.pension", e.uscc, month_end(m), [&](writer &w) {
         const int then = heads[m + 6], now = heads[m];
         w.str("enterprise_name", e.name).str("uscc", e.uscc)
@@ -371,7 +371,7 @@ class generator {
     // The medical-insurance record carries its own 24-month history: the
     // feed holds its last three monthly snapshots.
     const int64_t per_head = r.between(40000, 90000);
-    for (int m = 2; m >= 0; --m) {
+    for (int m = std::min(2, opt_.months - 1); m >= 0; --m) {
       record("social.medical", e.uscc, month_end(m), [&](writer &w) {
         std::string heads_json = "[", contrib = "[", dates = "[", periods = "[";
         for (int k = m + 23; k >= m; --k) {
@@ -489,7 +489,7 @@ class generator {
     const bool gas = r.percent(50);
     const bool bad_payer = risky && r.percent(60);
     int breaches = 0;
-    for (int m = 23; m >= 0; --m) {
+    for (int m = opt_.months - 1; m >= 0; --m) {
       if (bad_payer && r.percent(15)) ++breaches;
       const int64_t water_arrears = bad_payer && r.percent(30) ? r.between(100, 50000) * 100 : 0;
       record("utility.water", e.uscc, month_end(m), [&](writer &w) {

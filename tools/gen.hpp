@@ -17,7 +17,8 @@ struct options {
   uint64_t seed = 1;
   int risky_percent = 15;           ///< share of subjects with adverse records
   int farmer_percent = 20;          ///< share of subjects that are farmers (RID)
-  civil_date as_of{2024, 6, 30};    ///< the last month-end of the 24 months
+  civil_date as_of{2024, 6, 30};    ///< the last month-end of the monthly snapshots
+  int months = 24;                  ///< monthly snapshots per monthly item (1..24)
 };
 
 /// Generates the feed; `sink` receives chunks of JSON Lines text (whole

@@ -33,7 +33,7 @@ constexpr const char *usage_text =
     "  check uscc CODE               validate a unified social credit identifier\n"
     "  check rid CODE                validate a resident identity number\n"
     "  validate FILE.jsonl [--json]  validate a JSON Lines feed ('-' reads stdin)\n"
-    "  gen --subjects N --seed S [--out FILE] [--risky PCT] [--as-of YYYY-MM-DD]\n"
+    "  gen --subjects N --seed S [--out FILE] [--risky PCT] [--as-of YYYY-MM-DD] [--months 1-24]\n"
     "                                deterministic synthetic feed for all item types\n"
     "  demo                          generate, validate, ingest and summarise a small data set\n"
     "\n"
@@ -164,6 +164,8 @@ int cmd_gen(const std::vector<std::string> &args) {
       opt.seed = n;
     } else if (a == "--risky" && (v = next()) && parse_uint(*v, n) && n <= 100) {
       opt.risky_percent = static_cast<int>(n);
+    } else if (a == "--months" && (v = next()) && parse_uint(*v, n) && n >= 1 && n <= 24) {
+      opt.months = static_cast<int>(n);
     } else if (a == "--out" && (v = next())) {
       out_path = *v;
     } else if (a == "--as-of" && (v = next()) && xyd::parse_date(*v)) {

@@ -16,7 +16,8 @@
 #include <mutex>
 #include <set>
 #include <sstream>
-#include <unordered_set>
+#include <tuple>
+#include <unordered_map>
 
 namespace xyd {
 
@@ -275,8 +276,14 @@ std::string now_utc() {
 
 // Migration i takes a store from user_version i to i + 1. Never edit a
 // released step: append a new one.
+//
+// Blind indexes are random by design, so they live only in the two small
+// tables (subjects, facts: one row per subject and per natural key); the big
+// ones (records and its indexes) are keyed by integers handed out in arrival
+// order, so that ingest appends instead of scattering writes over the file.
 const char *const migrations[] = {
-    // 0 -> 1: records, the current view, batches, metadata.
+    // 0 -> 1: subjects, facts (natural keys, with their current record),
+    // records, batches, metadata.
     R"(CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
        CREATE TABLE batches (
          id INTEGER PRIMARY KEY,
@@ -284,11 +291,22 @@ const char *const migrations[] = {
          finished_at TEXT,
          source TEXT NOT NULL,
          summary TEXT);
+       CREATE TABLE subjects (
+         subject_id INTEGER PRIMARY KEY,
+         subject_bi BLOB NOT NULL UNIQUE);
+       CREATE TABLE facts (
+         fact_id INTEGER PRIMARY KEY,
+         nk_bi BLOB NOT NULL UNIQUE,
+         subject_id INTEGER NOT NULL,
+         item_type TEXT NOT NULL,
+         current_id INTEGER,
+         current_as_of TEXT);
+       CREATE INDEX facts_by_subject ON facts (subject_id);
        CREATE TABLE records (
          id INTEGER PRIMARY KEY,
+         fact_id INTEGER NOT NULL,
+         subject_id INTEGER NOT NULL,
          item_type TEXT NOT NULL,
-         subject_bi BLOB NOT NULL,
-         nk_bi BLOB NOT NULL,
          as_of TEXT NOT NULL,
          content_hash BLOB NOT NULL,
          nonce BLOB NOT NULL,
@@ -297,25 +315,21 @@ const char *const migrations[] = {
          repair_nonce BLOB,
          repair BLOB,
          batch_id INTEGER NOT NULL,
-         UNIQUE (nk_bi, as_of));
-       CREATE INDEX records_by_subject ON records (subject_bi, item_type, as_of);
-       CREATE INDEX records_by_as_of ON records (as_of);
-       CREATE TABLE current (
-         nk_bi BLOB PRIMARY KEY,
-         subject_bi BLOB NOT NULL,
-         item_type TEXT NOT NULL,
-         as_of TEXT NOT NULL,
-         record_id INTEGER NOT NULL) WITHOUT ROWID;
-       CREATE INDEX current_by_subject ON current (subject_bi);)",
-    // 1 -> 2: sealed subjects, so that a store can list them; the current
-    // view found from a record.
-    R"(CREATE TABLE subjects (
-         subject_bi BLOB PRIMARY KEY,
-         nonce BLOB NOT NULL,
-         sealed BLOB NOT NULL) WITHOUT ROWID;
-       CREATE INDEX current_by_record ON current (record_id);)",
+         UNIQUE (fact_id, as_of));
+       CREATE INDEX records_by_subject ON records (subject_id, item_type, as_of);
+       CREATE INDEX records_by_as_of ON records (as_of);)",
+    // 1 -> 2: each subject sealed beside its blind index, so that a store
+    // can list its subjects.
+    R"(ALTER TABLE subjects ADD COLUMN nonce BLOB;
+       ALTER TABLE subjects ADD COLUMN sealed BLOB;)",
 };
 static_assert(sizeof migrations / sizeof migrations[0] == store::schema_version);
+
+std::string subject_aad(const bi_t &sbi) {
+  return "xyd-subject-v1" + std::string(reinterpret_cast<const char *>(sbi.data()), sbi.size());
+}
+
+std::string repair_aad(int64_t id) { return "xyd-repair-v1:" + std::to_string(id); }
 
 }  // namespace
 
@@ -333,7 +347,7 @@ struct store::impl {
   std::mutex mu;
   bool read_only = false;
   std::string path;
-  stmt ins, existing, upd, cur, subj, batch_ins, batch_done;
+  stmt subj_find, subj_ins, fact_find, fact_ins, ins, existing, upd, cur, batch_ins, batch_done;
 
   status exec(const char *sql, const char *what) {
     char *err = nullptr;
@@ -361,23 +375,25 @@ struct store::impl {
   status migrate(int64_t from, int64_t to) {
     for (int64_t v = from; v < to; ++v) {
       if (auto st = exec(migrations[v], "migrating the schema"); !st) return st;
-      if (v + 1 == 2 && from >= 1) {
+      if (v + 1 == 2)
         if (auto st = backfill_subjects(); !st) return st;
-      }
     }
     const std::string pragma = "PRAGMA user_version = " + std::to_string(to);
     return exec(pragma.c_str(), "setting the schema version");
   }
 
-  // Schema 2 seals each subject once; stores made before fill it from records.
+  // Schema 2 seals each subject; subjects stored before are read back from
+  // one of their records.
   status backfill_subjects() {
-    stmt s;
-    if (int rc = s.prepare(db, "SELECT item_type, subject_bi, as_of, nk_bi, nonce, payload FROM records"); rc != SQLITE_OK)
-      return db_error(db, rc, "backfilling subjects");
-    if (int rc = subj.prepare(db, "INSERT INTO subjects (subject_bi, nonce, sealed) VALUES (?, ?, ?) ON CONFLICT DO NOTHING");
+    stmt s, u;
+    if (int rc = s.prepare(db,
+                           "SELECT r.item_type, s.subject_bi, r.as_of, f.nk_bi, r.nonce, r.payload, s.subject_id "
+                           "FROM subjects s JOIN records r ON r.id = (SELECT min(id) FROM records WHERE subject_id = s.subject_id) "
+                           "JOIN facts f ON f.fact_id = r.fact_id WHERE s.sealed IS NULL");
         rc != SQLITE_OK)
       return db_error(db, rc, "backfilling subjects");
-    std::string plain;
+    u.prepare(db, "UPDATE subjects SET nonce = ?, sealed = ? WHERE subject_id = ?");
+    std::string plain, nonce;
     int rc;
     while ((rc = s.step()) == SQLITE_ROW) {
       const bi_t sbi = to_bi(s.blob(1));
@@ -385,38 +401,55 @@ struct store::impl {
         return {errc::corrupt, "store: a record failed authentication while backfilling subjects"};
       auto doc = json::parse(plain);
       if (!doc || !doc->find("subject")) return {errc::corrupt, "store: a record does not parse"};
-      if (auto st = put_subject(sbi, doc->find("subject")->text); !st) return st;
+      const std::string sealed = seal(k->payload, doc->find("subject")->text, subject_aad(sbi), nonce);
+      u.reset().bind_blob(nonce.data(), nonce.size()).bind_blob(sealed.data(), sealed.size()).bind(s.integer(6));
+      if (int urc = u.step(); urc != SQLITE_DONE) return db_error(db, urc, "backfilling subjects");
     }
     return rc == SQLITE_DONE ? status::ok() : db_error(db, rc, "backfilling subjects");
   }
 
-  status put_subject(const bi_t &sbi, std::string_view subject) {
-    std::string nonce;
-    const std::string aad = "xyd-subject-v1" + std::string(reinterpret_cast<const char *>(sbi.data()), sbi.size());
-    const std::string sealed = seal(k->payload, subject, aad, nonce);
-    subj.reset().bind(sbi).bind_blob(nonce.data(), nonce.size()).bind_blob(sealed.data(), sealed.size());
-    const int rc = subj.step();
-    return rc == SQLITE_DONE ? status::ok() : db_error(db, rc, "storing a subject");
+  // The id of a subject, or 0 when the store has never seen it.
+  result<int64_t> find_subject(const bi_t &sbi) {
+    subj_find.reset().bind(sbi);
+    const int rc = subj_find.step();
+    if (rc == SQLITE_ROW) {
+      const int64_t id = subj_find.integer(0);
+      subj_find.reset();
+      return id;
+    }
+    subj_find.reset();
+    return rc == SQLITE_DONE ? result<int64_t>(int64_t{0}) : result<int64_t>(db_error(db, rc, "finding a subject"));
   }
 
-  status prepare_writers() {
+  result<int64_t> add_subject(const bi_t &sbi, std::string_view subject) {
+    std::string nonce;
+    const std::string sealed = seal(k->payload, subject, subject_aad(sbi), nonce);
+    subj_ins.reset().bind(sbi).bind_blob(nonce.data(), nonce.size()).bind_blob(sealed.data(), sealed.size());
+    if (int rc = subj_ins.step(); rc != SQLITE_DONE) return db_error(db, rc, "storing a subject");
+    return sqlite3_last_insert_rowid(db);
+  }
+
+  status prepare_statements() {
     struct {
       stmt *s;
       const char *sql;
     } list[] = {
-        {&ins, "INSERT INTO records (item_type, subject_bi, nk_bi, as_of, content_hash, nonce, payload, batch_id) "
-               "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (nk_bi, as_of) DO NOTHING"},
-        {&existing, "SELECT id, content_hash, batch_id FROM records WHERE nk_bi = ? AND as_of = ?"},
+        {&subj_find, "SELECT subject_id FROM subjects WHERE subject_bi = ?"},
+        {&subj_ins, "INSERT INTO subjects (subject_bi, nonce, sealed) VALUES (?, ?, ?)"},
+        {&fact_find, "SELECT fact_id, current_as_of FROM facts WHERE nk_bi = ?"},
+        {&fact_ins, "INSERT INTO facts (nk_bi, subject_id, item_type) VALUES (?, ?, ?)"},
+        {&ins, "INSERT INTO records (fact_id, subject_id, item_type, as_of, content_hash, nonce, payload, batch_id) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (fact_id, as_of) DO NOTHING"},
+        {&existing, "SELECT id, content_hash, batch_id FROM records WHERE fact_id = ? AND as_of = ?"},
         {&upd, "UPDATE records SET content_hash = ?, nonce = ?, payload = ?, batch_id = ? WHERE id = ?"},
-        {&cur, "INSERT INTO current (nk_bi, subject_bi, item_type, as_of, record_id) VALUES (?, ?, ?, ?, ?) "
-               "ON CONFLICT (nk_bi) DO UPDATE SET as_of = excluded.as_of, record_id = excluded.record_id "
-               "WHERE excluded.as_of > current.as_of"},
-        {&subj, "INSERT INTO subjects (subject_bi, nonce, sealed) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"},
+        {&cur, "UPDATE facts SET current_id = ?, current_as_of = ? WHERE fact_id = ?"},
         {&batch_ins, "INSERT INTO batches (started_at, source) VALUES (?, ?)"},
         {&batch_done, "UPDATE batches SET finished_at = ?, summary = ? WHERE id = ?"},
     };
-    for (auto &e : list)
+    for (auto &e : list) {
+      if (read_only && e.s != &subj_find) continue;
       if (int rc = e.s->prepare(db, e.sql); rc != SQLITE_OK) return db_error(db, rc, "preparing statements");
+    }
     return status::ok();
   }
 
@@ -533,8 +566,7 @@ result<std::unique_ptr<store>> store::open(const std::string &path, const master
       }
     }
   }
-  if (!p->read_only)
-    if (auto st = p->prepare_writers(); !st) return st;
+  if (auto st = p->prepare_statements(); !st) return st;
   return std::unique_ptr<store>(new store(std::move(p)));
 }
 
@@ -545,7 +577,7 @@ struct store::batch::state {
   std::unique_lock<std::mutex> lock;
   int64_t id = 0;
   bool open = false;
-  std::unordered_set<std::string> subjects_seen;
+  std::unordered_map<std::string, int64_t> subject_ids;  // blind index -> id, this batch
   std::string plain, nonce;
 
   ~state() {
@@ -580,25 +612,61 @@ result<store::batch::outcome> store::batch::put(const item_type &type, const jso
   if (!subject || !as_of || !data) return {errc::invalid_arg, "store: record lacks subject, as_of or data"};
   const bi_t sbi = p.k->blind('s', subject->text);
   const bi_t nk = p.k->blind('n', natural_key_text(type, subject->text, *data));
+
+  // The subject and the fact (natural key), created on first sight.
+  std::string sbi_key(reinterpret_cast<const char *>(sbi.data()), sbi.size());
+  int64_t subject_id = 0;
+  if (auto it = s_->subject_ids.find(sbi_key); it != s_->subject_ids.end()) {
+    subject_id = it->second;
+  } else {
+    auto found = p.find_subject(sbi);
+    if (!found) return found.error();
+    subject_id = *found;
+    if (!subject_id) {
+      auto added = p.add_subject(sbi, subject->text);
+      if (!added) return added.error();
+      subject_id = *added;
+    }
+    s_->subject_ids.emplace(std::move(sbi_key), subject_id);
+  }
+  int64_t fact_id = 0;
+  std::string current_as_of;
+  p.fact_find.reset().bind(nk);
+  int rc = p.fact_find.step();
+  if (rc == SQLITE_ROW) {
+    fact_id = p.fact_find.integer(0);
+    current_as_of = p.fact_find.text(1);
+  } else if (rc != SQLITE_DONE) {
+    return db_error(p.db, rc, "finding a fact");
+  }
+  p.fact_find.reset();
+  if (!fact_id) {
+    p.fact_ins.reset().bind(nk).bind(subject_id).bind(type.id);
+    if (rc = p.fact_ins.step(); rc != SQLITE_DONE) return db_error(p.db, rc, "storing a fact");
+    fact_id = sqlite3_last_insert_rowid(p.db);
+  }
+
   s_->plain.clear();
   json::dump_to(s_->plain, record);
   const bi_t hash = p.k->blind('c', s_->plain);
   const std::string sealed = seal(p.k->payload, s_->plain, row_aad(type.id, sbi, as_of->text, nk), s_->nonce);
 
   outcome result_kind = outcome::unchanged;
-  int64_t record_id = 0;
-  p.ins.reset().bind(type.id).bind(sbi).bind(nk).bind(as_of->text).bind(hash).bind_blob(s_->nonce.data(), s_->nonce.size())
-      .bind_blob(sealed.data(), sealed.size()).bind(s_->id);
-  int rc = p.ins.step();
-  if (rc != SQLITE_DONE) return db_error(p.db, rc, "storing a record");
+  p.ins.reset().bind(fact_id).bind(subject_id).bind(type.id).bind(as_of->text).bind(hash)
+      .bind_blob(s_->nonce.data(), s_->nonce.size()).bind_blob(sealed.data(), sealed.size()).bind(s_->id);
+  if (rc = p.ins.step(); rc != SQLITE_DONE) return db_error(p.db, rc, "storing a record");
   if (sqlite3_changes(p.db) == 1) {
     result_kind = outcome::inserted;
-    record_id = sqlite3_last_insert_rowid(p.db);
+    const int64_t record_id = sqlite3_last_insert_rowid(p.db);
+    if (current_as_of.empty() || as_of->text > current_as_of) {
+      p.cur.reset().bind(record_id).bind(as_of->text).bind(fact_id);
+      if (rc = p.cur.step(); rc != SQLITE_DONE) return db_error(p.db, rc, "updating the current record");
+    }
   } else {
-    // The same fact (natural key and as_of) is stored already.
-    p.existing.reset().bind(nk).bind(as_of->text);
+    // The same fact and as_of is stored already.
+    p.existing.reset().bind(fact_id).bind(as_of->text);
     if (rc = p.existing.step(); rc != SQLITE_ROW) return db_error(p.db, rc, "reading a stored record");
-    record_id = p.existing.integer(0);
+    const int64_t record_id = p.existing.integer(0);
     const bool same = p.existing.blob(1) == std::string_view(reinterpret_cast<const char *>(hash.data()), hash.size());
     const bool this_batch = p.existing.integer(2) == s_->id;
     p.existing.reset();
@@ -611,13 +679,6 @@ result<store::batch::outcome> store::batch::put(const item_type &type, const jso
       if (rc = p.upd.step(); rc != SQLITE_DONE) return db_error(p.db, rc, "updating a record");
       result_kind = outcome::updated;
     }
-  }
-  if (result_kind == outcome::inserted) {
-    p.cur.reset().bind(nk).bind(sbi).bind(type.id).bind(as_of->text).bind(record_id);
-    if (rc = p.cur.step(); rc != SQLITE_DONE) return db_error(p.db, rc, "updating the current view");
-    std::string key(reinterpret_cast<const char *>(sbi.data()), sbi.size());
-    if (s_->subjects_seen.insert(std::move(key)).second)
-      if (auto st = p.put_subject(sbi, subject->text); !st) return st;
   }
   return result_kind;
 }
@@ -635,29 +696,23 @@ status store::batch::commit(const std::string &summary_json) {
 
 // ---------------------------------------------------------------- queries
 
-namespace {
-void append_repair(std::string &out, const std::string &repair_plain) {
-  out += ",\"repair\":";
-  out += repair_plain;
-}
-}  // namespace
-
 result<std::string> store::records(const record_query &q) {
   std::lock_guard lock(p_->mu);
   auto cat = current_catalog();
   const bi_t sbi = p_->k->blind('s', q.subject);
-  std::string sql =
-      "SELECT r.id, r.item_type, r.as_of, r.nk_bi, r.nonce, r.payload, r.state, r.repair_nonce, r.repair, "
-      "c.record_id IS NOT NULL FROM ";
+  auto subject_id = p_->find_subject(sbi);
+  if (!subject_id) return subject_id.error();
+  if (!*subject_id) return std::string("[]");
+  std::string sql = "SELECT r.id, r.item_type, r.as_of, f.nk_bi, r.nonce, r.payload, r.state, r.repair_nonce, r.repair, ";
   if (q.history)
-    sql += "records r LEFT JOIN current c ON c.record_id = r.id WHERE r.subject_bi = ?";
+    sql += "r.id = f.current_id FROM records r JOIN facts f ON f.fact_id = r.fact_id WHERE r.subject_id = ?";
   else
-    sql += "current c JOIN records r ON r.id = c.record_id WHERE c.subject_bi = ? AND r.state = 'active'";
+    sql += "1 FROM facts f JOIN records r ON r.id = f.current_id WHERE f.subject_id = ? AND r.state = 'active'";
   if (!q.item_type.empty()) sql += " AND r.item_type = ?";
   sql += " ORDER BY r.item_type, r.as_of DESC, r.id";
   stmt s;
   if (int rc = s.prepare(p_->db, sql.c_str()); rc != SQLITE_OK) return db_error(p_->db, rc, "querying records");
-  s.bind(sbi);
+  s.bind(*subject_id);
   if (!q.item_type.empty()) s.bind(q.item_type);
   std::string out = "[";
   std::string plain, repair;
@@ -670,7 +725,7 @@ result<std::string> store::records(const record_query &q) {
       if (!t || t->category != q.category) continue;
     }
     if (auto st = p_->decrypt_row(type, sbi, s.text(2), to_bi(s.blob(3)), s.blob(4), s.blob(5), plain); !st) return st;
-    // The payload is the record's canonical JSON object: splice row facts in.
+    // The payload is the record's canonical JSON object: the row's facts go first.
     if (plain.size() < 2 || plain.front() != '{' || plain.back() != '}') return status(errc::corrupt, "store: bad payload");
     out += first ? "" : ",";
     first = false;
@@ -679,10 +734,10 @@ result<std::string> store::records(const record_query &q) {
     out += "\",\"current\":";
     out += s.integer(9) ? "true" : "false";
     if (!s.is_null(8)) {
-      const std::string aad = "xyd-repair-v1:" + std::to_string(s.integer(0));
-      if (!open_sealed(p_->k->payload, s.blob(8), s.blob(7), aad, repair))
+      if (!open_sealed(p_->k->payload, s.blob(8), s.blob(7), repair_aad(s.integer(0)), repair))
         return status(errc::corrupt, "store: repair note failed authentication");
-      append_repair(out, repair);
+      out += ",\"repair\":";
+      out += repair;
     }
     out += ',';
     out.append(plain, 1, std::string::npos);
@@ -701,8 +756,7 @@ result<std::string> store::subjects() {
   std::string plain;
   int rc;
   while ((rc = s.step()) == SQLITE_ROW) {
-    const std::string aad = "xyd-subject-v1" + std::string(s.blob(0));
-    if (!open_sealed(p_->k->payload, s.blob(2), s.blob(1), aad, plain))
+    if (!open_sealed(p_->k->payload, s.blob(2), s.blob(1), subject_aad(to_bi(s.blob(0))), plain))
       return status(errc::corrupt, "store: a subject failed authentication");
     list.push_back(plain);
   }
@@ -740,7 +794,7 @@ status store::repair(const repair_request &r) {
   note.add("operator", json::value::of_string(r.operator_name));
   note.add("recorded_at", json::value::of_string(now_utc()));
   std::string nonce;
-  const std::string sealed = seal(p_->k->payload, json::dump(note), "xyd-repair-v1:" + std::to_string(r.id), nonce);
+  const std::string sealed = seal(p_->k->payload, json::dump(note), repair_aad(r.id), nonce);
   stmt u;
   u.prepare(p_->db, "UPDATE records SET state = ?, repair_nonce = ?, repair = ? WHERE id = ? AND state = 'active'");
   u.bind(std::string_view(r.action == "withdraw" ? "withdrawn" : "repaired"))
@@ -750,6 +804,17 @@ status store::repair(const repair_request &r) {
   if (rc = u.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "repairing");
   return status::ok();
 }
+
+namespace {
+// After records went: each fact's newest remaining record becomes current;
+// facts and subjects left without records go.
+constexpr const char *recompute_current =
+    "UPDATE facts SET current_id = (SELECT id FROM records r WHERE r.fact_id = facts.fact_id ORDER BY as_of DESC LIMIT 1),"
+    " current_as_of = (SELECT max(as_of) FROM records r WHERE r.fact_id = facts.fact_id)"
+    " WHERE current_id IS NULL OR NOT EXISTS (SELECT 1 FROM records r WHERE r.id = facts.current_id);"
+    "DELETE FROM facts WHERE current_id IS NULL;"
+    "DELETE FROM subjects WHERE NOT EXISTS (SELECT 1 FROM facts f WHERE f.subject_id = subjects.subject_id);";
+}  // namespace
 
 result<std::string> store::purge(std::string_view before) {
   if (!parse_date(before)) return status(errc::invalid_arg, "store: purge cut-off must be YYYY-MM-DD");
@@ -765,17 +830,7 @@ result<std::string> store::purge(std::string_view before) {
   del.bind(before);
   if (int rc = del.step(); rc != SQLITE_DONE) return fail(db_error(p_->db, rc, "purging"));
   const int64_t deleted = sqlite3_changes(p_->db);
-  // Natural keys whose current record went: the newest remaining becomes current.
-  if (auto st = p_->exec(
-          "DELETE FROM current WHERE record_id NOT IN (SELECT id FROM records);"
-          "INSERT INTO current (nk_bi, subject_bi, item_type, as_of, record_id) "
-          "SELECT r.nk_bi, r.subject_bi, r.item_type, r.as_of, r.id FROM records r "
-          "WHERE r.nk_bi NOT IN (SELECT nk_bi FROM current) "
-          "AND r.as_of = (SELECT max(as_of) FROM records r2 WHERE r2.nk_bi = r.nk_bi);"
-          "DELETE FROM subjects WHERE subject_bi NOT IN (SELECT subject_bi FROM records);",
-          "purging");
-      !st)
-    return fail(st);
+  if (auto st = p_->exec(recompute_current, "purging"); !st) return fail(st);
   if (auto st = p_->exec("COMMIT", "purging"); !st) return fail(st);
   return std::string("{\"before\":\"") + std::string(before) + "\",\"deleted\":" + std::to_string(deleted) + "}";
 }
@@ -789,52 +844,76 @@ status store::rekey(const master_key &new_key) {
     (void)p_->exec("ROLLBACK", "rollback");
     return st;
   };
-  stmt sel, upd;
-  sel.prepare(p_->db,
-              "SELECT id, item_type, subject_bi, as_of, nk_bi, nonce, payload, repair_nonce, repair FROM records "
-              "WHERE id > ? ORDER BY id LIMIT 512");
-  upd.prepare(p_->db,
-              "UPDATE records SET subject_bi = ?, nk_bi = ?, content_hash = ?, nonce = ?, payload = ?, repair_nonce = ?, "
-              "repair = ? WHERE id = ?");
   auto cat = current_catalog();
+  // Subjects first: their new blind indexes are needed for the records' AAD.
+  std::unordered_map<int64_t, std::pair<bi_t, bi_t>> subject_bis;  // id -> (old, new)
+  {
+    stmt s, u;
+    s.prepare(p_->db, "SELECT subject_id, subject_bi, nonce, sealed FROM subjects");
+    u.prepare(p_->db, "UPDATE subjects SET subject_bi = ?, nonce = ?, sealed = ? WHERE subject_id = ?");
+    std::string plain, nonce;
+    std::vector<std::tuple<int64_t, bi_t, std::string>> all;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      const bi_t old_bi = to_bi(s.blob(1));
+      if (!open_sealed(p_->k->payload, s.blob(3), s.blob(2), subject_aad(old_bi), plain))
+        return fail({errc::corrupt, "store: a subject failed authentication"});
+      all.emplace_back(s.integer(0), old_bi, plain);
+    }
+    if (rc != SQLITE_DONE) return fail(db_error(p_->db, rc, "rekeying"));
+    s.reset();
+    for (const auto &[id, old_bi, subject] : all) {
+      const bi_t new_bi = next->blind('s', subject);
+      const std::string sealed = seal(next->payload, subject, subject_aad(new_bi), nonce);
+      u.reset().bind(new_bi).bind_blob(nonce.data(), nonce.size()).bind_blob(sealed.data(), sealed.size()).bind(id);
+      if (int urc = u.step(); urc != SQLITE_DONE) return fail(db_error(p_->db, urc, "rekeying"));
+      subject_bis[id] = {old_bi, new_bi};
+    }
+  }
+  stmt sel, upd, fact;
+  sel.prepare(p_->db,
+              "SELECT r.id, r.item_type, r.subject_id, r.as_of, f.nk_bi, r.nonce, r.payload, r.repair_nonce, r.repair, "
+              "r.fact_id FROM records r JOIN facts f ON f.fact_id = r.fact_id WHERE r.id > ? ORDER BY r.id LIMIT 512");
+  upd.prepare(p_->db, "UPDATE records SET content_hash = ?, nonce = ?, payload = ?, repair_nonce = ?, repair = ? WHERE id = ?");
+  fact.prepare(p_->db, "UPDATE facts SET nk_bi = ? WHERE fact_id = ?");
+  std::unordered_map<int64_t, bi_t> new_nk;  // fact id -> new natural-key index (facts are renamed after the loop)
   std::string plain, repair, nonce, repair_nonce;
   int64_t last = 0;
   for (;;) {
     struct row {
-      int64_t id;
+      int64_t id, subject_id, fact_id;
       std::string type, as_of, nonce, payload, repair_nonce, repair;
-      bi_t sbi, nk;
+      bi_t nk;
       bool has_repair;
     };
     std::vector<row> rows;
     sel.reset().bind(last);
     int rc;
     while ((rc = sel.step()) == SQLITE_ROW)
-      rows.push_back({sel.integer(0), std::string(sel.text(1)), std::string(sel.text(3)), std::string(sel.blob(5)),
-                      std::string(sel.blob(6)), std::string(sel.blob(7)), std::string(sel.blob(8)), to_bi(sel.blob(2)),
+      rows.push_back({sel.integer(0), sel.integer(2), sel.integer(9), std::string(sel.text(1)), std::string(sel.text(3)),
+                      std::string(sel.blob(5)), std::string(sel.blob(6)), std::string(sel.blob(7)), std::string(sel.blob(8)),
                       to_bi(sel.blob(4)), !sel.is_null(8)});
     if (rc != SQLITE_DONE) return fail(db_error(p_->db, rc, "rekeying"));
     if (rows.empty()) break;
     for (auto &r : rows) {
       last = r.id;
-      if (auto st = p_->decrypt_row(r.type, r.sbi, r.as_of, r.nk, r.nonce, r.payload, plain); !st) return fail(st);
+      const auto &[old_sbi, new_sbi] = subject_bis.at(r.subject_id);
+      if (auto st = p_->decrypt_row(r.type, old_sbi, r.as_of, r.nk, r.nonce, r.payload, plain); !st) return fail(st);
       auto doc = json::parse(plain);
       const item_type *t = cat->find(r.type);
       if (!doc || !doc->find("subject") || !doc->find("data")) return fail({errc::corrupt, "store: bad payload"});
-      if (!t) return fail({errc::not_found, "store: item type " + r.type + " is not in the catalog in force; load its extension"});
-      const std::string &subject = doc->find("subject")->text;
-      const bi_t sbi = next->blind('s', subject);
-      const bi_t nk = next->blind('n', natural_key_text(*t, subject, *doc->find("data")));
-      const bi_t hash = next->blind('c', plain);
-      const std::string sealed = seal(next->payload, plain, row_aad(r.type, sbi, r.as_of, nk), nonce);
+      if (!t)
+        return fail({errc::not_found, "store: item type " + r.type + " is not in the catalog in force; load its extension first"});
+      const bi_t nk = next->blind('n', natural_key_text(*t, doc->find("subject")->text, *doc->find("data")));
+      new_nk[r.fact_id] = nk;
+      const std::string sealed = seal(next->payload, plain, row_aad(r.type, new_sbi, r.as_of, nk), nonce);
       std::string sealed_repair;
       if (r.has_repair) {
-        const std::string aad = "xyd-repair-v1:" + std::to_string(r.id);
-        if (!open_sealed(p_->k->payload, r.repair, r.repair_nonce, aad, repair))
+        if (!open_sealed(p_->k->payload, r.repair, r.repair_nonce, repair_aad(r.id), repair))
           return fail({errc::corrupt, "store: repair note failed authentication"});
-        sealed_repair = seal(next->payload, repair, aad, repair_nonce);
+        sealed_repair = seal(next->payload, repair, repair_aad(r.id), repair_nonce);
       }
-      upd.reset().bind(sbi).bind(nk).bind(hash).bind_blob(nonce.data(), nonce.size()).bind_blob(sealed.data(), sealed.size());
+      upd.reset().bind(next->blind('c', plain)).bind_blob(nonce.data(), nonce.size()).bind_blob(sealed.data(), sealed.size());
       // A NULL pointer binds SQL NULL: no repair note.
       if (r.has_repair) upd.bind_blob(repair_nonce.data(), repair_nonce.size()).bind_blob(sealed_repair.data(), sealed_repair.size());
       else upd.bind_blob(nullptr, 0).bind_blob(nullptr, 0);
@@ -842,42 +921,17 @@ status store::rekey(const master_key &new_key) {
       if (int urc = upd.step(); urc != SQLITE_DONE) return fail(db_error(p_->db, urc, "rekeying"));
     }
   }
-  // Rebuild the current view and the sealed subjects under the new keys.
-  std::vector<std::string> subjects;
-  {
-    stmt s;
-    s.prepare(p_->db, "SELECT subject_bi, nonce, sealed FROM subjects");
-    int rc;
-    while ((rc = s.step()) == SQLITE_ROW) {
-      if (!open_sealed(p_->k->payload, s.blob(2), s.blob(1), "xyd-subject-v1" + std::string(s.blob(0)), plain))
-        return fail({errc::corrupt, "store: a subject failed authentication"});
-      subjects.push_back(plain);
-    }
-    if (rc != SQLITE_DONE) return fail(db_error(p_->db, rc, "rekeying"));
+  for (const auto &[fact_id, nk] : new_nk) {
+    fact.reset().bind(nk).bind(fact_id);
+    if (int rc = fact.step(); rc != SQLITE_DONE) return fail(db_error(p_->db, rc, "rekeying"));
   }
-  if (auto st = p_->exec(
-          "DELETE FROM current; DELETE FROM subjects;"
-          "INSERT INTO current (nk_bi, subject_bi, item_type, as_of, record_id) "
-          "SELECT r.nk_bi, r.subject_bi, r.item_type, r.as_of, r.id FROM records r "
-          "WHERE r.as_of = (SELECT max(as_of) FROM records r2 WHERE r2.nk_bi = r.nk_bi);",
-          "rekeying");
-      !st)
-    return fail(st);
-  std::swap(p_->k, next);  // put_subject seals with the new key
-  for (const auto &subject : subjects)
-    if (auto st = p_->put_subject(p_->k->blind('s', subject), subject); !st) {
-      std::swap(p_->k, next);
-      return fail(st);
-    }
-  const auto check = p_->k->key_check();
+  const auto check = next->key_check();
   stmt m;
   m.prepare(p_->db, "UPDATE meta SET value = ? WHERE key = 'key_check'");
   m.bind_blob(check.data(), check.size());
-  status st = m.step() == SQLITE_DONE ? p_->exec("COMMIT", "rekeying") : db_error(p_->db, SQLITE_ERROR, "rekeying");
-  if (!st) {
-    std::swap(p_->k, next);
-    return fail(st);
-  }
+  if (int rc = m.step(); rc != SQLITE_DONE) return fail(db_error(p_->db, rc, "rekeying"));
+  if (auto st = p_->exec("COMMIT", "rekeying"); !st) return fail(st);
+  std::swap(p_->k, next);
   return status::ok();
 }
 
@@ -885,9 +939,9 @@ result<std::string> store::stats() {
   std::lock_guard lock(p_->mu);
   stmt s;
   if (int rc = s.prepare(p_->db,
-                         "SELECT r.item_type, count(*), sum(c.record_id IS NOT NULL AND r.state = 'active'), "
+                         "SELECT r.item_type, count(*), sum(r.id = f.current_id AND r.state = 'active'), "
                          "sum(r.state = 'withdrawn'), sum(r.state = 'repaired') "
-                         "FROM records r LEFT JOIN current c ON c.record_id = r.id GROUP BY r.item_type ORDER BY 1");
+                         "FROM records r JOIN facts f ON f.fact_id = r.fact_id GROUP BY r.item_type ORDER BY 1");
       rc != SQLITE_OK)
     return db_error(p_->db, rc, "stats");
   int64_t records = 0, current = 0, withdrawn = 0, repaired = 0;
@@ -914,6 +968,7 @@ result<std::string> store::stats() {
                     ",\"history\":" + std::to_string(records - current - withdrawn - repaired) +
                     ",\"withdrawn\":" + std::to_string(withdrawn) + ",\"repaired\":" + std::to_string(repaired) +
                     ",\"subjects\":" + std::to_string(scalar("SELECT count(*) FROM subjects")) +
+                    ",\"facts\":" + std::to_string(scalar("SELECT count(*) FROM facts")) +
                     ",\"batches\":" + std::to_string(scalar("SELECT count(*) FROM batches WHERE finished_at IS NOT NULL")) +
                     ",\"page_count\":" + std::to_string(scalar("PRAGMA page_count")) +
                     ",\"page_size\":" + std::to_string(scalar("PRAGMA page_size")) + ",\"per_type\":" + per_type + "}";

@@ -278,10 +278,10 @@ TEST_CASE("store: an older schema is upgraded on open", "[store]") {
     ingest_ok(*s, gen_feed(10, 2));
     subjects = *s->subjects();
   }
-  // Make it a schema-1 store: schema 2 added the sealed subjects and an index.
+  // Make it a schema-1 store: schema 2 sealed the subjects beside their index.
   sqlite3 *db = nullptr;
   sqlite3_open((d / "a.db").c_str(), &db);
-  REQUIRE(sqlite3_exec(db, "DROP TABLE subjects; DROP INDEX current_by_record; PRAGMA user_version = 1", nullptr, nullptr, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db, "UPDATE subjects SET nonce = NULL, sealed = NULL; ALTER TABLE subjects DROP COLUMN sealed; ALTER TABLE subjects DROP COLUMN nonce; PRAGMA user_version = 1", nullptr, nullptr, nullptr) == SQLITE_OK);
   sqlite3_close(db);
   store_options ro;
   ro.flags = store_flags::read_only;
