@@ -248,12 +248,13 @@ int bench_scale(uint64_t n) {
 
 int bench_fetch(uint64_t subjects) {
   const std::string feed = scratch("feed-fetch.jsonl"), db = scratch("fetch.db");
-  // Two monthly snapshots keep the file small; the current records per
-  // subject are the same as with 24.
+  // Three monthly snapshots keep the file small (the current records per
+  // subject are the same as with 24) and give enterprises histories of
+  // about 40 records.
   xyd::gen::options opt;
   opt.seed = 99;
   opt.subjects = subjects;
-  opt.months = 2;
+  opt.months = 3;
   {
     std::ofstream out(feed, std::ios::binary);
     xyd::gen::generate(opt, [&](std::string_view c) { out.write(c.data(), static_cast<std::streamsize>(c.size())); });
@@ -273,32 +274,49 @@ int bench_fetch(uint64_t subjects) {
   std::mt19937_64 rng(5);
   std::shuffle(names.begin(), names.end(), rng);
   names.resize(std::min<size_t>(names.size(), 5000));
-  std::vector<double> times;
-  size_t total_records = 0;
+  // Current records (what a report reads) and the whole history.
+  std::vector<double> times, history_times, forty;
+  size_t total_records = 0, total_history = 0, forty_records = 0;
   for (const auto &n : names) {
     xyd::record_query q;
     q.subject = n;
-    const auto t0 = clock_type::now();
+    auto t0 = clock_type::now();
     auto r = store->records(q);
     times.push_back(since(t0) * 1e6);
     total_records += r ? xyd::json::parse(*r)->items.size() : 0;
+    q.history = true;
+    t0 = clock_type::now();
+    r = store->records(q);
+    history_times.push_back(since(t0) * 1e6);
+    const size_t n_hist = r ? xyd::json::parse(*r)->items.size() : 0;
+    total_history += n_hist;
+    if (n_hist >= 35 && n_hist <= 45) {
+      forty.push_back(history_times.back());
+      forty_records += n_hist;
+    }
   }
   std::sort(times.begin(), times.end());
-  // Raw baseline: the same rows' bytes read by the same index, no decryption.
+  std::sort(history_times.begin(), history_times.end());
+  std::sort(forty.begin(), forty.end());
+  // Raw baseline: the same rows' bytes read through the same tables, no decryption.
   sqlite3 *h = nullptr;
   sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr);
   sqlite3_stmt *s = nullptr;
-  sqlite3_prepare_v2(h,
-                     "SELECT r.id, r.item_type, r.as_of, r.nk_bi, r.nonce, r.payload FROM current c JOIN records r ON "
-                     "r.id = c.record_id WHERE c.subject_bi = (SELECT subject_bi FROM records WHERE id = ?) AND r.state = 'active'",
-                     -1, &s, nullptr);
+  if (sqlite3_prepare_v2(h,
+                         "SELECT id, item_type, as_of, is_current, nonce, payload, state, repair_nonce, repair FROM records "
+                         "WHERE subject_id = ? AND is_current = 1 AND state = 'active' ORDER BY item_type, as_of DESC, id",
+                         -1, &s, nullptr) != SQLITE_OK) {
+    std::fprintf(stderr, "raw query: %s\n", sqlite3_errmsg(h));
+    return 2;
+  }
   std::vector<double> raw;
-  for (int64_t id = 1; id <= static_cast<int64_t>(names.size()); ++id) {
+  size_t raw_rows = 0;
+  for (size_t i = 0; i < names.size(); ++i) {
     const auto t0 = clock_type::now();
     sqlite3_reset(s);
-    sqlite3_bind_int64(s, 1, id * 37 % static_cast<int64_t>(sum.total.inserted) + 1);
+    sqlite3_bind_int64(s, 1, static_cast<int64_t>(rng() % subjects) + 1);
     size_t bytes = 0;
-    while (sqlite3_step(s) == SQLITE_ROW) bytes += static_cast<size_t>(sqlite3_column_bytes(s, 5));
+    while (sqlite3_step(s) == SQLITE_ROW) bytes += static_cast<size_t>(sqlite3_column_bytes(s, 5)), ++raw_rows;
     raw.push_back(since(t0) * 1e6);
   }
   sqlite3_finalize(s);
@@ -309,11 +327,17 @@ int bench_fetch(uint64_t subjects) {
               static_cast<unsigned long long>(subjects), static_cast<unsigned long long>(sum.total.inserted), ingest_s);
   std::printf("         a subject's current records (%.1f on average): median %.1f us, p99 %.1f us (target <= 100 us)\n",
               static_cast<double>(total_records) / static_cast<double>(names.size()), median, times[times.size() * 99 / 100]);
-  std::printf("         raw read of the same rows without decryption: median %.1f us (%.1fx)\n", raw[raw.size() / 2],
-              median / raw[raw.size() / 2]);
+  std::printf("         a subject's whole history (%.1f records on average): median %.1f us\n",
+              static_cast<double>(total_history) / static_cast<double>(names.size()), history_times[history_times.size() / 2]);
+  if (!forty.empty())
+    std::printf("         queries returning 35-45 records (%zu of them, %.1f on average): median %.1f us, p99 %.1f us (target <= 100 us)\n",
+                forty.size(), static_cast<double>(forty_records) / static_cast<double>(forty.size()), forty[forty.size() / 2],
+                forty[forty.size() * 99 / 100]);
+  std::printf("         raw read of current rows (%.1f on average) without decryption: median %.1f us; xyd takes %.1fx that\n",
+              static_cast<double>(raw_rows) / static_cast<double>(names.size()), raw[raw.size() / 2], median / raw[raw.size() / 2]);
   fs::remove(feed);
   remove_db(db);
-  return median <= 100 ? 0 : 1;
+  return median <= 100 && (forty.empty() || forty[forty.size() / 2] <= 100) ? 0 : 1;
 }
 
 }  // namespace

@@ -206,15 +206,15 @@ bi_t to_bi(std::string_view blob) {
   return b;
 }
 
-// Associated data binding a payload to its row.
-std::string row_aad(std::string_view type, const bi_t &subject_bi, std::string_view as_of, const bi_t &nk_bi) {
-  std::string aad = "xyd-record-v1";
+// Associated data binding a payload to its row: the record id (stable for
+// the life of the store), item type, subject and date.
+std::string row_aad(int64_t id, std::string_view type, const bi_t &subject_bi, std::string_view as_of) {
+  std::string aad = "xyd-record-v1:" + std::to_string(id);
   aad += '\0';
   aad += type;
   aad += '\0';
   aad.append(reinterpret_cast<const char *>(subject_bi.data()), subject_bi.size());
   aad += as_of;
-  aad.append(reinterpret_cast<const char *>(nk_bi.data()), nk_bi.size());
   return aad;
 }
 
@@ -283,7 +283,8 @@ std::string now_utc() {
 // order, so that ingest appends instead of scattering writes over the file.
 const char *const migrations[] = {
     // 0 -> 1: subjects, facts (natural keys, with their current record),
-    // records, batches, metadata.
+    // records (flagged current, so that reading a subject's current records
+    // is one partial-index scan), batches, metadata.
     R"(CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
        CREATE TABLE batches (
          id INTEGER PRIMARY KEY,
@@ -315,8 +316,10 @@ const char *const migrations[] = {
          repair_nonce BLOB,
          repair BLOB,
          batch_id INTEGER NOT NULL,
+         is_current INTEGER NOT NULL DEFAULT 0,
          UNIQUE (fact_id, as_of));
-       CREATE INDEX records_by_subject ON records (subject_id, item_type, as_of);
+       CREATE INDEX records_by_subject ON records (subject_id, item_type, as_of DESC);
+       CREATE INDEX records_current ON records (subject_id, item_type, as_of DESC) WHERE is_current = 1;
        CREATE INDEX records_by_as_of ON records (as_of);)",
     // 1 -> 2: each subject sealed beside its blind index, so that a store
     // can list its subjects.
@@ -347,7 +350,8 @@ struct store::impl {
   std::mutex mu;
   bool read_only = false;
   std::string path;
-  stmt subj_find, subj_ins, fact_find, fact_ins, ins, existing, upd, cur, batch_ins, batch_done;
+  stmt subj_find, subj_ins, fact_find, fact_ins, ins, existing, upd, cur, uncur, batch_ins, batch_done;
+  stmt record_queries[4];  // current / current by type / history / history by type
 
   status exec(const char *sql, const char *what) {
     char *err = nullptr;
@@ -387,9 +391,9 @@ struct store::impl {
   status backfill_subjects() {
     stmt s, u;
     if (int rc = s.prepare(db,
-                           "SELECT r.item_type, s.subject_bi, r.as_of, f.nk_bi, r.nonce, r.payload, s.subject_id "
+                           "SELECT r.item_type, s.subject_bi, r.as_of, r.id, r.nonce, r.payload, s.subject_id "
                            "FROM subjects s JOIN records r ON r.id = (SELECT min(id) FROM records WHERE subject_id = s.subject_id) "
-                           "JOIN facts f ON f.fact_id = r.fact_id WHERE s.sealed IS NULL");
+                           "WHERE s.sealed IS NULL");
         rc != SQLITE_OK)
       return db_error(db, rc, "backfilling subjects");
     u.prepare(db, "UPDATE subjects SET nonce = ?, sealed = ? WHERE subject_id = ?");
@@ -397,7 +401,7 @@ struct store::impl {
     int rc;
     while ((rc = s.step()) == SQLITE_ROW) {
       const bi_t sbi = to_bi(s.blob(1));
-      if (!open_sealed(k->payload, s.blob(5), s.blob(4), row_aad(s.text(0), sbi, s.text(2), to_bi(s.blob(3))), plain))
+      if (!open_sealed(k->payload, s.blob(5), s.blob(4), row_aad(s.integer(3), s.text(0), sbi, s.text(2)), plain))
         return {errc::corrupt, "store: a record failed authentication while backfilling subjects"};
       auto doc = json::parse(plain);
       if (!doc || !doc->find("subject")) return {errc::corrupt, "store: a record does not parse"};
@@ -436,13 +440,14 @@ struct store::impl {
     } list[] = {
         {&subj_find, "SELECT subject_id FROM subjects WHERE subject_bi = ?"},
         {&subj_ins, "INSERT INTO subjects (subject_bi, nonce, sealed) VALUES (?, ?, ?)"},
-        {&fact_find, "SELECT fact_id, current_as_of FROM facts WHERE nk_bi = ?"},
+        {&fact_find, "SELECT fact_id, current_as_of, current_id FROM facts WHERE nk_bi = ?"},
         {&fact_ins, "INSERT INTO facts (nk_bi, subject_id, item_type) VALUES (?, ?, ?)"},
-        {&ins, "INSERT INTO records (fact_id, subject_id, item_type, as_of, content_hash, nonce, payload, batch_id) "
-               "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (fact_id, as_of) DO NOTHING"},
+        {&ins, "INSERT INTO records (id, fact_id, subject_id, item_type, as_of, content_hash, nonce, payload, batch_id, "
+               "is_current) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (fact_id, as_of) DO NOTHING"},
         {&existing, "SELECT id, content_hash, batch_id FROM records WHERE fact_id = ? AND as_of = ?"},
         {&upd, "UPDATE records SET content_hash = ?, nonce = ?, payload = ?, batch_id = ? WHERE id = ?"},
         {&cur, "UPDATE facts SET current_id = ?, current_as_of = ? WHERE fact_id = ?"},
+        {&uncur, "UPDATE records SET is_current = 0 WHERE id = ?"},
         {&batch_ins, "INSERT INTO batches (started_at, source) VALUES (?, ?)"},
         {&batch_done, "UPDATE batches SET finished_at = ?, summary = ? WHERE id = ?"},
     };
@@ -453,9 +458,9 @@ struct store::impl {
     return status::ok();
   }
 
-  status decrypt_row(std::string_view type, const bi_t &sbi, std::string_view as_of, const bi_t &nk, std::string_view nonce,
+  status decrypt_row(int64_t id, std::string_view type, const bi_t &sbi, std::string_view as_of, std::string_view nonce,
                      std::string_view payload, std::string &plain) {
-    if (!open_sealed(k->payload, payload, nonce, row_aad(type, sbi, as_of, nk), plain))
+    if (!open_sealed(k->payload, payload, nonce, row_aad(id, type, sbi, as_of), plain))
       return {errc::corrupt, "store: record failed authentication (tampered with, moved between rows, or damaged)"};
     return status::ok();
   }
@@ -578,6 +583,7 @@ struct store::batch::state {
   int64_t id = 0;
   bool open = false;
   std::unordered_map<std::string, int64_t> subject_ids;  // blind index -> id, this batch
+  int64_t next_id = 1;                                    // the id the next new record gets
   std::string plain, nonce;
 
   ~state() {
@@ -600,6 +606,12 @@ result<store::batch> store::begin_batch(const std::string &source_name) {
   p_->batch_ins.reset().bind(now_utc()).bind(source_name);
   if (int rc = p_->batch_ins.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "starting a batch");
   s->id = sqlite3_last_insert_rowid(p_->db);
+  // Record ids are handed out here (the write lock is held), so that each
+  // payload can be sealed to its row id before the row exists.
+  stmt max_id;
+  max_id.prepare(p_->db, "SELECT coalesce(max(id), 0) + 1 FROM records");
+  if (int rc = max_id.step(); rc != SQLITE_ROW) return db_error(p_->db, rc, "starting a batch");
+  s->next_id = max_id.integer(0);
   return batch(std::move(s));
 }
 
@@ -629,13 +641,14 @@ result<store::batch::outcome> store::batch::put(const item_type &type, const jso
     }
     s_->subject_ids.emplace(std::move(sbi_key), subject_id);
   }
-  int64_t fact_id = 0;
+  int64_t fact_id = 0, current_id = 0;
   std::string current_as_of;
   p.fact_find.reset().bind(nk);
   int rc = p.fact_find.step();
   if (rc == SQLITE_ROW) {
     fact_id = p.fact_find.integer(0);
     current_as_of = p.fact_find.text(1);
+    current_id = p.fact_find.integer(2);
   } else if (rc != SQLITE_DONE) {
     return db_error(p.db, rc, "finding a fact");
   }
@@ -649,17 +662,24 @@ result<store::batch::outcome> store::batch::put(const item_type &type, const jso
   s_->plain.clear();
   json::dump_to(s_->plain, record);
   const bi_t hash = p.k->blind('c', s_->plain);
-  const std::string sealed = seal(p.k->payload, s_->plain, row_aad(type.id, sbi, as_of->text, nk), s_->nonce);
+  const int64_t id = s_->next_id;
+  std::string sealed = seal(p.k->payload, s_->plain, row_aad(id, type.id, sbi, as_of->text), s_->nonce);
+  const bool becomes_current = current_as_of.empty() || as_of->text > current_as_of;
 
   outcome result_kind = outcome::unchanged;
-  p.ins.reset().bind(fact_id).bind(subject_id).bind(type.id).bind(as_of->text).bind(hash)
-      .bind_blob(s_->nonce.data(), s_->nonce.size()).bind_blob(sealed.data(), sealed.size()).bind(s_->id);
+  p.ins.reset().bind(id).bind(fact_id).bind(subject_id).bind(type.id).bind(as_of->text).bind(hash)
+      .bind_blob(s_->nonce.data(), s_->nonce.size()).bind_blob(sealed.data(), sealed.size()).bind(s_->id)
+      .bind(int64_t{becomes_current});
   if (rc = p.ins.step(); rc != SQLITE_DONE) return db_error(p.db, rc, "storing a record");
   if (sqlite3_changes(p.db) == 1) {
     result_kind = outcome::inserted;
-    const int64_t record_id = sqlite3_last_insert_rowid(p.db);
-    if (current_as_of.empty() || as_of->text > current_as_of) {
-      p.cur.reset().bind(record_id).bind(as_of->text).bind(fact_id);
+    ++s_->next_id;
+    if (becomes_current) {
+      if (current_id) {
+        p.uncur.reset().bind(current_id);
+        if (rc = p.uncur.step(); rc != SQLITE_DONE) return db_error(p.db, rc, "updating the current record");
+      }
+      p.cur.reset().bind(id).bind(as_of->text).bind(fact_id);
       if (rc = p.cur.step(); rc != SQLITE_DONE) return db_error(p.db, rc, "updating the current record");
     }
   } else {
@@ -674,6 +694,7 @@ result<store::batch::outcome> store::batch::put(const item_type &type, const jso
       return status(errc::validation,
                     "conflict: an earlier record of this batch has the same natural key and as_of with other content");
     if (!same) {
+      sealed = seal(p.k->payload, s_->plain, row_aad(record_id, type.id, sbi, as_of->text), s_->nonce);
       p.upd.reset().bind(hash).bind_blob(s_->nonce.data(), s_->nonce.size()).bind_blob(sealed.data(), sealed.size())
           .bind(s_->id).bind(record_id);
       if (rc = p.upd.step(); rc != SQLITE_DONE) return db_error(p.db, rc, "updating a record");
@@ -703,16 +724,18 @@ result<std::string> store::records(const record_query &q) {
   auto subject_id = p_->find_subject(sbi);
   if (!subject_id) return subject_id.error();
   if (!*subject_id) return std::string("[]");
-  std::string sql = "SELECT r.id, r.item_type, r.as_of, f.nk_bi, r.nonce, r.payload, r.state, r.repair_nonce, r.repair, ";
-  if (q.history)
-    sql += "r.id = f.current_id FROM records r JOIN facts f ON f.fact_id = r.fact_id WHERE r.subject_id = ?";
-  else
-    sql += "1 FROM facts f JOIN records r ON r.id = f.current_id WHERE f.subject_id = ? AND r.state = 'active'";
-  if (!q.item_type.empty()) sql += " AND r.item_type = ?";
-  sql += " ORDER BY r.item_type, r.as_of DESC, r.id";
-  stmt s;
-  if (int rc = s.prepare(p_->db, sql.c_str()); rc != SQLITE_OK) return db_error(p_->db, rc, "querying records");
-  s.bind(*subject_id);
+  // Four shapes of query, each prepared once per handle.
+  stmt &s = p_->record_queries[(q.history ? 2 : 0) + (q.item_type.empty() ? 0 : 1)];
+  if (!s.get()) {
+    std::string sql =
+        "SELECT id, item_type, as_of, is_current, nonce, payload, state, repair_nonce, repair FROM records "
+        "WHERE subject_id = ?";
+    if (!q.history) sql += " AND is_current = 1 AND state = 'active'";
+    if (!q.item_type.empty()) sql += " AND item_type = ?";
+    sql += " ORDER BY item_type, as_of DESC, id";
+    if (int rc = s.prepare(p_->db, sql.c_str()); rc != SQLITE_OK) return db_error(p_->db, rc, "querying records");
+  }
+  s.reset().bind(*subject_id);
   if (!q.item_type.empty()) s.bind(q.item_type);
   std::string out = "[";
   std::string plain, repair;
@@ -724,7 +747,7 @@ result<std::string> store::records(const record_query &q) {
       const item_type *t = cat->find(type);
       if (!t || t->category != q.category) continue;
     }
-    if (auto st = p_->decrypt_row(type, sbi, s.text(2), to_bi(s.blob(3)), s.blob(4), s.blob(5), plain); !st) return st;
+    if (auto st = p_->decrypt_row(s.integer(0), type, sbi, s.text(2), s.blob(4), s.blob(5), plain); !st) return st;
     // The payload is the record's canonical JSON object: the row's facts go first.
     if (plain.size() < 2 || plain.front() != '{' || plain.back() != '}') return status(errc::corrupt, "store: bad payload");
     out += first ? "" : ",";
@@ -732,7 +755,7 @@ result<std::string> store::records(const record_query &q) {
     out += "{\"id\":" + std::to_string(s.integer(0)) + ",\"state\":\"";
     out += s.text(6);
     out += "\",\"current\":";
-    out += s.integer(9) ? "true" : "false";
+    out += s.integer(3) ? "true" : "false";
     if (!s.is_null(8)) {
       if (!open_sealed(p_->k->payload, s.blob(8), s.blob(7), repair_aad(s.integer(0)), repair))
         return status(errc::corrupt, "store: repair note failed authentication");
@@ -742,6 +765,7 @@ result<std::string> store::records(const record_query &q) {
     out += ',';
     out.append(plain, 1, std::string::npos);
   }
+  s.reset();
   if (rc != SQLITE_DONE) return db_error(p_->db, rc, "querying records");
   out += ']';
   return out;
@@ -811,7 +835,8 @@ namespace {
 constexpr const char *recompute_current =
     "UPDATE facts SET current_id = (SELECT id FROM records r WHERE r.fact_id = facts.fact_id ORDER BY as_of DESC LIMIT 1),"
     " current_as_of = (SELECT max(as_of) FROM records r WHERE r.fact_id = facts.fact_id)"
-    " WHERE current_id IS NULL OR NOT EXISTS (SELECT 1 FROM records r WHERE r.id = facts.current_id);"
+    " WHERE NOT EXISTS (SELECT 1 FROM records r WHERE r.id = facts.current_id);"
+    "UPDATE records SET is_current = 1 WHERE is_current = 0 AND id IN (SELECT current_id FROM facts);"
     "DELETE FROM facts WHERE current_id IS NULL;"
     "DELETE FROM subjects WHERE NOT EXISTS (SELECT 1 FROM facts f WHERE f.subject_id = subjects.subject_id);";
 }  // namespace
@@ -872,8 +897,8 @@ status store::rekey(const master_key &new_key) {
   }
   stmt sel, upd, fact;
   sel.prepare(p_->db,
-              "SELECT r.id, r.item_type, r.subject_id, r.as_of, f.nk_bi, r.nonce, r.payload, r.repair_nonce, r.repair, "
-              "r.fact_id FROM records r JOIN facts f ON f.fact_id = r.fact_id WHERE r.id > ? ORDER BY r.id LIMIT 512");
+              "SELECT id, item_type, subject_id, as_of, nonce, payload, repair_nonce, repair, fact_id FROM records "
+              "WHERE id > ? ORDER BY id LIMIT 512");
   upd.prepare(p_->db, "UPDATE records SET content_hash = ?, nonce = ?, payload = ?, repair_nonce = ?, repair = ? WHERE id = ?");
   fact.prepare(p_->db, "UPDATE facts SET nk_bi = ? WHERE fact_id = ?");
   std::unordered_map<int64_t, bi_t> new_nk;  // fact id -> new natural-key index (facts are renamed after the loop)
@@ -883,22 +908,21 @@ status store::rekey(const master_key &new_key) {
     struct row {
       int64_t id, subject_id, fact_id;
       std::string type, as_of, nonce, payload, repair_nonce, repair;
-      bi_t nk;
       bool has_repair;
     };
     std::vector<row> rows;
     sel.reset().bind(last);
     int rc;
     while ((rc = sel.step()) == SQLITE_ROW)
-      rows.push_back({sel.integer(0), sel.integer(2), sel.integer(9), std::string(sel.text(1)), std::string(sel.text(3)),
-                      std::string(sel.blob(5)), std::string(sel.blob(6)), std::string(sel.blob(7)), std::string(sel.blob(8)),
-                      to_bi(sel.blob(4)), !sel.is_null(8)});
+      rows.push_back({sel.integer(0), sel.integer(2), sel.integer(8), std::string(sel.text(1)), std::string(sel.text(3)),
+                      std::string(sel.blob(4)), std::string(sel.blob(5)), std::string(sel.blob(6)), std::string(sel.blob(7)),
+                      !sel.is_null(7)});
     if (rc != SQLITE_DONE) return fail(db_error(p_->db, rc, "rekeying"));
     if (rows.empty()) break;
     for (auto &r : rows) {
       last = r.id;
       const auto &[old_sbi, new_sbi] = subject_bis.at(r.subject_id);
-      if (auto st = p_->decrypt_row(r.type, old_sbi, r.as_of, r.nk, r.nonce, r.payload, plain); !st) return fail(st);
+      if (auto st = p_->decrypt_row(r.id, r.type, old_sbi, r.as_of, r.nonce, r.payload, plain); !st) return fail(st);
       auto doc = json::parse(plain);
       const item_type *t = cat->find(r.type);
       if (!doc || !doc->find("subject") || !doc->find("data")) return fail({errc::corrupt, "store: bad payload"});
@@ -906,7 +930,7 @@ status store::rekey(const master_key &new_key) {
         return fail({errc::not_found, "store: item type " + r.type + " is not in the catalog in force; load its extension first"});
       const bi_t nk = next->blind('n', natural_key_text(*t, doc->find("subject")->text, *doc->find("data")));
       new_nk[r.fact_id] = nk;
-      const std::string sealed = seal(next->payload, plain, row_aad(r.type, new_sbi, r.as_of, nk), nonce);
+      const std::string sealed = seal(next->payload, plain, row_aad(r.id, r.type, new_sbi, r.as_of), nonce);
       std::string sealed_repair;
       if (r.has_repair) {
         if (!open_sealed(p_->k->payload, r.repair, r.repair_nonce, repair_aad(r.id), repair))
@@ -939,9 +963,8 @@ result<std::string> store::stats() {
   std::lock_guard lock(p_->mu);
   stmt s;
   if (int rc = s.prepare(p_->db,
-                         "SELECT r.item_type, count(*), sum(r.id = f.current_id AND r.state = 'active'), "
-                         "sum(r.state = 'withdrawn'), sum(r.state = 'repaired') "
-                         "FROM records r JOIN facts f ON f.fact_id = r.fact_id GROUP BY r.item_type ORDER BY 1");
+                         "SELECT item_type, count(*), sum(is_current AND state = 'active'), "
+                         "sum(state = 'withdrawn'), sum(state = 'repaired') FROM records GROUP BY item_type ORDER BY 1");
       rc != SQLITE_OK)
     return db_error(p_->db, rc, "stats");
   int64_t records = 0, current = 0, withdrawn = 0, repaired = 0;

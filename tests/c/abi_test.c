@@ -1,9 +1,12 @@
 /* Drives every function of the C ABI, error paths included. Compiled as
  * C11 with -pedantic -Werror against the shared library.
  * SPDX-License-Identifier: Apache-2.0 */
+/* mkdtemp and rmdir are POSIX; xyd.h itself needs nothing beyond C11. */
+#define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "xyd.h"
 
@@ -145,6 +148,117 @@ static void test_records(void) {
   CHECK(xyd_normalize_record("{}", NULL) == XYD_EINVAL);
 }
 
+static void test_store(void) {
+  const char *feed =
+      "{\"type\":\"legal_rep\",\"subject\":\"91350100M000100Y43\",\"as_of\":\"2024-05-31\",\"source\":\"c\","
+      "\"data\":{\"enterprise_name\":\"福州示例有限公司\",\"uscc\":\"91350100M000100Y43\",\"rep_name\":\"欧阳娜娜\"}}\n"
+      "{\"type\":\"legal_rep\",\"subject\":\"91350100M000100Y43\",\"as_of\":\"2024-06-30\",\"source\":\"c\","
+      "\"data\":{\"enterprise_name\":\"福州示例有限公司\",\"uscc\":\"91350100M000100Y43\",\"rep_name\":\"司马光\"}}\n";
+  const char *bad = "{\"type\":\"legal_rep\"}\n";
+  char dir[] = "/tmp/xyd-abi-XXXXXX";
+  char db[256], keyfile[256], missing[256];
+  unsigned char key[XYD_KEY_BYTES], other[XYD_KEY_BYTES];
+  xyd_store *st = NULL;
+  char *out = NULL;
+  if (!mkdtemp(dir)) {
+    CHECK(0);
+    return;
+  }
+  snprintf(db, sizeof db, "%s/s.db", dir);
+  snprintf(keyfile, sizeof keyfile, "%s/k", dir);
+  snprintf(missing, sizeof missing, "%s/none.db", dir);
+
+  CHECK(xyd_key_generate(NULL) == XYD_EINVAL);
+  CHECK(xyd_key_generate(key) == XYD_OK);
+  CHECK(xyd_key_generate(other) == XYD_OK);
+  CHECK(memcmp(key, other, sizeof key) != 0);
+  CHECK(xyd_key_file_generate(keyfile) == XYD_OK);
+  CHECK(xyd_key_file_generate(keyfile) == XYD_EEXISTS);
+  CHECK(xyd_key_file_generate(NULL) == XYD_EINVAL);
+
+  CHECK(xyd_store_open(db, key, 16, XYD_OPEN_CREATE, &st) == XYD_EINVAL);
+  CHECK(st == NULL);
+  CHECK(xyd_store_open(db, key, sizeof key, 0x80, &st) == XYD_EINVAL);
+  CHECK(xyd_store_open(missing, key, sizeof key, 0, &st) == XYD_ENOTFOUND);
+  CHECK(xyd_store_open(db, key, sizeof key, XYD_OPEN_CREATE, NULL) == XYD_EINVAL);
+  CHECK(xyd_store_open(db, key, sizeof key, XYD_OPEN_CREATE, &st) == XYD_OK);
+  CHECK(st != NULL);
+
+  CHECK(xyd_store_ingest(st, feed, strlen(feed), 0, &out) == XYD_OK);
+  CHECK(contains(out, "\"inserted\":2"));
+  xyd_free(out);
+  CHECK(xyd_store_ingest(st, feed, strlen(feed), 0, &out) == XYD_OK);
+  CHECK(contains(out, "\"changed\":false"));
+  xyd_free(out);
+  CHECK(xyd_store_ingest(st, bad, strlen(bad), 0, &out) == XYD_EVALIDATION);
+  CHECK(contains(xyd_errmsg(), "line 1: "));
+  CHECK(contains(out, "\"committed\":false"));
+  xyd_free(out);
+  CHECK(xyd_store_ingest(st, bad, strlen(bad), XYD_INGEST_SKIP_INVALID, &out) == XYD_OK);
+  CHECK(contains(out, "\"rejected\":1"));
+  xyd_free(out);
+  CHECK(xyd_store_ingest(st, bad, strlen(bad), 0x40, &out) == XYD_EINVAL);
+  CHECK(xyd_store_ingest(NULL, bad, strlen(bad), 0, &out) == XYD_EINVAL);
+  CHECK(xyd_store_ingest_file(st, missing, 0, &out) == XYD_EIO);
+  CHECK(out == NULL);
+
+  CHECK(xyd_store_records(st, "{\"subject\":\"91350100M000100Y43\"}", &out) == XYD_OK);
+  CHECK(contains(out, "司马光") && !contains(out, "欧阳娜娜"));
+  xyd_free(out);
+  CHECK(xyd_store_records(st, "{\"subject\":\"91350100M000100Y43\",\"history\":true}", &out) == XYD_OK);
+  CHECK(contains(out, "司马光") && contains(out, "欧阳娜娜"));
+  CHECK(contains(out, "\"id\":1,"));
+  xyd_free(out);
+  CHECK(xyd_store_records(st, "{\"subject\":7}", &out) == XYD_EINVAL);
+  CHECK(xyd_store_records(st, "{\"history\":true}", &out) == XYD_EINVAL);
+  CHECK(xyd_store_records(st, "not json", &out) == XYD_EINVAL);
+  CHECK(xyd_store_subjects(st, &out) == XYD_OK);
+  CHECK(out && strcmp(out, "[\"91350100M000100Y43\"]") == 0);
+  xyd_free(out);
+
+  CHECK(xyd_store_repair(st, "{\"id\":2,\"action\":\"repair\",\"reason\":\"已整改\",\"date\":\"2024-07-01\",\"operator\":\"op\"}") == XYD_OK);
+  CHECK(xyd_store_repair(st, "{\"id\":2,\"action\":\"repair\",\"reason\":\"x\",\"date\":\"2024-07-01\",\"operator\":\"op\"}") == XYD_EEXISTS);
+  CHECK(xyd_store_repair(st, "{\"id\":99,\"action\":\"withdraw\",\"reason\":\"x\",\"date\":\"2024-07-01\",\"operator\":\"op\"}") == XYD_ENOTFOUND);
+  CHECK(xyd_store_repair(st, "{\"id\":1,\"action\":\"erase\",\"reason\":\"x\",\"date\":\"2024-07-01\",\"operator\":\"op\"}") == XYD_EINVAL);
+  CHECK(xyd_store_repair(st, "{\"id\":1,\"colour\":\"red\"}") == XYD_EINVAL);
+  CHECK(xyd_store_stats(st, &out) == XYD_OK);
+  CHECK(contains(out, "\"repaired\":1") && contains(out, "\"records\":2"));
+  xyd_free(out);
+  CHECK(xyd_store_purge(st, "2024-13-01", &out) == XYD_EINVAL);
+  CHECK(xyd_store_purge(st, "2024-06-01", &out) == XYD_OK);
+  CHECK(contains(out, "\"deleted\":1"));
+  xyd_free(out);
+
+  CHECK(xyd_store_rekey(st, other, 31) == XYD_EINVAL);
+  CHECK(xyd_store_rekey(st, other, sizeof other) == XYD_OK);
+  xyd_store_close(st);
+  st = NULL;
+  xyd_store_close(NULL);
+  CHECK(xyd_store_open(db, key, sizeof key, 0, &st) == XYD_EKEY);
+  CHECK(contains(xyd_errmsg(), "wrong key"));
+  CHECK(xyd_store_open(db, other, sizeof other, XYD_OPEN_READONLY, &st) == XYD_OK);
+  CHECK(xyd_store_ingest(st, feed, strlen(feed), 0, &out) == XYD_EREADONLY);
+  CHECK(xyd_store_records(st, "{\"subject\":\"91350100M000100Y43\",\"history\":true}", &out) == XYD_OK);
+  CHECK(contains(out, "\"state\":\"repaired\""));
+  xyd_free(out);
+  xyd_store_close(st);
+  CHECK(xyd_store_open_key_file(db, keyfile, 0, &st) == XYD_EKEY);
+  CHECK(xyd_store_open_key_file(missing, keyfile, XYD_OPEN_CREATE, &st) == XYD_OK);
+  xyd_store_close(st);
+  remove(db);
+  remove(missing);
+  remove(keyfile);
+  snprintf(db, sizeof db, "%s/s.db-wal", dir);
+  remove(db);
+  snprintf(db, sizeof db, "%s/s.db-shm", dir);
+  remove(db);
+  snprintf(db, sizeof db, "%s/none.db-wal", dir);
+  remove(db);
+  snprintf(db, sizeof db, "%s/none.db-shm", dir);
+  remove(db);
+  rmdir(dir);
+}
+
 int main(void) {
   test_version();
   test_status();
@@ -152,6 +266,7 @@ int main(void) {
   test_extension();
   test_ids();
   test_records();
+  test_store();
   printf("%d passed, %d failed\n", checks - failures, failures);
   return failures ? 1 : 0;
 }
