@@ -167,6 +167,8 @@ std::vector<problem> validate_record_json(const catalog &cat, std::string_view j
 /// quantities minimal, booleans from 是/否, enum labels to codes. Normalising
 /// a valid record returns it unchanged; the result still needs validation.
 json::value normalize_record(const catalog &cat, const json::value &record);
+/// The same, rewriting `record` itself (no copy: the ingest path).
+void normalize_record_in_place(const catalog &cat, json::value &record);
 
 /// `[{"path":…,"code":…,"message":…}, …]`
 std::string problems_to_json(const std::vector<problem> &problems);

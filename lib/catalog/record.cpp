@@ -34,36 +34,57 @@ bool has_outer_space(std::string_view s) {
   return s.starts_with("\xE3\x80\x80") || s.ends_with("\xE3\x80\x80");
 }
 
+// A JSON path built only when a problem is reported: validating a clean
+// record allocates nothing for paths.
+struct jpath {
+  const jpath *parent = nullptr;
+  std::string_view key;
+  size_t index = std::string_view::npos;
+  jpath(const char *full) : key(full) {}  // NOLINT: a literal is a whole path
+  jpath(const jpath &p, std::string_view k) : parent(&p), key(k) {}
+  jpath(const jpath &p, size_t i) : parent(&p), index(i) {}
+  std::string str() const {
+    if (!parent) return std::string(key);
+    return index != std::string_view::npos ? json::path_index(parent->str(), index) : json::path_member(parent->str(), key);
+  }
+};
+
 struct validator {
+  validator(const catalog &c, const civil_date &d) : cat(c), today(d) {}
+  const jpath root{"$"};
+  const jpath data_root{"$.data"};
   const catalog &cat;
   civil_date today;
   std::vector<problem> out;
 
-  void add(std::string path, const char *code, std::string message) {
-    out.push_back({std::move(path), code, std::move(message)});
+  void add(const jpath &path, const char *code, std::string message) {
+    out.push_back({path.str(), code, std::move(message)});
   }
 
-  bool expect(const value &v, kind k, const std::string &path) {
+  bool expect(const value &v, kind k, const jpath &path) {
     if (v.is(k)) return true;
     add(path, "wrong_type", std::string("expected ") + json::kind_name(k) + ", got " + json::kind_name(v.type));
     return false;
   }
 
   // Number or string holding a decimal; returns the text or nullptr.
-  const std::string *decimal_text(const value &v, const std::string &path) {
+  const std::string *decimal_text(const value &v, const jpath &path) {
     if (v.is(kind::number) || v.is(kind::string)) return &v.text;
     add(path, "wrong_type", std::string("expected a decimal number (JSON number or string), got ") + json::kind_name(v.type));
     return nullptr;
   }
 
-  void check_duplicates(const value &obj, const std::string &path) {
-    std::set<std::string_view> seen;
-    for (const auto &m : obj.members)
-      if (!seen.insert(m.first).second)
-        add(json::path_member(path, m.first), "invalid", "member appears more than once");
+  void check_duplicates(const value &obj, const jpath &path) {
+    const auto &m = obj.members;
+    for (size_t i = 1; i < m.size(); ++i)
+      for (size_t j = 0; j < i; ++j)
+        if (m[i].first == m[j].first) {
+          add(jpath(path, m[i].first), "invalid", "member appears more than once");
+          break;
+        }
   }
 
-  void check_party(const std::string &s, const std::string &path, const char *what) {
+  void check_party(const std::string &s, const jpath &path, const char *what) {
     const bool looks_rid = s.size() == 18 && std::all_of(s.begin(), s.begin() + 17, [](char c) { return c >= '0' && c <= '9'; });
     if (looks_rid && check_rid(s, today)) return;
     if (check_uscc(s)) return;
@@ -71,7 +92,7 @@ struct validator {
     add(path, "invalid", std::string(what) + " is neither a valid USCC nor a valid resident id number: " + st.message());
   }
 
-  void scalar(const field_def &f, field_type type, const value &v, const std::string &path) {
+  void scalar(const field_def &f, field_type type, const value &v, const jpath &path) {
     switch (type) {
       case field_type::text: {
         if (!expect(v, kind::string, path)) return;
@@ -135,23 +156,24 @@ struct validator {
       }
       case field_type::quantity: {
         const value *val = &v;
-        std::string vpath = path;
+        const jpath value_path(path, "value");
+        const jpath *vpath = &path;
         if (v.is(kind::object)) {
           const value *u = v.find("unit");
           val = v.find("value");
           for (const auto &m : v.members)
             if (m.first != "unit" && m.first != "value")
-              add(json::path_member(path, m.first), "unknown", "a quantity has only \"value\" and \"unit\"");
+              add(jpath(path, m.first), "unknown", "a quantity has only \"value\" and \"unit\"");
           if (!u || !u->is(kind::string) || u->text != f.unit)
-            add(json::path_member(path, "unit"), "invalid", "unit must be \"" + f.unit + "\"");
-          if (!val) return add(json::path_member(path, "value"), "missing", "required");
-          vpath = json::path_member(path, "value");
+            add(jpath(path, "unit"), "invalid", "unit must be \"" + f.unit + "\"");
+          if (!val) return add(jpath(path, "value"), "missing", "required");
+          vpath = &value_path;
         }
-        const std::string *t = decimal_text(*val, vpath);
+        const std::string *t = decimal_text(*val, *vpath);
         if (!t) return;
         auto d = parse_decimal(*t, 4);
-        if (!d) return add(vpath, "invalid", "quantity in " + f.unit + ": " + d.error().message());
-        if (d->units < 0) add(vpath, "invalid", "a quantity must not be negative");
+        if (!d) return add(*vpath, "invalid", "quantity in " + f.unit + ": " + d.error().message());
+        if (d->units < 0) add(*vpath, "invalid", "a quantity must not be negative");
         return;
       }
       case field_type::boolean:
@@ -182,32 +204,32 @@ struct validator {
     }
   }
 
-  void financial_statement(const field_def &f, const value &v, const std::string &path) {
+  void financial_statement(const field_def &f, const value &v, const jpath &path) {
     if (!expect(v, kind::object, path)) return;
     check_duplicates(v, path);
     const bool income = f.statement == "income_statement";
     const value *pe = v.find("period_end");
-    if (!pe) add(json::path_member(path, "period_end"), "missing", "required");
+    if (!pe) add(jpath(path, "period_end"), "missing", "required");
     else if (!pe->is(kind::string) || !parse_date(pe->text))
-      add(json::path_member(path, "period_end"), "invalid", "not a real date in the form YYYY-MM-DD");
+      add(jpath(path, "period_end"), "invalid", "not a real date in the form YYYY-MM-DD");
     const value *ps = v.find("period_start");
-    if (income && !ps) add(json::path_member(path, "period_start"), "missing", "required for an income statement");
+    if (income && !ps) add(jpath(path, "period_start"), "missing", "required for an income statement");
     if (ps && (!ps->is(kind::string) || !parse_date(ps->text)))
-      add(json::path_member(path, "period_start"), "invalid", "not a real date in the form YYYY-MM-DD");
+      add(jpath(path, "period_start"), "invalid", "not a real date in the form YYYY-MM-DD");
     const value *items = v.find("items");
     for (const auto &m : v.members)
       if (m.first != "period_end" && m.first != "period_start" && m.first != "items")
-        add(json::path_member(path, m.first), "unknown", "a statement has period_start, period_end and items");
-    const std::string ipath = json::path_member(path, "items");
+        add(jpath(path, m.first), "unknown", "a statement has period_start, period_end and items");
+    const jpath ipath(path, "items");
     if (!items) return add(ipath, "missing", "required");
     if (!expect(*items, kind::object, ipath)) return;
     check_duplicates(*items, ipath);
     for (const char *line : income ? std::vector<const char *>(std::begin(income_statement_lines), std::end(income_statement_lines))
                                    : std::vector<const char *>(std::begin(balance_sheet_lines), std::end(balance_sheet_lines)))
-      if (!items->find(line)) add(json::path_member(ipath, line), "missing", "required line item");
+      if (!items->find(line)) add(jpath(ipath, line), "missing", "required line item");
     std::optional<int64_t> assets, liabilities, equity;
     for (const auto &[key, amount] : items->members) {
-      const std::string p = json::path_member(ipath, key);
+      const jpath p(ipath, key);
       if (!is_snake(key)) add(p, "invalid", "line-item keys are snake_case");
       const std::string *t = decimal_text(amount, p);
       if (!t) continue;
@@ -224,53 +246,55 @@ struct validator {
       add(ipath, "mismatch", "total_assets must equal total_liabilities + owners_equity");
   }
 
-  void field(const field_def &f, const value &v, const std::string &path) {
+  void field(const field_def &f, const value &v, const jpath &path) {
     switch (f.type) {
       case field_type::list: {
         if (!expect(v, kind::array, path)) return;
-        for (size_t i = 0; i < v.items.size(); ++i) scalar(f, f.of, v.items[i], json::path_index(path, i));
+        for (size_t i = 0; i < v.items.size(); ++i) scalar(f, f.of, v.items[i], jpath(path, i));
         return;
       }
       case field_type::monthly_series: {
         if (!expect(v, kind::array, path)) return;
-        std::set<std::string> months;
+        std::vector<std::string_view> months;
         for (size_t i = 0; i < v.items.size(); ++i) {
-          const std::string p = json::path_index(path, i);
+          const jpath p(path, i);
           const value &e = v.items[i];
           if (!expect(e, kind::object, p)) continue;
           const value *m = e.find("month");
           const value *val = e.find("value");
           for (const auto &mm : e.members)
             if (mm.first != "month" && mm.first != "value")
-              add(json::path_member(p, mm.first), "unknown", "a series entry has only \"month\" and \"value\"");
-          if (!m) add(json::path_member(p, "month"), "missing", "required");
+              add(jpath(p, mm.first), "unknown", "a series entry has only \"month\" and \"value\"");
+          if (!m) add(jpath(p, "month"), "missing", "required");
           else if (!m->is(kind::string) || !parse_month(m->text))
-            add(json::path_member(p, "month"), "invalid", "not a month in the form YYYY-MM");
-          else if (!months.insert(m->text).second)
-            add(json::path_member(p, "month"), "invalid", "month appears more than once in the series");
-          if (!val) add(json::path_member(p, "value"), "missing", "required");
-          else scalar(f, f.of, *val, json::path_member(p, "value"));
+            add(jpath(p, "month"), "invalid", "not a month in the form YYYY-MM");
+          else if (std::find(months.begin(), months.end(), m->text) != months.end())
+            add(jpath(p, "month"), "invalid", "month appears more than once in the series");
+          else
+            months.push_back(m->text);
+          if (!val) add(jpath(p, "value"), "missing", "required");
+          else scalar(f, f.of, *val, jpath(p, "value"));
         }
         return;
       }
       case field_type::table: {
         if (!expect(v, kind::array, path)) return;
         for (size_t i = 0; i < v.items.size(); ++i) {
-          const std::string p = json::path_index(path, i);
+          const jpath p(path, i);
           const value &row = v.items[i];
           if (!expect(row, kind::object, p)) continue;
           check_duplicates(row, p);
           for (const auto &col : f.columns) {
             const value *c = row.find(col.key);
             if (!c || c->is(kind::null)) {
-              if (col.required) add(json::path_member(p, col.key), "missing", "required");
+              if (col.required) add(jpath(p, col.key), "missing", "required");
               continue;
             }
-            scalar(col, col.type, *c, json::path_member(p, col.key));
+            scalar(col, col.type, *c, jpath(p, col.key));
           }
           for (const auto &m : row.members)
             if (!std::any_of(f.columns.begin(), f.columns.end(), [&](const field_def &c) { return c.key == m.first; }))
-              add(json::path_member(p, m.first), "unknown", "not a column of this table");
+              add(jpath(p, m.first), "unknown", "not a column of this table");
         }
         return;
       }
@@ -287,7 +311,7 @@ struct validator {
       const value *a = data.find(r.field);
       const value *b = data.find(r.other);
       const bool has_a = a && !a->is(kind::null), has_b = b && !b->is(kind::null);
-      const std::string pa = json::path_member("$.data", r.field);
+      const jpath pa(data_root, r.field);
       if (r.rule == "not_after") {
         if (!has_a || !has_b || !a->is(kind::string) || !b->is(kind::string)) continue;
         auto da = parse_date(a->text), db = parse_date(b->text);
@@ -316,7 +340,7 @@ struct validator {
     check_duplicates(rec, "$");
     for (const auto &m : rec.members)
       if (m.first != "type" && m.first != "subject" && m.first != "as_of" && m.first != "source" && m.first != "data")
-        add(json::path_member("$", m.first), "unknown", "not a record member (type, subject, as_of, source, data)");
+        add(jpath(root, m.first), "unknown", "not a record member (type, subject, as_of, source, data)");
 
     const item_type *t = nullptr;
     const value *type = rec.find("type");
@@ -364,7 +388,7 @@ struct validator {
     check_duplicates(*data, "$.data");
     for (const auto &f : t->fields) {
       const value *v = data->find(f.key);
-      const std::string p = json::path_member("$.data", f.key);
+      const jpath p(data_root, f.key);
       if (!v || v->is(kind::null)) {
         if (f.required) add(p, "missing", "required by " + t->id);
         continue;
@@ -372,12 +396,12 @@ struct validator {
       field(f, *v, p);
     }
     for (const auto &m : data->members)
-      if (!t->field(m.first)) add(json::path_member("$.data", m.first), "unknown", "not a field of " + t->id);
+      if (!t->field(m.first)) add(jpath(data_root, m.first), "unknown", "not a field of " + t->id);
     rules(*t, *data);
     if (!t->subject_field.empty() && subject_ok) {
       const value *sf = data->find(t->subject_field);
       if (sf && sf->is(kind::string) && sf->text != subject->text)
-        add(json::path_member("$.data", t->subject_field), "mismatch", "must equal the record's subject");
+        add(jpath(data_root, t->subject_field), "mismatch", "must equal the record's subject");
     }
   }
 };
@@ -385,7 +409,7 @@ struct validator {
 }  // namespace
 
 std::vector<problem> validate_record(const catalog &cat, const json::value &record, const civil_date &today) {
-  validator v{cat, today, {}};
+  validator v(cat, today);
   v.record(record);
   return std::move(v.out);
 }
@@ -481,157 +505,187 @@ std::string normalize_decimal_text(std::string_view in, int scale, bool minimal)
   return minimal ? d->to_minimal_string() : d->to_string();
 }
 
-value normalize_scalar(const field_def &f, field_type type, const value &v) {
+// Canonical already? These checks keep normalisation allocation-free for the
+// common case of a clean feed.
+bool is_canonical_code(std::string_view s) {
+  for (char c : s)
+    if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z'))) return false;
+  return true;
+}
+
+// "-?(0|[1-9][0-9]*)(\.[0-9]*[1-9])?" with at most max_scale decimals, or,
+// when fixed, exactly `fixed` decimals.
+bool is_canonical_decimal(std::string_view s, int max_scale, bool fixed) {
+  size_t i = 0;
+  if (i < s.size() && s[i] == '-') ++i;
+  const size_t start = i;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+  if (i == start || (s[start] == '0' && i - start > 1)) return false;
+  if (i == s.size()) return !fixed || max_scale == 0;
+  if (s[i] != '.') return false;
+  const size_t frac = ++i;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+  const size_t n = i - frac;
+  if (i != s.size() || n == 0) return false;
+  if (fixed) return static_cast<int>(n) == max_scale;
+  return static_cast<int>(n) <= max_scale && s.back() != '0';
+}
+
+void set_string(value &v, std::string s) {
+  v.type = kind::string;
+  v.text = std::move(s);
+}
+
+void normalize_scalar(const field_def &f, field_type type, value &v) {
   switch (type) {
     case field_type::text:
     case field_type::url:
-      if (v.is(kind::string)) return value::of_string(trim(v.text));
-      return v;
+      if (v.is(kind::string) && has_outer_space(v.text)) v.text = trim(v.text);
+      return;
     case field_type::uscc:
     case field_type::rid:
     case field_type::party_id:
-      if (v.is(kind::string)) return value::of_string(normalize_uscc(v.text));
-      return v;
+      if (v.is(kind::string) && !is_canonical_code(v.text)) v.text = normalize_uscc(v.text);
+      return;
     case field_type::date:
+      if (v.is(kind::string) && !parse_date(v.text)) v.text = normalize_date_text(v.text, false);
+      return;
     case field_type::month:
-      if (v.is(kind::string)) return value::of_string(normalize_date_text(v.text, type == field_type::month));
-      return v;
+      if (v.is(kind::string) && !parse_month(v.text)) v.text = normalize_date_text(v.text, true);
+      return;
     case field_type::money:
-      if (v.is(kind::string) || v.is(kind::number)) return value::of_string(normalize_decimal_text(v.text, 2, false));
-      return v;
+      if ((v.is(kind::string) && !is_canonical_decimal(v.text, 2, true)) || v.is(kind::number))
+        set_string(v, normalize_decimal_text(v.text, 2, false));
+      return;
     case field_type::rate:
-      if (v.is(kind::string) || v.is(kind::number)) return value::of_string(normalize_decimal_text(v.text, 4, true));
-      return v;
+      if ((v.is(kind::string) && !is_canonical_decimal(v.text, 4, false)) || v.is(kind::number))
+        set_string(v, normalize_decimal_text(v.text, 4, true));
+      return;
     case field_type::quantity: {
-      const value *val = &v;
       if (v.is(kind::object)) {
         const value *u = v.find("unit");
-        const value *inner = v.find("value");
-        if (!u || !u->is(kind::string) || !inner) return v;
+        value *inner = v.find("value");
+        if (!u || !u->is(kind::string) || !inner) return;
         std::string unit = trim(fold_fullwidth(u->text));
         static const std::pair<const char *, const char *> aliases[] = {
             {"m²", "m2"}, {"㎡", "m2"}, {"平方米", "m2"}, {"kva", "kVA"}, {"KVA", "kVA"}, {"千伏安", "kVA"},
             {"吨", "t"},  {"tonnes", "t"}, {"亩", "mu"}};
         for (const auto &[alias, canon] : aliases)
           if (unit == alias) unit = canon;
-        if (unit != f.unit) return v;  // validation reports the wrong unit
-        val = inner;
+        if (unit != f.unit) return;  // validation reports the wrong unit
+        value moved = std::move(*inner);
+        v = std::move(moved);
       }
-      if (val->is(kind::string) || val->is(kind::number)) return value::of_string(normalize_decimal_text(val->text, 4, true));
-      return v;
+      if ((v.is(kind::string) && !is_canonical_decimal(v.text, 4, false)) || v.is(kind::number))
+        set_string(v, normalize_decimal_text(v.text, 4, true));
+      return;
     }
     case field_type::integer:
       if (v.is(kind::string)) {
         std::string s = normalize_decimal_text(v.text, 0, true);
-        if (parse_decimal(s, 0)) return value::of_number(s);
+        if (parse_decimal(s, 0)) v = value::of_number(std::move(s));
       }
-      return v;
+      return;
     case field_type::boolean:
       if (v.is(kind::string)) {
         const std::string s = trim(fold_fullwidth(v.text));
-        if (s == "是" || s == "true" || s == "TRUE" || s == "Y" || s == "y" || s == "1") return value::of_bool(true);
-        if (s == "否" || s == "false" || s == "FALSE" || s == "N" || s == "n" || s == "0") return value::of_bool(false);
+        if (s == "是" || s == "true" || s == "TRUE" || s == "Y" || s == "y" || s == "1") v = value::of_bool(true);
+        else if (s == "否" || s == "false" || s == "FALSE" || s == "N" || s == "n" || s == "0") v = value::of_bool(false);
       } else if (v.is(kind::number) && (v.text == "0" || v.text == "1")) {
-        return value::of_bool(v.text == "1");
+        v = value::of_bool(v.text == "1");
       }
-      return v;
+      return;
     case field_type::enumeration:
       if (v.is(kind::string)) {
+        for (const auto &e : f.values)
+          if (v.text == e.code) return;
         const std::string s = trim(v.text);
         for (const auto &e : f.values)
-          if (s == e.zh || s == e.code) return value::of_string(e.code);
-        return value::of_string(s);
+          if (s == e.zh || s == e.code) {
+            v.text = e.code;
+            return;
+          }
+        v.text = s;
       }
-      return v;
+      return;
     default:
-      return v;
+      return;
   }
 }
 
-// An array of objects, each member mapped through fn(key, value); anything
+// Each member of each object of an array through fn(key, value); anything
 // else is left for validation to report.
 template <class F>
-value normalize_rows(const value &v, F &&fn) {
-  if (!v.is(kind::array)) return v;
-  value out = value::array();
-  for (const auto &e : v.items) {
-    if (!e.is(kind::object)) {
-      out.push(e);
-      continue;
-    }
-    value row = value::object();
-    for (const auto &[k, x] : e.members) row.add(k, fn(k, x));
-    out.push(std::move(row));
-  }
-  return out;
+void normalize_rows(value &v, F &&fn) {
+  if (!v.is(kind::array)) return;
+  for (auto &e : v.items)
+    if (e.is(kind::object))
+      for (auto &[k, x] : e.members) fn(k, x);
 }
 
-value normalize_field(const field_def &f, const value &v) {
+void normalize_field(const field_def &f, value &v) {
   switch (f.type) {
-    case field_type::list: {
-      if (!v.is(kind::array)) return v;
-      value out = value::array();
-      for (const auto &e : v.items) out.push(normalize_scalar(f, f.of, e));
-      return out;
-    }
+    case field_type::list:
+      if (v.is(kind::array))
+        for (auto &e : v.items) normalize_scalar(f, f.of, e);
+      return;
     case field_type::monthly_series:
-      return normalize_rows(v, [&](const std::string &k, const value &x) {
-        return k == "month" ? normalize_scalar(f, field_type::month, x) : k == "value" ? normalize_scalar(f, f.of, x) : x;
+      normalize_rows(v, [&](const std::string &k, value &x) {
+        if (k == "month") normalize_scalar(f, field_type::month, x);
+        else if (k == "value") normalize_scalar(f, f.of, x);
       });
+      return;
     case field_type::table:
-      return normalize_rows(v, [&](const std::string &k, const value &x) {
+      normalize_rows(v, [&](const std::string &k, value &x) {
         auto col = std::find_if(f.columns.begin(), f.columns.end(), [&](const field_def &c) { return c.key == k; });
-        return col == f.columns.end() ? x : normalize_scalar(*col, col->type, x);
+        if (col != f.columns.end()) normalize_scalar(*col, col->type, x);
       });
+      return;
     case field_type::financial_statement: {
-      if (!v.is(kind::object)) return v;
-      value out = value::object();
-      for (const auto &[k, x] : v.members) {
+      if (!v.is(kind::object)) return;
+      for (auto &[k, x] : v.members) {
         if (k == "items" && x.is(kind::object)) {
-          value items = value::object();
-          for (const auto &[line, amount] : x.members)
-            items.add(line, amount.is(kind::string) || amount.is(kind::number)
-                                ? value::of_string(normalize_decimal_text(amount.text, 2, false))
-                                : amount);
-          out.add(k, std::move(items));
-        } else if ((k == "period_end" || k == "period_start") && x.is(kind::string)) {
-          out.add(k, value::of_string(normalize_date_text(x.text, false)));
-        } else {
-          out.add(k, x);
+          for (auto &[line, amount] : x.members)
+            if ((amount.is(kind::string) && !is_canonical_decimal(amount.text, 2, true)) || amount.is(kind::number))
+              set_string(amount, normalize_decimal_text(amount.text, 2, false));
+        } else if ((k == "period_end" || k == "period_start") && x.is(kind::string) && !parse_date(x.text)) {
+          x.text = normalize_date_text(x.text, false);
         }
       }
-      return out;
+      return;
     }
     default:
-      return normalize_scalar(f, f.type, v);
+      normalize_scalar(f, f.type, v);
   }
 }
 
 }  // namespace
 
-json::value normalize_record(const catalog &cat, const json::value &record) {
-  if (!record.is(kind::object)) return record;
-  const value *type = record.find("type");
-  const item_type *t = type && type->is(kind::string) ? cat.find(trim(type->text)) : nullptr;
-  value out = value::object();
-  for (const auto &[k, v] : record.members) {
-    if (k == "type" || k == "source") {
-      out.add(k, v.is(kind::string) ? value::of_string(trim(v.text)) : v);
+void normalize_record_in_place(const catalog &cat, json::value &record) {
+  if (!record.is(kind::object)) return;
+  value *type = record.find("type");
+  if (type && type->is(kind::string) && has_outer_space(type->text)) type->text = trim(type->text);
+  const item_type *t = type && type->is(kind::string) ? cat.find(type->text) : nullptr;
+  for (auto &[k, v] : record.members) {
+    if (!v.is(kind::string) && k != "data") continue;
+    if (k == "source") {
+      if (has_outer_space(v.text)) v.text = trim(v.text);
     } else if (k == "subject") {
-      out.add(k, v.is(kind::string) ? value::of_string(normalize_uscc(v.text)) : v);
+      if (!is_canonical_code(v.text)) v.text = normalize_uscc(v.text);
     } else if (k == "as_of") {
-      out.add(k, v.is(kind::string) ? value::of_string(normalize_date_text(v.text, false)) : v);
+      if (!parse_date(v.text)) v.text = normalize_date_text(v.text, false);
     } else if (k == "data" && t && v.is(kind::object)) {
-      value data = value::object();
-      for (const auto &[fk, fv] : v.members) {
+      for (auto &[fk, fv] : v.members) {
         const field_def *f = t->field(fk);
-        data.add(fk, f && !fv.is(kind::null) ? normalize_field(*f, fv) : fv);
+        if (f && !fv.is(kind::null)) normalize_field(*f, fv);
       }
-      out.add(k, std::move(data));
-    } else {
-      out.add(k, v);
     }
   }
+}
+
+json::value normalize_record(const catalog &cat, const json::value &record) {
+  json::value out = record;
+  normalize_record_in_place(cat, out);
   return out;
 }
 

@@ -70,13 +70,14 @@ status ingest(store &st, std::istream &in, const options &opt, summary &out) {
     auto doc = json::parse(text);
     std::vector<problem> problems;
     std::string type_id;
-    json::value record;
+    json::value *record = nullptr;
     if (!doc) {
       problems.push_back({"$", "syntax", doc.error().message()});
     } else {
-      record = normalize_record(*cat, *doc);
-      problems = validate_record(*cat, record, today);
-      if (const json::value *t = record.find("type"); t && t->is(json::kind::string) && cat->find(t->text)) type_id = t->text;
+      record = &doc.value();
+      normalize_record_in_place(*cat, *record);
+      problems = validate_record(*cat, *record, today);
+      if (const json::value *t = record->find("type"); t && t->is(json::kind::string) && cat->find(t->text)) type_id = t->text;
     }
     if (!problems.empty()) {
       const problem first = problems.front();
@@ -88,7 +89,7 @@ status ingest(store &st, std::istream &in, const options &opt, summary &out) {
                                              "; nothing was stored");
       return false;
     }
-    auto outcome = batch->put(*cat->find(type_id), record);
+    auto outcome = batch->put(*cat->find(type_id), *record);
     if (!outcome && outcome.error().code() == errc::validation) {  // a conflict inside the feed
       reject(line, {problem{"$", "conflict", outcome.error().message()}}, type_id);
       if (opt.skip_invalid) return true;

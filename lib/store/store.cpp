@@ -218,9 +218,24 @@ std::string row_aad(int64_t id, std::string_view type, const bi_t &subject_bi, s
   return aad;
 }
 
+// Random nonces, drawn from the CSPRNG a few kilobytes at a time (one
+// getrandom call per 170 records instead of one per record).
+void random_nonce(unsigned char *out) {
+  constexpr size_t n = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+  thread_local unsigned char pool[n * 170];
+  thread_local size_t used = sizeof pool;
+  if (used == sizeof pool) {
+    randombytes_buf(pool, sizeof pool);
+    used = 0;
+  }
+  std::memcpy(out, pool + used, n);
+  sodium_memzero(pool + used, n);
+  used += n;
+}
+
 std::string seal(const unsigned char *key, std::string_view plain, std::string_view aad, std::string &nonce_out) {
   unsigned char nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
-  randombytes_buf(nonce, sizeof nonce);
+  random_nonce(nonce);
   nonce_out.assign(reinterpret_cast<const char *>(nonce), sizeof nonce);
   std::string out(plain.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES, '\0');
   unsigned long long len = 0;
@@ -513,7 +528,7 @@ result<std::unique_ptr<store>> store::open(const std::string &path, const master
     }
   }
   if (auto st = p->exec("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; "
-                        "PRAGMA journal_size_limit = 67108864; PRAGMA cache_size = -65536",
+                        "PRAGMA journal_size_limit = 67108864; PRAGMA cache_size = -131072; PRAGMA cache_spill = 4096",
                         "setting pragmas");
       !st)
     return st;
@@ -584,6 +599,15 @@ struct store::batch::state {
   bool open = false;
   std::unordered_map<std::string, int64_t> subject_ids;  // blind index -> id, this batch
   int64_t next_id = 1;                                    // the id the next new record gets
+  struct fact_state {
+    int64_t id, current_id;
+    std::string current_as_of;
+  };
+  // Facts seen in this batch: a first load brings months of snapshots of
+  // each fact, and after the first the fact is known without a look-up.
+  std::unordered_map<std::string, fact_state> facts;
+  std::string last_subject;                               // feeds come grouped by subject:
+  bi_t last_subject_bi{};                                 // its blind index, computed once
   std::string plain, nonce;
 
   ~state() {
@@ -622,7 +646,11 @@ result<store::batch::outcome> store::batch::put(const item_type &type, const jso
   const json::value *as_of = record.find("as_of");
   const json::value *data = record.find("data");
   if (!subject || !as_of || !data) return {errc::invalid_arg, "store: record lacks subject, as_of or data"};
-  const bi_t sbi = p.k->blind('s', subject->text);
+  if (s_->last_subject != subject->text) {
+    s_->last_subject = subject->text;
+    s_->last_subject_bi = p.k->blind('s', subject->text);
+  }
+  const bi_t sbi = s_->last_subject_bi;
   const bi_t nk = p.k->blind('n', natural_key_text(type, subject->text, *data));
 
   // The subject and the fact (natural key), created on first sight.
@@ -641,23 +669,31 @@ result<store::batch::outcome> store::batch::put(const item_type &type, const jso
     }
     s_->subject_ids.emplace(std::move(sbi_key), subject_id);
   }
-  int64_t fact_id = 0, current_id = 0;
-  std::string current_as_of;
-  p.fact_find.reset().bind(nk);
-  int rc = p.fact_find.step();
-  if (rc == SQLITE_ROW) {
-    fact_id = p.fact_find.integer(0);
-    current_as_of = p.fact_find.text(1);
-    current_id = p.fact_find.integer(2);
-  } else if (rc != SQLITE_DONE) {
-    return db_error(p.db, rc, "finding a fact");
+  std::string nk_key(reinterpret_cast<const char *>(nk.data()), nk.size());
+  auto fit = s_->facts.find(nk_key);
+  if (fit == s_->facts.end()) {
+    state::fact_state fs{0, 0, {}};
+    p.fact_find.reset().bind(nk);
+    int frc = p.fact_find.step();
+    if (frc == SQLITE_ROW) {
+      fs.id = p.fact_find.integer(0);
+      fs.current_as_of = p.fact_find.text(1);
+      fs.current_id = p.fact_find.integer(2);
+    } else if (frc != SQLITE_DONE) {
+      return db_error(p.db, frc, "finding a fact");
+    }
+    p.fact_find.reset();
+    if (!fs.id) {
+      p.fact_ins.reset().bind(nk).bind(subject_id).bind(type.id);
+      if (frc = p.fact_ins.step(); frc != SQLITE_DONE) return db_error(p.db, frc, "storing a fact");
+      fs.id = sqlite3_last_insert_rowid(p.db);
+    }
+    fit = s_->facts.emplace(std::move(nk_key), std::move(fs)).first;
   }
-  p.fact_find.reset();
-  if (!fact_id) {
-    p.fact_ins.reset().bind(nk).bind(subject_id).bind(type.id);
-    if (rc = p.fact_ins.step(); rc != SQLITE_DONE) return db_error(p.db, rc, "storing a fact");
-    fact_id = sqlite3_last_insert_rowid(p.db);
-  }
+  auto &fact = fit->second;
+  const int64_t fact_id = fact.id, current_id = fact.current_id;
+  const std::string &current_as_of = fact.current_as_of;
+  int rc;
 
   s_->plain.clear();
   json::dump_to(s_->plain, record);
@@ -681,6 +717,8 @@ result<store::batch::outcome> store::batch::put(const item_type &type, const jso
       }
       p.cur.reset().bind(id).bind(as_of->text).bind(fact_id);
       if (rc = p.cur.step(); rc != SQLITE_DONE) return db_error(p.db, rc, "updating the current record");
+      fact.current_id = id;
+      fact.current_as_of = as_of->text;
     }
   } else {
     // The same fact and as_of is stored already.
