@@ -243,6 +243,16 @@ std::unique_ptr<xyd::store> open_store(const store_args &a, bool create, bool re
   return std::move(st).value();
 }
 
+// Prints a JSON answer, or the error; the exit status.
+int print_result(const xyd::result<std::string> &r) {
+  if (!r) {
+    std::cerr << "xyd: " << r.error().message() << "\n";
+    return 2;
+  }
+  std::cout << *r << "\n";
+  return 0;
+}
+
 int cmd_keygen(const std::vector<std::string> &args) {
   if (args.size() != 2 || args[0] != "--out") return usage("keygen --out FILE");
   if (auto st = xyd::master_key::generate().write_file(args[1]); !st) {
@@ -323,13 +333,7 @@ int cmd_records(const std::vector<std::string> &args) {
   if (q.subject.empty()) return usage("records DB SUBJECT");
   auto store = open_store(a, false, true);
   if (!store) return 2;
-  auto r = store->records(q);
-  if (!r) {
-    std::cerr << "xyd: " << r.error().message() << "\n";
-    return 2;
-  }
-  std::cout << *r << "\n";
-  return 0;
+  return print_result(store->records(q));
 }
 
 int cmd_subjects(const std::vector<std::string> &args) {
@@ -338,13 +342,7 @@ int cmd_subjects(const std::vector<std::string> &args) {
   if (!split_store_args(args, a, why) || !a.rest.empty()) return usage("subjects DB");
   auto store = open_store(a, false, true);
   if (!store) return 2;
-  auto r = store->subjects();
-  if (!r) {
-    std::cerr << "xyd: " << r.error().message() << "\n";
-    return 2;
-  }
-  std::cout << *r << "\n";
-  return 0;
+  return print_result(store->subjects());
 }
 
 int cmd_repair(const std::vector<std::string> &args) {
@@ -384,13 +382,7 @@ int cmd_purge(const std::vector<std::string> &args) {
   if (a.rest.size() != 2 || a.rest[0] != "--before") return usage("purge DB --before YYYY-MM-DD");
   auto store = open_store(a, false);
   if (!store) return 2;
-  auto r = store->purge(a.rest[1]);
-  if (!r) {
-    std::cerr << "xyd: " << r.error().message() << "\n";
-    return 2;
-  }
-  std::cout << *r << "\n";
-  return 0;
+  return print_result(store->purge(a.rest[1]));
 }
 
 int cmd_stats(const std::vector<std::string> &args) {
@@ -399,13 +391,7 @@ int cmd_stats(const std::vector<std::string> &args) {
   if (!split_store_args(args, a, why) || !a.rest.empty()) return usage("stats DB");
   auto store = open_store(a, false, true);
   if (!store) return 2;
-  auto r = store->stats();
-  if (!r) {
-    std::cerr << "xyd: " << r.error().message() << "\n";
-    return 2;
-  }
-  std::cout << *r << "\n";
-  return 0;
+  return print_result(store->stats());
 }
 
 int cmd_rekey(const std::vector<std::string> &args) {

@@ -36,6 +36,9 @@ struct validation_report {
   std::string to_json() const;
 };
 
+/// Appends `[{"line","path","code","message"}, …]`.
+void append_line_problems(std::string &out, const std::vector<line_problem> &problems);
+
 /// Validates every line of a feed against `cat`; `max_problems` bounds the
 /// problems kept in the report (all are counted). `on_problem`, when given,
 /// sees every problem as it is found, so a caller can stream them out of a

@@ -33,18 +33,9 @@ std::string summary::to_json() const {
     append_counts(s, c);
     s += '}';
   }
-  s += "},\"rejections\":[";
-  for (size_t i = 0; i < rejections.size(); ++i) {
-    if (i) s += ',';
-    s += "{\"line\":" + std::to_string(rejections[i].line) + ",\"path\":";
-    json::append_quoted(s, rejections[i].what.path);
-    s += ",\"code\":";
-    json::append_quoted(s, rejections[i].what.code);
-    s += ",\"message\":";
-    json::append_quoted(s, rejections[i].what.message);
-    s += '}';
-  }
-  s += "]}";
+  s += "},\"rejections\":";
+  append_line_problems(s, rejections);
+  s += '}';
   return s;
 }
 

@@ -57,7 +57,14 @@ std::string validation_report::to_json() const {
     json::append_quoted(s, type);
     s += ':' + std::to_string(n);
   }
-  s += "},\"problems_total\":" + std::to_string(problems_total) + ",\"problems\":[";
+  s += "},\"problems_total\":" + std::to_string(problems_total) + ",\"problems\":";
+  append_line_problems(s, problems);
+  s += '}';
+  return s;
+}
+
+void append_line_problems(std::string &s, const std::vector<line_problem> &problems) {
+  s += '[';
   for (size_t i = 0; i < problems.size(); ++i) {
     if (i) s += ',';
     s += "{\"line\":" + std::to_string(problems[i].line) + ",\"path\":";
@@ -68,8 +75,7 @@ std::string validation_report::to_json() const {
     json::append_quoted(s, problems[i].what.message);
     s += '}';
   }
-  s += "]}";
-  return s;
+  s += ']';
 }
 
 }  // namespace xyd::ingest
