@@ -501,21 +501,29 @@ result<std::unique_ptr<store>> store::open(const std::string &path, const master
   sqlite3_busy_timeout(p->db, opt.busy_timeout_ms);
   p->k = std::make_unique<keys>(key);
 
-  // Is this an xyd store, a new file, or something else?
-  auto version = p->user_version();
-  if (!version) {
-    if (version.error().code() == errc::corrupt || version.error().code() == errc::error)
-      return status(errc::corrupt, "store: " + path + " is not an xyd store (not a SQLite database)");
-    return version.error();
-  }
-  const bool fresh = *version == 0 && !p->has_table("meta");
-  if (fresh) {
-    stmt any;
-    any.prepare(p->db, "SELECT count(*) FROM sqlite_schema");
-    if (any.step() == SQLITE_ROW && any.integer(0) > 0)
+  // Is this an xyd store, a new file, or something else? One query, so that
+  // the three answers come from one snapshot while another process may be
+  // creating the same store.
+  bool fresh = false;
+  {
+    stmt look;
+    int rc = look.prepare(p->db,
+                          "SELECT (SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM sqlite_schema), "
+                          "(SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'meta')");
+    if (rc == SQLITE_OK) rc = look.step();
+    if (rc != SQLITE_ROW) {
+      const errc code = map_sqlite(rc);
+      if (code == errc::corrupt || code == errc::error)
+        return status(errc::corrupt, "store: " + path + " is not an xyd store (not a SQLite database)");
+      return db_error(p->db, rc, "cannot read " + path);
+    }
+    const bool has_meta = look.integer(2) > 0;
+    if (!has_meta && look.integer(1) > 0)
       return status(errc::corrupt, "store: " + path + " is a SQLite database but not an xyd store");
-    if (p->read_only) return status(errc::not_found, "store: " + path + " is empty; it cannot be created read-only");
+    fresh = !has_meta;
   }
+  if (fresh && p->read_only) return status(errc::not_found, "store: " + path + " is empty; it cannot be created read-only");
+  result<int64_t> version = int64_t{0};
   if (!p->read_only) {
     // Switching to WAL needs a moment of exclusive access, which SQLite does
     // not wait for: retry within the busy timeout (another process may be
@@ -559,15 +567,22 @@ result<std::unique_ptr<store>> store::open(const std::string &path, const master
       return st;
     }
   } else {
-    if (fresh) version = p->user_version();
+    {
+      // Scoped: a statement left stepping would hold a read snapshot, and a
+      // write transaction begun on a stale snapshot fails at once (BUSY)
+      // instead of waiting for the other process.
+      stmt m;
+      if (int rc = m.prepare(p->db, "SELECT value FROM meta WHERE key = 'key_check'"); rc != SQLITE_OK)
+        return status(errc::corrupt, "store: " + path + " is not an xyd store (no key check)");
+      if (m.step() != SQLITE_ROW) return status(errc::corrupt, "store: " + path + " has no key check");
+      const auto stored = m.blob(0);
+      if (stored.size() != check.size() || sodium_memcmp(stored.data(), check.data(), check.size()) != 0)
+        return status(errc::key, "store: wrong key for " + path + " (the store was created under another master key)");
+    }
+    // Read again: another process may have created or upgraded the store
+    // since the first look.
+    version = p->user_version();
     if (!version) return version.error();
-    stmt m;
-    if (int rc = m.prepare(p->db, "SELECT value FROM meta WHERE key = 'key_check'"); rc != SQLITE_OK)
-      return status(errc::corrupt, "store: " + path + " is not an xyd store (no key check)");
-    if (m.step() != SQLITE_ROW) return status(errc::corrupt, "store: " + path + " has no key check");
-    const auto stored = m.blob(0);
-    if (stored.size() != check.size() || sodium_memcmp(stored.data(), check.data(), check.size()) != 0)
-      return status(errc::key, "store: wrong key for " + path + " (the store was created under another master key)");
     if (*version > schema_version)
       return status(errc::error, "store: " + path + " has schema version " + std::to_string(*version) +
                                      ", newer than this xyd (" + std::to_string(schema_version) + "): upgrade xyd");
