@@ -3,6 +3,7 @@
 #include "xyd.h"
 
 #include <cstdlib>
+#include <sodium.h>
 #include <cstring>
 #include <new>
 #include <memory>
@@ -10,6 +11,7 @@
 
 #include "xyd/catalog.hpp"
 #include "xyd/ingest.hpp"
+#include "xyd/paseto.hpp"
 #include "xyd/store.hpp"
 
 struct xyd_store {
@@ -318,6 +320,131 @@ int xyd_store_stats(xyd_store *store, char **out_json) {
     auto r = store->impl->stats();
     if (!r) return fail(r.error());
     *out_json = dup(*r);
+    return XYD_OK;
+  });
+}
+
+int xyd_paserk_keygen(char **out_secret, char **out_public) {
+  return guarded([&] {
+    if (!out_secret || !out_public) return fail(XYD_EINVAL, "xyd_paserk_keygen: out_secret and out_public are required");
+    *out_secret = *out_public = nullptr;
+    xyd::paseto::secret_key sk;
+    xyd::paseto::public_key pk;
+    xyd::paseto::generate_key_pair(sk, pk);
+    std::string secret = xyd::paseto::paserk_secret(sk);
+    *out_secret = dup(secret);
+    sodium_memzero(secret.data(), secret.size());
+    *out_public = dup(xyd::paseto::paserk(pk));
+    return XYD_OK;
+  });
+}
+
+int xyd_paserk_local_keygen(char **out_local) {
+  return guarded([&] {
+    if (!out_local) return fail(XYD_EINVAL, "xyd_paserk_local_keygen: out_local is NULL");
+    std::string local = xyd::paseto::paserk(xyd::paseto::generate_local_key());
+    *out_local = dup(local);
+    sodium_memzero(local.data(), local.size());
+    return XYD_OK;
+  });
+}
+
+int xyd_paserk_id(const char *paserk, char **out_id) {
+  return guarded([&] {
+    if (!out_id) return fail(XYD_EINVAL, "xyd_paserk_id: out_id is NULL");
+    *out_id = nullptr;
+    if (!paserk) return fail(XYD_EINVAL, "xyd_paserk_id: paserk is NULL");
+    const std::string_view p(paserk);
+    if (p.starts_with("k4.public.")) {
+      auto k = xyd::paseto::parse_public(p);
+      if (!k) return fail(k.error());
+      *out_id = dup(xyd::paseto::pid(*k));
+    } else if (p.starts_with("k4.secret.")) {
+      auto k = xyd::paseto::parse_secret(p);
+      if (!k) return fail(k.error());
+      *out_id = dup(xyd::paseto::sid(*k));
+    } else if (p.starts_with("k4.local.")) {
+      auto k = xyd::paseto::parse_local(p);
+      if (!k) return fail(k.error());
+      *out_id = dup(xyd::paseto::lid(*k));
+    } else {
+      return fail(XYD_EVALIDATION, "malformed key: expected a k4.public, k4.secret or k4.local PASERK");
+    }
+    return XYD_OK;
+  });
+}
+
+namespace {
+const char *or_empty(const char *s) { return s ? s : ""; }
+
+int give_opened(const xyd::result<xyd::paseto::opened> &r, char **out_message, char **out_footer) {
+  if (!r) return fail(r.error());
+  *out_message = dup(r->message);
+  if (out_footer) *out_footer = dup(r->footer);
+  return XYD_OK;
+}
+}  // namespace
+
+int xyd_paseto_sign(const char *secret_paserk, const char *message, const char *footer, const char *implicit,
+                    char **out_token) {
+  return guarded([&] {
+    if (!out_token) return fail(XYD_EINVAL, "xyd_paseto_sign: out_token is NULL");
+    *out_token = nullptr;
+    if (!secret_paserk || !message) return fail(XYD_EINVAL, "xyd_paseto_sign: secret_paserk and message are required");
+    auto sk = xyd::paseto::parse_secret(secret_paserk);
+    if (!sk) return fail(sk.error());
+    *out_token = dup(xyd::paseto::sign(*sk, message, or_empty(footer), or_empty(implicit)));
+    return XYD_OK;
+  });
+}
+
+int xyd_paseto_verify(const char *public_paserk, const char *token, const char *implicit, char **out_message,
+                      char **out_footer) {
+  return guarded([&] {
+    if (!out_message) return fail(XYD_EINVAL, "xyd_paseto_verify: out_message is NULL");
+    *out_message = nullptr;
+    if (out_footer) *out_footer = nullptr;
+    if (!public_paserk || !token) return fail(XYD_EINVAL, "xyd_paseto_verify: public_paserk and token are required");
+    auto pk = xyd::paseto::parse_public(public_paserk);
+    if (!pk) return fail(pk.error());
+    return give_opened(xyd::paseto::verify(*pk, token, or_empty(implicit)), out_message, out_footer);
+  });
+}
+
+int xyd_paseto_encrypt(const char *local_paserk, const char *message, const char *footer, const char *implicit,
+                       char **out_token) {
+  return guarded([&] {
+    if (!out_token) return fail(XYD_EINVAL, "xyd_paseto_encrypt: out_token is NULL");
+    *out_token = nullptr;
+    if (!local_paserk || !message) return fail(XYD_EINVAL, "xyd_paseto_encrypt: local_paserk and message are required");
+    auto k = xyd::paseto::parse_local(local_paserk);
+    if (!k) return fail(k.error());
+    *out_token = dup(xyd::paseto::encrypt(*k, message, or_empty(footer), or_empty(implicit)));
+    return XYD_OK;
+  });
+}
+
+int xyd_paseto_decrypt(const char *local_paserk, const char *token, const char *implicit, char **out_message,
+                       char **out_footer) {
+  return guarded([&] {
+    if (!out_message) return fail(XYD_EINVAL, "xyd_paseto_decrypt: out_message is NULL");
+    *out_message = nullptr;
+    if (out_footer) *out_footer = nullptr;
+    if (!local_paserk || !token) return fail(XYD_EINVAL, "xyd_paseto_decrypt: local_paserk and token are required");
+    auto k = xyd::paseto::parse_local(local_paserk);
+    if (!k) return fail(k.error());
+    return give_opened(xyd::paseto::decrypt(*k, token, or_empty(implicit)), out_message, out_footer);
+  });
+}
+
+int xyd_paseto_footer(const char *token, char **out_footer) {
+  return guarded([&] {
+    if (!out_footer) return fail(XYD_EINVAL, "xyd_paseto_footer: out_footer is NULL");
+    *out_footer = nullptr;
+    if (!token) return fail(XYD_EINVAL, "xyd_paseto_footer: token is NULL");
+    auto f = xyd::paseto::footer_of(token);
+    if (!f) return fail(f.error());
+    *out_footer = dup(*f);
     return XYD_OK;
   });
 }

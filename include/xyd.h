@@ -237,6 +237,49 @@ XYD_API int xyd_store_rekey(xyd_store *store, const unsigned char *new_key, size
  * "per_type":{type:{"records","current"}}}. */
 XYD_API int xyd_store_stats(xyd_store *store, char **out_json);
 
+/* ------------------------------------------------------------ PASETO v4 / PASERK k4 */
+
+/* A new Ed25519 key pair as PASERK strings: *out_secret "k4.secret.…",
+ * *out_public "k4.public.…". Free both with xyd_free (wipe the secret's
+ * memory first if your platform keeps freed pages). Thread-safe. */
+XYD_API int xyd_paserk_keygen(char **out_secret, char **out_public);
+
+/* A new v4.local key as a PASERK string "k4.local.…". Thread-safe. */
+XYD_API int xyd_paserk_local_keygen(char **out_local);
+
+/* The PASERK key id of a key: k4.pid for k4.public, k4.sid for k4.secret,
+ * k4.lid for k4.local. XYD_EVALIDATION for a malformed or wrong-version
+ * PASERK. Thread-safe. */
+XYD_API int xyd_paserk_id(const char *paserk, char **out_id);
+
+/* v4.public: signs `message` with a k4.secret PASERK; footer and implicit
+ * assertion may be NULL (empty). *out_token is freed with xyd_free.
+ * Thread-safe. */
+XYD_API int xyd_paseto_sign(const char *secret_paserk, const char *message, const char *footer, const char *implicit,
+                            char **out_token);
+
+/* v4.public: verifies `token` with a k4.public PASERK and the implicit
+ * assertion (NULL: empty). On XYD_OK *out_message and, when out_footer is
+ * not NULL, *out_footer receive the authenticated message and footer.
+ * XYD_EVALIDATION with xyd_errmsg() beginning with the reason: "malformed
+ * token", "wrong version or purpose", "bad signature", "malformed key".
+ * Messages never contain the token or the key. Thread-safe. */
+XYD_API int xyd_paseto_verify(const char *public_paserk, const char *token, const char *implicit, char **out_message,
+                              char **out_footer);
+
+/* v4.local: encrypts with a k4.local PASERK (random nonce). Thread-safe. */
+XYD_API int xyd_paseto_encrypt(const char *local_paserk, const char *message, const char *footer, const char *implicit,
+                               char **out_token);
+
+/* v4.local: decrypts and authenticates; reasons as xyd_paseto_verify, with
+ * "bad authentication tag". Thread-safe. */
+XYD_API int xyd_paseto_decrypt(const char *local_paserk, const char *token, const char *implicit, char **out_message,
+                               char **out_footer);
+
+/* The footer of a token, decoded but NOT authenticated (to find the key id
+ * before verifying). Thread-safe. */
+XYD_API int xyd_paseto_footer(const char *token, char **out_footer);
+
 #ifdef __cplusplus
 }
 #endif

@@ -15,7 +15,7 @@ library path.
 import ctypes
 import json as _json
 
-from . import _ffi
+from . import _ffi, paseto
 from .store import Store, generate_key, write_key_file
 from .errors import (
     Error,
@@ -47,6 +47,7 @@ __all__ = [
     "validate_record",
     "normalize_record",
     "Store",
+    "paseto",
     "generate_key",
     "write_key_file",
     "Error",

@@ -96,6 +96,24 @@ xyd_store_rekey = _declare("xyd_store_rekey", [store_p, ctypes.c_char_p, ctypes.
 xyd_store_stats = _declare("xyd_store_stats", [store_p, c_char_pp])
 
 
+xyd_paserk_keygen = _declare("xyd_paserk_keygen", [c_char_pp, c_char_pp])
+xyd_paserk_local_keygen = _declare("xyd_paserk_local_keygen", [c_char_pp])
+xyd_paserk_id = _declare("xyd_paserk_id", [ctypes.c_char_p, c_char_pp])
+xyd_paseto_sign = _declare(
+    "xyd_paseto_sign", [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, c_char_pp]
+)
+xyd_paseto_verify = _declare(
+    "xyd_paseto_verify", [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, c_char_pp, c_char_pp]
+)
+xyd_paseto_encrypt = _declare(
+    "xyd_paseto_encrypt", [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, c_char_pp]
+)
+xyd_paseto_decrypt = _declare(
+    "xyd_paseto_decrypt", [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, c_char_pp, c_char_pp]
+)
+xyd_paseto_footer = _declare("xyd_paseto_footer", [ctypes.c_char_p, c_char_pp])
+
+
 def take_string(ptr):
     """Copies a library-owned string, then releases it with xyd_free."""
     if not ptr.value:
