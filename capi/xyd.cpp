@@ -7,15 +7,18 @@
 #include <cstring>
 #include <new>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "xyd/catalog.hpp"
+#include "xyd/consent.hpp"
 #include "xyd/ingest.hpp"
 #include "xyd/paseto.hpp"
 #include "xyd/store.hpp"
 
 struct xyd_store {
   std::unique_ptr<xyd::store> impl;
+  std::unique_ptr<xyd::consent::verifier> verifier;
 };
 
 namespace {
@@ -58,7 +61,7 @@ unsigned xyd_version_number(void) { return XYD_VERSION_NUMBER; }
 const char *xyd_version_string(void) { return XYD_VERSION_STRING; }
 
 const char *xyd_strerror(int code) {
-  if (code > 0 || code < XYD_EREADONLY) return "unknown error code";
+  if (code > 0 || code < XYD_ECONSENT) return "unknown error code";
   return xyd::errc_name(static_cast<xyd::errc>(code));
 }
 
@@ -160,7 +163,10 @@ int open_store(const char *path, const xyd::master_key &key, unsigned flags, xyd
   if (flags & XYD_OPEN_READONLY) opt.flags |= xyd::store_flags::read_only;
   auto st = xyd::store::open(path, key, opt);
   if (!st) return fail(st.error());
-  *out = new xyd_store{std::move(st).value()};
+  auto handle = std::make_unique<xyd_store>();
+  handle->impl = std::move(st).value();
+  handle->verifier = std::make_unique<xyd::consent::verifier>(*handle->impl);
+  *out = handle.release();
   return XYD_OK;
 }
 
@@ -228,8 +234,14 @@ int xyd_store_ingest_file(xyd_store *store, const char *path, unsigned flags, ch
 }
 
 namespace {
-// Reads {"subject","item_type"?,"category"?,"history"?}.
-xyd::status parse_query(const char *json, xyd::record_query &q) {
+struct release_request {
+  bool release = false;
+  std::string audience, purpose, token;
+  int64_t at = 0;
+};
+
+// Reads {"subject","item_type"?,"category"?,"history"?,"audience"?,"purpose"?,"token"?,"at"?}.
+xyd::status parse_query(const char *json, xyd::record_query &q, release_request &rel) {
   auto doc = xyd::json::parse(json);
   if (!doc) return {xyd::errc::invalid_arg, "records query: " + doc.error().message()};
   if (!doc->is(xyd::json::kind::object)) return {xyd::errc::invalid_arg, "records query: must be a JSON object"};
@@ -239,9 +251,17 @@ xyd::status parse_query(const char *json, xyd::record_query &q) {
     else if (k == "history" && v.is(xyd::json::kind::boolean)) q.history = v.boolean;
     else if (k == "category" && v.is(xyd::json::kind::number) && xyd::parse_decimal(v.text, 0))
       q.category = static_cast<int>(xyd::parse_decimal(v.text, 0)->units);
+    else if (k == "audience" && v.is(xyd::json::kind::string)) rel.audience = v.text, rel.release = true;
+    else if (k == "purpose" && v.is(xyd::json::kind::string)) rel.purpose = v.text;
+    else if (k == "token" && v.is(xyd::json::kind::string)) rel.token = v.text;
+    else if (k == "at" && v.is(xyd::json::kind::string) && xyd::parse_rfc3339(v.text)) rel.at = *xyd::parse_rfc3339(v.text);
     else return {xyd::errc::invalid_arg, "records query: bad or unknown member \"" + k + "\""};
   }
   if (q.subject.empty()) return {xyd::errc::invalid_arg, "records query: \"subject\" is required"};
+  if (!rel.release && (!rel.token.empty() || !rel.purpose.empty()))
+    return {xyd::errc::invalid_arg, "records query: a token or purpose needs an \"audience\""};
+  if (!rel.token.empty() && rel.purpose.empty())
+    return {xyd::errc::invalid_arg, "records query: a token needs a \"purpose\""};
   return xyd::status::ok();
 }
 }  // namespace
@@ -252,8 +272,21 @@ int xyd_store_records(xyd_store *store, const char *query_json, char **out_json)
     *out_json = nullptr;
     if (!store || !query_json) return fail(XYD_EINVAL, "xyd_store_records: store and query_json are required");
     xyd::record_query q;
-    if (auto st = parse_query(query_json, q); !st) return fail(st);
-    auto r = store->impl->records(q);
+    release_request rel;
+    if (auto st = parse_query(query_json, q, rel); !st) return fail(st);
+    if (!rel.release) {
+      auto r = store->impl->records(q);
+      if (!r) return fail(r.error());
+      *out_json = dup(*r);
+      return XYD_OK;
+    }
+    std::optional<xyd::consent::decision> d;
+    if (!rel.token.empty()) {
+      d = store->verifier->check({rel.token, q.subject, rel.audience, rel.purpose, rel.at});
+      if (!d->ok())
+        return fail(XYD_ECONSENT, std::string("consent refused: ") + xyd::consent::reason_id(d->refused) + ": " + d->detail);
+    }
+    auto r = xyd::consent::release(*store->impl, q, d ? &*d : nullptr, rel.at);
     if (!r) return fail(r.error());
     *out_json = dup(*r);
     return XYD_OK;
@@ -298,7 +331,11 @@ int xyd_store_purge(xyd_store *store, const char *before, char **out_summary_jso
     if (!store || !before) return fail(XYD_EINVAL, "xyd_store_purge: store and before are required");
     auto r = store->impl->purge(before);
     if (!r) return fail(r.error());
-    *out_summary_json = dup(*r);
+    auto releases = store->impl->purge_releases(xyd::now_unix());
+    if (!releases) return fail(releases.error());
+    std::string summary = *r;
+    summary.insert(summary.size() - 1, ",\"releases_expired\":" + std::to_string(*releases));
+    *out_summary_json = dup(summary);
     return XYD_OK;
   });
 }
@@ -445,6 +482,128 @@ int xyd_paseto_footer(const char *token, char **out_footer) {
     auto f = xyd::paseto::footer_of(token);
     if (!f) return fail(f.error());
     *out_footer = dup(*f);
+    return XYD_OK;
+  });
+}
+
+int xyd_consent_issue(const char *secret_paserk, const char *claims_json, char **out_token) {
+  return guarded([&] {
+    if (!out_token) return fail(XYD_EINVAL, "xyd_consent_issue: out_token is NULL");
+    *out_token = nullptr;
+    if (!secret_paserk || !claims_json) return fail(XYD_EINVAL, "xyd_consent_issue: secret_paserk and claims_json are required");
+    auto sk = xyd::paseto::parse_secret(secret_paserk);
+    if (!sk) return fail(sk.error());
+    auto token = xyd::consent::issue(*sk, claims_json, *xyd::current_catalog());
+    if (!token) return fail(token.error());
+    *out_token = dup(*token);
+    return XYD_OK;
+  });
+}
+
+int xyd_consent_verify(const char *public_paserk, const char *token, char **out_claims_json) {
+  return guarded([&] {
+    if (!out_claims_json) return fail(XYD_EINVAL, "xyd_consent_verify: out_claims_json is NULL");
+    *out_claims_json = nullptr;
+    if (!public_paserk || !token) return fail(XYD_EINVAL, "xyd_consent_verify: public_paserk and token are required");
+    auto pk = xyd::paseto::parse_public(public_paserk);
+    if (!pk) return fail(pk.error());
+    const auto d = xyd::consent::verifier::verify_with(*pk, token, 0);
+    if (!d.ok()) return fail(XYD_ECONSENT, std::string("consent refused: ") + xyd::consent::reason_id(d.refused) + ": " + d.detail);
+    *out_claims_json = dup(d.granted->json);
+    return XYD_OK;
+  });
+}
+
+int xyd_store_trust_key(xyd_store *store, const char *public_paserk, const char *options_json) {
+  return guarded([&] {
+    if (!store || !public_paserk) return fail(XYD_EINVAL, "xyd_store_trust_key: store and public_paserk are required");
+    auto pk = xyd::paseto::parse_public(public_paserk);
+    if (!pk) return fail(pk.error());
+    xyd::store::trusted_key k{xyd::paseto::pid(*pk), xyd::paseto::paserk(*pk), "", std::nullopt};
+    if (options_json) {
+      auto doc = xyd::json::parse(options_json);
+      if (!doc || !doc->is(xyd::json::kind::object)) return fail(XYD_EINVAL, "xyd_store_trust_key: options must be a JSON object");
+      for (const auto &[key, v] : doc->members) {
+        if (key == "issuer" && v.is(xyd::json::kind::string)) k.issuer = v.text;
+        else if (key == "retired_from" && v.is(xyd::json::kind::string) && xyd::parse_rfc3339(v.text))
+          k.retired_from = xyd::parse_rfc3339(v.text);
+        else return fail(XYD_EINVAL, "xyd_store_trust_key: bad or unknown option \"" + key + "\"");
+      }
+    }
+    if (auto st = store->impl->trust_key(k); !st) return fail(st);
+    store->verifier->forget();
+    return XYD_OK;
+  });
+}
+
+int xyd_store_retire_key(xyd_store *store, const char *kid, const char *from) {
+  return guarded([&] {
+    if (!store || !kid || !from) return fail(XYD_EINVAL, "xyd_store_retire_key: store, kid and from are required");
+    auto when = xyd::parse_rfc3339(from);
+    if (!when) return fail(XYD_EINVAL, "xyd_store_retire_key: from must be an RFC 3339 date-time");
+    if (auto st = store->impl->retire_key(kid, *when); !st) return fail(st);
+    store->verifier->forget();
+    return XYD_OK;
+  });
+}
+
+int xyd_store_keys(xyd_store *store, char **out_json) {
+  return guarded([&] {
+    if (!out_json) return fail(XYD_EINVAL, "xyd_store_keys: out_json is NULL");
+    *out_json = nullptr;
+    if (!store) return fail(XYD_EINVAL, "xyd_store_keys: store is NULL");
+    auto r = store->impl->keys();
+    if (!r) return fail(r.error());
+    *out_json = dup(*r);
+    return XYD_OK;
+  });
+}
+
+int xyd_store_revoke(xyd_store *store, const char *request_json) {
+  return guarded([&] {
+    if (!store || !request_json) return fail(XYD_EINVAL, "xyd_store_revoke: store and request_json are required");
+    auto doc = xyd::json::parse(request_json);
+    if (!doc || !doc->is(xyd::json::kind::object)) return fail(XYD_EINVAL, "xyd_store_revoke: request must be a JSON object");
+    std::string jti, subject, audience;
+    int64_t at = xyd::now_unix();
+    for (const auto &[k, v] : doc->members) {
+      if (k == "jti" && v.is(xyd::json::kind::string)) jti = v.text;
+      else if (k == "subject" && v.is(xyd::json::kind::string)) subject = v.text;
+      else if (k == "audience" && v.is(xyd::json::kind::string)) audience = v.text;
+      else if (k == "at" && v.is(xyd::json::kind::string) && xyd::parse_rfc3339(v.text)) at = *xyd::parse_rfc3339(v.text);
+      else return fail(XYD_EINVAL, "xyd_store_revoke: bad or unknown member \"" + k + "\"");
+    }
+    xyd::status st;
+    if (!jti.empty() && subject.empty() && audience.empty()) st = store->impl->revoke_token(jti, at);
+    else if (jti.empty() && !subject.empty() && !audience.empty()) st = store->impl->revoke_grant(subject, audience, at);
+    else return fail(XYD_EINVAL, "xyd_store_revoke: give a jti, or a subject and an audience");
+    if (!st) return fail(st);
+    return XYD_OK;
+  });
+}
+
+int xyd_store_check_consent(xyd_store *store, const char *request_json, char **out_decision_json) {
+  return guarded([&] {
+    if (!out_decision_json) return fail(XYD_EINVAL, "xyd_store_check_consent: out_decision_json is NULL");
+    *out_decision_json = nullptr;
+    if (!store || !request_json) return fail(XYD_EINVAL, "xyd_store_check_consent: store and request_json are required");
+    auto doc = xyd::json::parse(request_json);
+    if (!doc || !doc->is(xyd::json::kind::object))
+      return fail(XYD_EINVAL, "xyd_store_check_consent: request must be a JSON object");
+    xyd::consent::request r;
+    for (const auto &[k, v] : doc->members) {
+      if (k == "token" && v.is(xyd::json::kind::string)) r.token = v.text;
+      else if (k == "subject" && v.is(xyd::json::kind::string)) r.subject = v.text;
+      else if (k == "audience" && v.is(xyd::json::kind::string)) r.audience = v.text;
+      else if (k == "purpose" && v.is(xyd::json::kind::string)) r.purpose = v.text;
+      else if (k == "at" && v.is(xyd::json::kind::string) && xyd::parse_rfc3339(v.text)) r.at = *xyd::parse_rfc3339(v.text);
+      else return fail(XYD_EINVAL, "xyd_store_check_consent: bad or unknown member \"" + k + "\"");
+    }
+    if (r.token.empty() || r.subject.empty() || r.audience.empty() || r.purpose.empty())
+      return fail(XYD_EINVAL, "xyd_store_check_consent: token, subject, audience and purpose are required");
+    const auto d = store->verifier->check(r);
+    *out_decision_json = dup(d.to_json());
+    if (!d.ok()) return fail(XYD_ECONSENT, std::string("consent refused: ") + xyd::consent::reason_id(d.refused) + ": " + d.detail);
     return XYD_OK;
   });
 }

@@ -71,6 +71,7 @@ XYD_API const char *xyd_version_string(void);
 #define XYD_EBUSY (-12)      /* the database stayed locked past the busy timeout */
 #define XYD_EFULL (-13)      /* disk full, or the store's size cap reached */
 #define XYD_EREADONLY (-14)  /* the store (or its file) is read-only */
+#define XYD_ECONSENT (-15)   /* refused: no valid consent covers the request (xyd_errmsg names the check) */
 
 /* Static English text for a status code ("unknown error code" for codes this
  * version does not know). Never NULL, never freed. Thread-safe. */
@@ -204,7 +205,14 @@ XYD_API int xyd_store_ingest(xyd_store *store, const char *data, size_t len, uns
 XYD_API int xyd_store_ingest_file(xyd_store *store, const char *path, unsigned flags, char **out_summary_json);
 
 /* A subject's records as a JSON array. query_json:
- *   {"subject": "…", "item_type"?: "…", "category"?: N, "history"?: false}
+ *   {"subject": "…", "item_type"?: "…", "category"?: N, "history"?: false,
+ *    "audience"?: "…", "purpose"?: "…", "token"?: "…", "at"?: "<RFC 3339>"}
+ * With "audience" the query is a release to that institution: only the
+ * channels that need no consent, plus — with a token granted for this
+ * subject, audience and purpose — the national_api item types of its scope,
+ * each stamped "consent_jti"; verification data is never released raw. A
+ * refused token is XYD_ECONSENT ("consent refused: <reason>: …"); asking for
+ * one item type that may not be released is XYD_ECONSENT, out_of_scope.
  * Current records only unless "history" is true (then superseded, withdrawn
  * and repaired records too). Each record:
  *   {"id","state","current","repair"?:{…},"type","subject","as_of","source","data"}
@@ -279,6 +287,45 @@ XYD_API int xyd_paseto_decrypt(const char *local_paserk, const char *token, cons
 /* The footer of a token, decoded but NOT authenticated (to find the key id
  * before verifying). Thread-safe. */
 XYD_API int xyd_paseto_footer(const char *token, char **out_footer);
+
+/* ------------------------------------------------------------ consent (docs/consent.md) */
+
+/* Signs consent claims (JSON: iss, sub, aud, exp, scope, purpose, and
+ * optionally mode, data_life, iat, nbf, jti — iat, nbf and jti are filled in
+ * when absent) with a k4.secret PASERK: a v4.public token whose footer is
+ * {"kid": k4.pid}. XYD_EVALIDATION names the claim that is wrong. */
+XYD_API int xyd_consent_issue(const char *secret_paserk, const char *claims_json, char **out_token);
+
+/* Verifies a consent token with a k4.public PASERK (no store): signature,
+ * claims, time window (now). XYD_OK with the claims JSON, or XYD_ECONSENT
+ * with xyd_errmsg() "consent refused: <reason>: <detail>", reason one of
+ * malformed, bad_signature, not_yet_valid, expired. Thread-safe. */
+XYD_API int xyd_consent_verify(const char *public_paserk, const char *token, char **out_claims_json);
+
+/* Trusts an issuer's k4.public key in the store's keyring (found by its
+ * k4.pid). options_json may be NULL or {"issuer": "…", "retired_from":
+ * "<RFC 3339>"}. A key is used for nothing from its retirement on. */
+XYD_API int xyd_store_trust_key(xyd_store *store, const char *public_paserk, const char *options_json);
+/* Retires a trusted key (kid = its k4.pid) from an RFC 3339 date-time on. */
+XYD_API int xyd_store_retire_key(xyd_store *store, const char *kid, const char *from);
+/* The keyring as JSON: [{"kid","public","issuer","added_at","retired_from"?}]. */
+XYD_API int xyd_store_keys(xyd_store *store, char **out_json);
+
+/* Revokes consents, persistently: {"jti": "…"} one consent, or
+ * {"subject": "…", "audience": "…"} every consent of the subject to that
+ * institution issued up to now ("at": RFC 3339 overrides now). */
+XYD_API int xyd_store_revoke(xyd_store *store, const char *request_json);
+
+/* Checks a consent for a request {"token","subject","audience","purpose",
+ * "at"?}: key (by the footer's kid) trusted and not retired, signature,
+ * claims, time window, audience, subject, purpose, revocation — in that
+ * order. *out_decision_json is set in both cases:
+ *   {"granted":true,"jti","sub","aud","iss","mode","nbf","exp","purpose":[…],"scope":[…],"data_life_days"?}
+ *   {"granted":false,"reason":"expired","detail":"…"}
+ * XYD_OK when granted, XYD_ECONSENT when refused. Verified tokens are cached
+ * (by hash, bounded); expiry, the request and revocation are checked every
+ * time. */
+XYD_API int xyd_store_check_consent(xyd_store *store, const char *request_json, char **out_decision_json);
 
 #ifdef __cplusplus
 }

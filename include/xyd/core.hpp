@@ -32,6 +32,7 @@ enum class errc : int {
   busy = -12,          ///< the database stayed locked past the busy timeout
   full = -13,          ///< disk full, or the store's size cap reached
   read_only = -14,     ///< the store (or its file) is read-only
+  consent = -15,       ///< refused: no valid consent covers the request
 };
 
 /// Static English text for a code; never NULL-like, never freed.
@@ -105,6 +106,15 @@ std::optional<civil_date> parse_date(std::string_view text) noexcept;
 std::optional<civil_date> parse_month(std::string_view text) noexcept;  ///< day = 1
 std::string format_date(const civil_date &d);
 std::string format_month(const civil_date &d);
+
+/// RFC 3339 date-times ("2024-07-01T09:30:00+08:00", "…Z", fractions
+/// ignored) to Unix seconds; nullopt when malformed.
+std::optional<int64_t> parse_rfc3339(std::string_view text) noexcept;
+/// Unix seconds to "YYYY-MM-DDThh:mm:ssZ".
+std::string format_rfc3339(int64_t unix_seconds);
+/// Now in Unix seconds (XYD_NOW=<RFC 3339> in the environment pins it, for
+/// tests and reproducible runs).
+int64_t now_unix();
 
 // ---------------------------------------------------------------- decimals
 

@@ -129,7 +129,31 @@ class store {
   /// PRAGMA integrity_check: "ok" or the problems.
   result<std::string> integrity_check();
 
-  static constexpr int schema_version = 2;
+  // ---- consent support (docs/consent.md): keyring, revocation, releases
+
+  struct trusted_key {
+    std::string kid, public_paserk, issuer;
+    std::optional<int64_t> retired_from;  ///< Unix seconds
+  };
+  /// Trusts a k4.public key (by its k4.pid); `retired_from` retires it.
+  status trust_key(const trusted_key &k);
+  status retire_key(std::string_view kid, int64_t from);
+  /// The key with this kid; nullopt when the store does not trust it.
+  result<std::optional<trusted_key>> find_key(std::string_view kid);
+  /// Every trusted key as JSON: [{"kid","public","issuer","retired_from"?}].
+  result<std::string> keys();
+  /// Revokes one consent (by jti), or every consent of `subject` to
+  /// `audience` issued at or before `at`. Persisted.
+  status revoke_token(std::string_view jti, int64_t at);
+  status revoke_grant(std::string_view subject, std::string_view audience, int64_t at);
+  /// O(1) (hash sets in memory, reloaded when another connection commits).
+  result<bool> is_revoked(std::string_view jti, std::string_view subject, std::string_view audience, int64_t issued_at);
+  /// Records a release made under a consent; `expires_at` from its data_life.
+  status log_release(std::string_view jti, int64_t records, int64_t at, std::optional<int64_t> expires_at);
+  /// Deletes logged releases whose data life has passed; how many.
+  result<int64_t> purge_releases(int64_t now);
+
+  static constexpr int schema_version = 3;
 
  private:
   struct impl;

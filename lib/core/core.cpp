@@ -24,6 +24,7 @@ const char *errc_name(errc code) noexcept {
     case errc::busy: return "database busy";
     case errc::full: return "disk or store full";
     case errc::read_only: return "read-only";
+    case errc::consent: return "consent refused";
   }
   return "unknown error code";
 }
@@ -128,6 +129,66 @@ std::string format_month(const civil_date &d) {
   s += '-';
   append_padded(s, d.month, 2);
   return s;
+}
+
+std::optional<int64_t> parse_rfc3339(std::string_view t) noexcept {
+  if (t.size() < 20 || t[10] != 'T' || t[13] != ':' || t[16] != ':') return std::nullopt;
+  auto d = parse_date(t.substr(0, 10));
+  if (!d) return std::nullopt;
+  auto two = [&](size_t i) -> int {
+    if (t[i] < '0' || t[i] > '9' || t[i + 1] < '0' || t[i + 1] > '9') return -1;
+    return (t[i] - '0') * 10 + (t[i + 1] - '0');
+  };
+  const int hh = two(11), mm = two(14), ss = two(17);
+  if (hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 60) return std::nullopt;
+  size_t i = 19;
+  if (i < t.size() && t[i] == '.') {
+    ++i;
+    const size_t start = i;
+    while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
+    if (i == start) return std::nullopt;
+  }
+  int64_t offset = 0;
+  if (i < t.size() && (t[i] == 'Z' || t[i] == 'z')) {
+    ++i;
+  } else if (i + 6 == t.size() && (t[i] == '+' || t[i] == '-') && t[i + 3] == ':') {
+    const int oh = two(i + 1), om = two(i + 4);
+    if (oh < 0 || oh > 23 || om < 0 || om > 59) return std::nullopt;
+    offset = (t[i] == '-' ? -1 : 1) * (oh * 3600 + om * 60);
+    i += 6;
+  } else {
+    return std::nullopt;
+  }
+  if (i != t.size()) return std::nullopt;
+  return days_from_civil(*d) * 86400 + hh * 3600 + mm * 60 + ss - offset;
+}
+
+std::string format_rfc3339(int64_t s) {
+  int64_t days = s / 86400, rem = s % 86400;
+  if (rem < 0) {
+    rem += 86400;
+    --days;
+  }
+  std::string out = format_date(civil_from_days(days)) + "T";
+  auto two = [&](int64_t v) {
+    out += static_cast<char>('0' + v / 10);
+    out += static_cast<char>('0' + v % 10);
+  };
+  two(rem / 3600);
+  out += ':';
+  two(rem / 60 % 60);
+  out += ':';
+  two(rem % 60);
+  out += 'Z';
+  return out;
+}
+
+int64_t now_unix() {
+  if (const char *pinned = std::getenv("XYD_NOW")) {
+    if (auto t = parse_rfc3339(pinned)) return *t;
+  }
+  using namespace std::chrono;
+  return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
 }
 
 // ---------------------------------------------------------------- decimals

@@ -92,22 +92,22 @@ constexpr size_t bi_bytes = 16;  // blind indexes and content hashes: 128 bits
 constexpr char kdf_context[crypto_kdf_CONTEXTBYTES + 1] = "xydstore";
 enum subkey_id : uint64_t { payload_key_id = 1, index_key_id = 2, check_key_id = 3 };
 
-struct keys {
+struct key_set {
   unsigned char payload[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
   unsigned char index[crypto_generichash_KEYBYTES];
   unsigned char check[32];
-  explicit keys(const master_key &m) {
+  explicit key_set(const master_key &m) {
     crypto_kdf_derive_from_key(payload, sizeof payload, payload_key_id, kdf_context, m.data());
     crypto_kdf_derive_from_key(index, sizeof index, index_key_id, kdf_context, m.data());
     crypto_kdf_derive_from_key(check, sizeof check, check_key_id, kdf_context, m.data());
   }
-  ~keys() {
+  ~key_set() {
     sodium_memzero(payload, sizeof payload);
     sodium_memzero(index, sizeof index);
     sodium_memzero(check, sizeof check);
   }
-  keys(const keys &) = delete;
-  keys &operator=(const keys &) = delete;
+  key_set(const key_set &) = delete;
+  key_set &operator=(const key_set &) = delete;
 
   // Keyed BLAKE2b-128 of a domain byte and the text.
   std::array<unsigned char, bi_bytes> blind(char domain, std::string_view text) const {
@@ -340,6 +340,25 @@ const char *const migrations[] = {
     // can list its subjects.
     R"(ALTER TABLE subjects ADD COLUMN nonce BLOB;
        ALTER TABLE subjects ADD COLUMN sealed BLOB;)",
+    // 2 -> 3: consent support: trusted issuer keys, revocations (blind
+    // indexes of jti and of subject+audience), releases with their data life.
+    R"(CREATE TABLE trusted_keys (
+         kid TEXT PRIMARY KEY,
+         public_key TEXT NOT NULL,
+         issuer TEXT NOT NULL DEFAULT '',
+         added_at TEXT NOT NULL,
+         retired_from INTEGER) WITHOUT ROWID;
+       CREATE TABLE revocations (
+         key_bi BLOB PRIMARY KEY,
+         kind TEXT NOT NULL CHECK (kind IN ('token', 'grant')),
+         revoked_at INTEGER NOT NULL) WITHOUT ROWID;
+       CREATE TABLE releases (
+         id INTEGER PRIMARY KEY,
+         jti TEXT NOT NULL,
+         released_at INTEGER NOT NULL,
+         expires_at INTEGER,
+         records INTEGER NOT NULL);
+       CREATE INDEX releases_by_expiry ON releases (expires_at);)",
 };
 static_assert(sizeof migrations / sizeof migrations[0] == store::schema_version);
 
@@ -361,12 +380,16 @@ struct store::impl {
     ~connection() { sqlite3_close_v2(db); }
   } conn;
   sqlite3 *&db = conn.db;
-  std::unique_ptr<keys> k;
+  std::unique_ptr<key_set> k;
   std::mutex mu;
   bool read_only = false;
   std::string path;
   stmt subj_find, subj_ins, fact_find, fact_ins, ins, existing, upd, cur, uncur, batch_ins, batch_done;
   stmt record_queries[4];  // current / current by type / history / history by type
+  // Revocations in memory, reloaded when PRAGMA data_version says another
+  // connection committed.
+  std::unordered_map<std::string, int64_t> revoked_tokens, revoked_grants;
+  int64_t revocations_version = -1;
 
   status exec(const char *sql, const char *what) {
     char *err = nullptr;
@@ -473,6 +496,19 @@ struct store::impl {
     return status::ok();
   }
 
+  status insert_revocation(const bi_t &key, const char *kind, int64_t at) {
+    stmt s;
+    s.prepare(db,
+              "INSERT INTO revocations (key_bi, kind, revoked_at) VALUES (?, ?, ?) "
+              "ON CONFLICT (key_bi) DO UPDATE SET revoked_at = max(revoked_at, excluded.revoked_at)");
+    s.bind(key).bind(std::string_view(kind)).bind(at);
+    if (int rc = s.step(); rc != SQLITE_DONE) return db_error(db, rc, "revoking");
+    auto &set = std::string_view(kind) == "token" ? revoked_tokens : revoked_grants;
+    auto &slot = set[std::string(reinterpret_cast<const char *>(key.data()), key.size())];
+    slot = std::max(slot, at);
+    return status::ok();
+  }
+
   status decrypt_row(int64_t id, std::string_view type, const bi_t &sbi, std::string_view as_of, std::string_view nonce,
                      std::string_view payload, std::string &plain) {
     if (!open_sealed(k->payload, payload, nonce, row_aad(id, type, sbi, as_of), plain))
@@ -499,7 +535,7 @@ result<std::unique_ptr<store>> store::open(const std::string &path, const master
   }
   sqlite3_extended_result_codes(p->db, 1);
   sqlite3_busy_timeout(p->db, opt.busy_timeout_ms);
-  p->k = std::make_unique<keys>(key);
+  p->k = std::make_unique<key_set>(key);
 
   // Is this an xyd store, a new file, or something else? One query, so that
   // the three answers come from one snapshot while another process may be
@@ -916,7 +952,7 @@ result<std::string> store::purge(std::string_view before) {
 status store::rekey(const master_key &new_key) {
   std::lock_guard lock(p_->mu);
   if (p_->read_only) return {errc::read_only, "store: opened read-only"};
-  auto next = std::make_unique<keys>(new_key);
+  auto next = std::make_unique<key_set>(new_key);
   if (auto st = p_->exec("BEGIN IMMEDIATE", "rekeying"); !st) return st;
   auto fail = [&](status st) {
     (void)p_->exec("ROLLBACK", "rollback");
@@ -1063,6 +1099,140 @@ result<std::string> store::integrity_check() {
   }
   if (rc != SQLITE_DONE) return db_error(p_->db, rc, "integrity check");
   return out;
+}
+
+// ---------------------------------------------------------------- consent support
+
+status store::trust_key(const trusted_key &k) {
+  std::lock_guard lock(p_->mu);
+  if (p_->read_only) return {errc::read_only, "store: opened read-only"};
+  stmt s;
+  s.prepare(p_->db,
+            "INSERT INTO trusted_keys (kid, public_key, issuer, added_at, retired_from) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (kid) DO UPDATE SET issuer = excluded.issuer, retired_from = excluded.retired_from");
+  s.bind(k.kid).bind(k.public_paserk).bind(k.issuer).bind(now_utc());
+  if (k.retired_from) s.bind(*k.retired_from);
+  else s.bind_blob(nullptr, 0);
+  if (int rc = s.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "trusting a key");
+  return status::ok();
+}
+
+status store::retire_key(std::string_view kid, int64_t from) {
+  std::lock_guard lock(p_->mu);
+  if (p_->read_only) return {errc::read_only, "store: opened read-only"};
+  stmt s;
+  s.prepare(p_->db, "UPDATE trusted_keys SET retired_from = ? WHERE kid = ?");
+  s.bind(from).bind(kid);
+  if (int rc = s.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "retiring a key");
+  if (sqlite3_changes(p_->db) == 0) return {errc::not_found, "store: no trusted key with that kid"};
+  return status::ok();
+}
+
+result<std::optional<store::trusted_key>> store::find_key(std::string_view kid) {
+  std::lock_guard lock(p_->mu);
+  stmt s;
+  s.prepare(p_->db, "SELECT kid, public_key, issuer, retired_from FROM trusted_keys WHERE kid = ?");
+  s.bind(kid);
+  const int rc = s.step();
+  if (rc == SQLITE_DONE) return std::optional<trusted_key>();
+  if (rc != SQLITE_ROW) return db_error(p_->db, rc, "finding a key");
+  trusted_key k{std::string(s.text(0)), std::string(s.text(1)), std::string(s.text(2)), std::nullopt};
+  if (!s.is_null(3)) k.retired_from = s.integer(3);
+  return std::optional<trusted_key>(std::move(k));
+}
+
+result<std::string> store::keys() {
+  std::lock_guard lock(p_->mu);
+  stmt s;
+  s.prepare(p_->db, "SELECT kid, public_key, issuer, retired_from, added_at FROM trusted_keys ORDER BY added_at, kid");
+  std::string out = "[";
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    if (out.size() > 1) out += ',';
+    out += "{\"kid\":";
+    json::append_quoted(out, s.text(0));
+    out += ",\"public\":";
+    json::append_quoted(out, s.text(1));
+    out += ",\"issuer\":";
+    json::append_quoted(out, s.text(2));
+    out += ",\"added_at\":";
+    json::append_quoted(out, s.text(4));
+    if (!s.is_null(3)) out += ",\"retired_from\":\"" + format_rfc3339(s.integer(3)) + "\"";
+    out += '}';
+  }
+  if (rc != SQLITE_DONE) return db_error(p_->db, rc, "listing keys");
+  return out + "]";
+}
+
+namespace {
+std::string grant_text(std::string_view subject, std::string_view audience) {
+  std::string t(subject);
+  t += '\0';
+  t += audience;
+  return t;
+}
+}  // namespace
+
+status store::revoke_token(std::string_view jti, int64_t at) {
+  if (jti.empty()) return {errc::invalid_arg, "store: revoke needs a jti"};
+  std::lock_guard lock(p_->mu);
+  if (p_->read_only) return {errc::read_only, "store: opened read-only"};
+  return p_->insert_revocation(p_->k->blind('j', jti), "token", at);
+}
+
+status store::revoke_grant(std::string_view subject, std::string_view audience, int64_t at) {
+  if (subject.empty() || audience.empty()) return {errc::invalid_arg, "store: revoke needs a subject and an audience"};
+  std::lock_guard lock(p_->mu);
+  if (p_->read_only) return {errc::read_only, "store: opened read-only"};
+  return p_->insert_revocation(p_->k->blind('g', grant_text(subject, audience)), "grant", at);
+}
+
+result<bool> store::is_revoked(std::string_view jti, std::string_view subject, std::string_view audience,
+                               int64_t issued_at) {
+  std::lock_guard lock(p_->mu);
+  stmt v;
+  v.prepare(p_->db, "PRAGMA data_version");
+  if (v.step() != SQLITE_ROW) return db_error(p_->db, SQLITE_ERROR, "checking revocations");
+  const int64_t version = v.integer(0);
+  if (version != p_->revocations_version) {
+    stmt s;
+    s.prepare(p_->db, "SELECT key_bi, kind, revoked_at FROM revocations");
+    p_->revoked_tokens.clear();
+    p_->revoked_grants.clear();
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW)
+      (s.text(1) == "token" ? p_->revoked_tokens : p_->revoked_grants)[std::string(s.blob(0))] = s.integer(2);
+    if (rc != SQLITE_DONE) return db_error(p_->db, rc, "loading revocations");
+    p_->revocations_version = version;
+  }
+  const bi_t j = p_->k->blind('j', jti);
+  if (p_->revoked_tokens.count(std::string(reinterpret_cast<const char *>(j.data()), j.size()))) return true;
+  const bi_t g = p_->k->blind('g', grant_text(subject, audience));
+  auto it = p_->revoked_grants.find(std::string(reinterpret_cast<const char *>(g.data()), g.size()));
+  return it != p_->revoked_grants.end() && issued_at <= it->second;
+}
+
+status store::log_release(std::string_view jti, int64_t records, int64_t at, std::optional<int64_t> expires_at) {
+  std::lock_guard lock(p_->mu);
+  if (p_->read_only) return status::ok();  // a read-only handle releases without logging
+  stmt s;
+  s.prepare(p_->db, "INSERT INTO releases (jti, released_at, expires_at, records) VALUES (?, ?, ?, ?)");
+  s.bind(jti).bind(at);
+  if (expires_at) s.bind(*expires_at);
+  else s.bind_blob(nullptr, 0);
+  s.bind(records);
+  if (int rc = s.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "logging a release");
+  return status::ok();
+}
+
+result<int64_t> store::purge_releases(int64_t now) {
+  std::lock_guard lock(p_->mu);
+  if (p_->read_only) return status(errc::read_only, "store: opened read-only");
+  stmt s;
+  s.prepare(p_->db, "DELETE FROM releases WHERE expires_at IS NOT NULL AND expires_at <= ?");
+  s.bind(now);
+  if (int rc = s.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "purging releases");
+  return static_cast<int64_t>(sqlite3_changes(p_->db));
 }
 
 }  // namespace xyd

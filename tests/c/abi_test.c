@@ -33,7 +33,7 @@ static void test_version(void) {
 
 static void test_status(void) {
   int code;
-  for (code = XYD_EREADONLY; code <= XYD_OK; ++code) {
+  for (code = XYD_ECONSENT; code <= XYD_OK; ++code) {
     CHECK(xyd_strerror(code) != NULL);
     CHECK(strlen(xyd_strerror(code)) > 0);
   }

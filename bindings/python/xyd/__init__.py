@@ -15,7 +15,7 @@ library path.
 import ctypes
 import json as _json
 
-from . import _ffi, paseto
+from . import _ffi, consent, paseto
 from .store import Store, generate_key, write_key_file
 from .errors import (
     Error,
@@ -32,6 +32,7 @@ from .errors import (
     BusyError,
     FullError,
     ReadOnlyError,
+    ConsentError,
 )
 
 __all__ = [
@@ -48,6 +49,8 @@ __all__ = [
     "normalize_record",
     "Store",
     "paseto",
+    "consent",
+    "ConsentError",
     "generate_key",
     "write_key_file",
     "Error",

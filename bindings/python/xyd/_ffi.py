@@ -114,6 +114,16 @@ xyd_paseto_decrypt = _declare(
 xyd_paseto_footer = _declare("xyd_paseto_footer", [ctypes.c_char_p, c_char_pp])
 
 
+xyd_consent_issue = _declare("xyd_consent_issue", [ctypes.c_char_p, ctypes.c_char_p, c_char_pp])
+xyd_consent_verify = _declare("xyd_consent_verify", [ctypes.c_char_p, ctypes.c_char_p, c_char_pp])
+xyd_store_trust_key = _declare("xyd_store_trust_key", [store_p, ctypes.c_char_p, ctypes.c_char_p])
+xyd_store_retire_key = _declare("xyd_store_retire_key", [store_p, ctypes.c_char_p, ctypes.c_char_p])
+xyd_store_keys = _declare("xyd_store_keys", [store_p, c_char_pp])
+xyd_store_revoke = _declare("xyd_store_revoke", [store_p, ctypes.c_char_p])
+# The decision comes back on refusal too: checked by hand.
+xyd_store_check_consent = _declare("xyd_store_check_consent", [store_p, ctypes.c_char_p, c_char_pp], checked=False)
+
+
 def take_string(ptr):
     """Copies a library-owned string, then releases it with xyd_free."""
     if not ptr.value:

@@ -68,6 +68,18 @@ class ReadOnlyError(Error, PermissionError):
     code = -14
 
 
+class ConsentError(Error, PermissionError):
+    """Refused: no valid consent covers the request. `reason` names the check
+    that failed (expired, bad_signature, wrong_audience, …)."""
+
+    code = -15
+
+    @property
+    def reason(self):
+        text = str(self)
+        return text.split(":", 2)[1].strip() if text.startswith("consent refused:") else None
+
+
 _BY_CODE = {
     cls.code: cls
     for cls in (
@@ -84,6 +96,7 @@ _BY_CODE = {
         BusyError,
         FullError,
         ReadOnlyError,
+        ConsentError,
     )
 }
 

@@ -104,9 +104,23 @@ class Store:
         return self._ingest_result(status, out)
 
     # -- queries
-    def records(self, subject, *, item_type=None, category=None, history=False):
-        """A subject's records as dicts (current ones unless history=True)."""
+    def records(self, subject, *, item_type=None, category=None, history=False, audience=None, purpose=None,
+                consent=None, at=None):
+        """A subject's records as dicts (current ones unless history=True).
+
+        With `audience` (the bank's institution id) the query is a release:
+        only what needs no consent, plus, with a `consent` token granted for
+        this subject, audience and `purpose`, the item types of its scope
+        (stamped "consent_jti"). A refused token raises xyd.ConsentError."""
         query = {"subject": subject, "history": bool(history)}
+        if audience is not None:
+            query["audience"] = audience
+        if purpose is not None:
+            query["purpose"] = purpose
+        if consent is not None:
+            query["token"] = consent
+        if at is not None:
+            query["at"] = at
         if item_type is not None:
             query["item_type"] = item_type
         if category is not None:
@@ -135,6 +149,40 @@ class Store:
         out = ctypes.c_void_p()
         _ffi.xyd_store_purge(self._handle(), before.encode("ascii"), ctypes.byref(out))
         return json.loads(_ffi.take_string(out))
+
+    # -- consent keyring and revocation
+    def trust_key(self, public, *, issuer="", retired_from=None):
+        """Trusts an issuer's k4.public key (found by its k4.pid)."""
+        options = {"issuer": issuer}
+        if retired_from is not None:
+            options["retired_from"] = retired_from
+        _ffi.xyd_store_trust_key(self._handle(), public.encode("utf-8"), json.dumps(options, ensure_ascii=False).encode("utf-8"))
+
+    def retire_key(self, kid, retired_from):
+        _ffi.xyd_store_retire_key(self._handle(), kid.encode("utf-8"), retired_from.encode("utf-8"))
+
+    def keys(self):
+        out = ctypes.c_void_p()
+        _ffi.xyd_store_keys(self._handle(), ctypes.byref(out))
+        return json.loads(_ffi.take_string(out))
+
+    def revoke(self, *, jti=None, subject=None, audience=None, at=None):
+        """Revokes one consent (jti) or every consent of subject to audience."""
+        request = {k: v for k, v in (("jti", jti), ("subject", subject), ("audience", audience), ("at", at)) if v is not None}
+        _ffi.xyd_store_revoke(self._handle(), json.dumps(request, ensure_ascii=False).encode("utf-8"))
+
+    def check_consent(self, token, *, subject, audience, purpose, at=None):
+        """The decision dict: {"granted": True, …claims} or {"granted": False, "reason", "detail"}."""
+        request = {"token": token, "subject": subject, "audience": audience, "purpose": purpose}
+        if at is not None:
+            request["at"] = at
+        out = ctypes.c_void_p()
+        status = _ffi.xyd_store_check_consent(self._handle(), json.dumps(request, ensure_ascii=False).encode("utf-8"),
+                                              ctypes.byref(out))
+        text = _ffi.take_string(out)
+        if text is None:
+            raise error_for(status, _ffi.xyd_errmsg().decode("utf-8", "replace"))
+        return json.loads(text)
 
     def rekey(self, new_key):
         new_key = bytes(new_key)

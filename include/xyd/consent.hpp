@@ -1,0 +1,107 @@
+// xyd C++ API: consent tokens (PASETO v4.public) and their enforcement.
+// docs/consent.md documents the claims, the checks and their order.
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "xyd/catalog.hpp"
+#include "xyd/paseto.hpp"
+#include "xyd/store.hpp"
+
+namespace xyd::consent {
+
+/// The purposes of 国办发〔2024〕15号: 客户筛选, 贷前调查, 贷中审批, 贷后管理.
+/// Other snake_case ids are allowed (extensible).
+inline constexpr const char *standard_purposes[] = {"screening", "pre_loan", "approval", "post_loan"};
+
+struct claims {
+  std::string iss, sub, aud, jti, mode;  ///< mode: "view" or "verify"
+  int64_t iat = 0, nbf = 0, exp = 0;     ///< Unix seconds
+  std::set<std::string> item_types;      ///< the scope, categories expanded
+  std::set<std::string> purposes;
+  std::optional<int64_t> data_life_days;
+  std::string json;                      ///< the claims as signed
+};
+
+/// Reads and checks claims JSON against the schema (docs/consent.md). The
+/// scope names item types, categories (number or id) of `cat`.
+result<claims> parse_claims(std::string_view json, const catalog &cat);
+
+/// Signs claims (iat, nbf and jti filled in when absent) as a v4.public
+/// token whose footer is {"kid": k4.pid of the key}.
+result<std::string> issue(const paseto::secret_key &sk, std::string_view claims_json, const catalog &cat);
+
+/// Why a consent was refused; the ids are stable (docs/consent.md).
+enum class reason {
+  none, malformed, unknown_key, retired_key, bad_signature, not_yet_valid, expired, wrong_audience, wrong_subject,
+  purpose_not_allowed, out_of_scope, revoked
+};
+const char *reason_id(reason r) noexcept;
+
+struct decision {
+  reason refused = reason::none;
+  std::string detail;                 ///< for people; never the token or a key
+  std::optional<claims> granted;      ///< the claims, when granted
+  bool ok() const noexcept { return refused == reason::none; }
+  /// {"granted":true,"jti","sub","aud","purpose","mode","exp","scope":[…],"data_life_days"?}
+  /// or {"granted":false,"reason","detail"}
+  std::string to_json() const;
+};
+
+struct request {
+  std::string token, subject, audience, purpose;
+  int64_t at = 0;  ///< Unix seconds; 0: now
+};
+
+/// Checks tokens against a store's keyring and revocations. Keeps a bounded
+/// cache of verified tokens keyed by the token's hash, so that re-checking a
+/// token skips the signature but still honours its time window, the request
+/// and revocation. Thread-safe.
+class verifier {
+ public:
+  explicit verifier(store &s, size_t cache_entries = 4096) : store_(s), capacity_(cache_entries) {}
+  /// Verifies signature and claims against the request (no scope check:
+  /// see allows()).
+  decision check(const request &r);
+  /// Verification alone, with a given public key (no store): for
+  /// `xyd consent verify`.
+  static decision verify_with(const paseto::public_key &pk, std::string_view token, int64_t at);
+  /// Drops cached tokens: call after the keyring changes (a key trusted or
+  /// retired), so that retirement applies to tokens seen before.
+  void forget();
+
+ private:
+  struct entry {
+    claims c;
+    std::optional<int64_t> key_retired_from;
+  };
+  store &store_;
+  size_t capacity_;
+  std::mutex mu_;
+  std::unordered_map<std::string, std::shared_ptr<const entry>> cache_;
+  decision judge(const entry &e, const request &r, int64_t at);
+};
+
+/// Whether `type` may be released raw under `d` (granted) or without consent
+/// (d not granted): channels needing no consent always; national_api when the
+/// scope covers it; verification never (match / no match only).
+bool releasable(const item_type &type, const decision *granted);
+
+/// A subject's records as store::records gives them, keeping only what may
+/// be released: without a granted consent, the channels that need none;
+/// with one, also the national_api item types of its scope. Verification
+/// data is never released raw. Records released under a consent carry
+/// "consent_jti"; the release is logged with its data life. Asking for one
+/// item type that may not be released is errc::consent, "out_of_scope".
+result<std::string> release(store &s, const record_query &q, const decision *granted, int64_t at = 0);
+
+}  // namespace xyd::consent

@@ -1,0 +1,334 @@
+// Consent tokens: claims, issuing, checking with a store's keyring and
+// revocations, and which item types a consent releases.
+// SPDX-License-Identifier: Apache-2.0
+#include "xyd/consent.hpp"
+
+#include <sodium.h>
+
+#include <algorithm>
+
+namespace xyd::consent {
+
+const char *reason_id(reason r) noexcept {
+  switch (r) {
+    case reason::none: return "none";
+    case reason::malformed: return "malformed";
+    case reason::unknown_key: return "unknown_key";
+    case reason::retired_key: return "retired_key";
+    case reason::bad_signature: return "bad_signature";
+    case reason::not_yet_valid: return "not_yet_valid";
+    case reason::expired: return "expired";
+    case reason::wrong_audience: return "wrong_audience";
+    case reason::wrong_subject: return "wrong_subject";
+    case reason::purpose_not_allowed: return "purpose_not_allowed";
+    case reason::out_of_scope: return "out_of_scope";
+    case reason::revoked: return "revoked";
+  }
+  return "?";
+}
+
+namespace {
+
+bool is_snake(std::string_view s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (char c : s)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  return true;
+}
+
+status bad(const std::string &what) { return {errc::validation, "malformed claims: " + what}; }
+
+result<int64_t> time_claim(const json::value &doc, const char *name, bool required, int64_t fallback) {
+  const json::value *v = doc.find(name);
+  if (!v) {
+    if (required) return bad(std::string("\"") + name + "\" is required");
+    return fallback;
+  }
+  if (!v->is(json::kind::string)) return bad(std::string("\"") + name + "\" must be an RFC 3339 date-time string");
+  auto t = parse_rfc3339(v->text);
+  if (!t) return bad(std::string("\"") + name + "\" must be an RFC 3339 date-time");
+  return *t;
+}
+
+std::string random_jti() {
+  unsigned char b[16];
+  randombytes_buf(b, sizeof b);
+  return paseto::base64url(std::string_view(reinterpret_cast<const char *>(b), sizeof b));
+}
+
+}  // namespace
+
+result<claims> parse_claims(std::string_view text, const catalog &cat) {
+  auto doc = json::parse(text);
+  if (!doc) return bad(doc.error().message());
+  if (!doc->is(json::kind::object)) return bad("not a JSON object");
+  claims c;
+  c.json = std::string(text);
+  for (const char *k : {"iss", "sub", "aud", "jti"}) {
+    const json::value *v = doc->find(k);
+    if (!v || !v->is(json::kind::string) || v->text.empty()) return bad(std::string("\"") + k + "\" must be a non-empty string");
+    (k[0] == 'i' ? c.iss : k[0] == 's' ? c.sub : k[0] == 'a' ? c.aud : c.jti) = v->text;
+  }
+  if (!check_uscc(c.sub) && !check_rid(c.sub)) return bad("\"sub\" is neither a valid USCC nor a valid resident id number");
+  auto iat = time_claim(*doc, "iat", true, 0);
+  if (!iat) return iat.error();
+  c.iat = *iat;
+  auto nbf = time_claim(*doc, "nbf", false, c.iat);
+  if (!nbf) return nbf.error();
+  c.nbf = *nbf;
+  auto exp = time_claim(*doc, "exp", true, 0);
+  if (!exp) return exp.error();
+  c.exp = *exp;
+  if (c.exp <= c.nbf) return bad("\"exp\" must be after \"nbf\"");
+
+  const json::value *scope = doc->find("scope");
+  if (!scope || !scope->is(json::kind::array) || scope->items.empty())
+    return bad("\"scope\" must be a non-empty array of item type ids and category numbers or ids");
+  for (const auto &s : scope->items) {
+    int category = 0;
+    if (s.is(json::kind::number)) {
+      auto n = parse_decimal(s.text, 0);
+      if (!n || !cat.find_category(static_cast<int>(n->units))) return bad("\"scope\" names an unknown category");
+      category = static_cast<int>(n->units);
+    } else if (s.is(json::kind::string)) {
+      if (const item_type *t = cat.find(s.text)) {
+        c.item_types.insert(t->id);
+        continue;
+      }
+      for (const auto &cc : cat.categories())
+        if (cc.id == s.text) category = cc.number;
+      if (!category) return bad("\"scope\" names an unknown item type or category \"" + s.text + "\"");
+    } else {
+      return bad("\"scope\" entries must be strings or numbers");
+    }
+    for (const auto &t : cat.item_types())
+      if (t.category == category) c.item_types.insert(t.id);
+  }
+
+  const json::value *purpose = doc->find("purpose");
+  if (!purpose) return bad("\"purpose\" is required");
+  if (purpose->is(json::kind::string)) {
+    c.purposes.insert(purpose->text);
+  } else if (purpose->is(json::kind::array) && !purpose->items.empty()) {
+    for (const auto &p : purpose->items) {
+      if (!p.is(json::kind::string)) return bad("\"purpose\" entries must be strings");
+      c.purposes.insert(p.text);
+    }
+  } else {
+    return bad("\"purpose\" must be a string or a non-empty array of strings");
+  }
+  for (const auto &p : c.purposes)
+    if (!is_snake(p)) return bad("purposes are snake_case ids (screening, pre_loan, approval, post_loan, …)");
+
+  c.mode = "view";
+  if (const json::value *m = doc->find("mode")) {
+    if (!m->is(json::kind::string) || (m->text != "view" && m->text != "verify"))
+      return bad("\"mode\" must be \"view\" or \"verify\"");
+    c.mode = m->text;
+  }
+  if (const json::value *dl = doc->find("data_life")) {
+    // "P90D" (ISO 8601 days) or a number of days.
+    std::string_view t = dl->text;
+    if (dl->is(json::kind::string) && t.size() > 2 && t.front() == 'P' && t.back() == 'D') t = t.substr(1, t.size() - 2);
+    else if (!dl->is(json::kind::number)) return bad("\"data_life\" must be \"P<n>D\" or a number of days");
+    auto n = parse_decimal(t, 0);
+    if (!n || n->units < 0 || n->units > 36500) return bad("\"data_life\" must be 0 to 36500 days");
+    c.data_life_days = n->units;
+  }
+  return c;
+}
+
+result<std::string> issue(const paseto::secret_key &sk, std::string_view claims_json, const catalog &cat) {
+  auto doc = json::parse(claims_json);
+  if (!doc) return bad(doc.error().message());
+  if (!doc->is(json::kind::object)) return bad("not a JSON object");
+  const int64_t now = now_unix();
+  if (!doc->find("iat")) doc->add("iat", json::value::of_string(format_rfc3339(now)));
+  if (!doc->find("nbf")) doc->add("nbf", json::value::of_string(doc->find("iat")->text));
+  if (!doc->find("jti")) doc->add("jti", json::value::of_string(random_jti()));
+  const std::string message = json::dump(*doc);
+  auto c = parse_claims(message, cat);
+  if (!c) return c.error();
+  std::string footer = "{\"kid\":";
+  json::append_quoted(footer, paseto::pid(paseto::public_key_of(sk)));
+  footer += '}';
+  return paseto::sign(sk, message, footer);
+}
+
+// ---------------------------------------------------------------- checking
+
+namespace {
+decision refuse(reason r, std::string detail) {
+  decision d;
+  d.refused = r;
+  d.detail = std::move(detail);
+  return d;
+}
+
+// Opens a token with a public key: signature, then claims.
+decision open_with(const paseto::public_key &pk, std::string_view token, claims &out) {
+  auto opened = paseto::verify(pk, token);
+  if (!opened) {
+    const std::string m = opened.error().message();
+    return refuse(m.rfind("bad signature", 0) == 0 ? reason::bad_signature : reason::malformed, m);
+  }
+  auto c = parse_claims(opened->message, *current_catalog());
+  if (!c) return refuse(reason::malformed, c.error().message());
+  out = std::move(*c);
+  return decision{};
+}
+
+decision time_window(const claims &c, int64_t at) {
+  if (at < c.nbf) return refuse(reason::not_yet_valid, "valid from " + format_rfc3339(c.nbf));
+  if (at >= c.exp) return refuse(reason::expired, "expired at " + format_rfc3339(c.exp));
+  return decision{};
+}
+}  // namespace
+
+decision verifier::verify_with(const paseto::public_key &pk, std::string_view token, int64_t at) {
+  claims c;
+  decision d = open_with(pk, token, c);
+  if (!d.ok()) return d;
+  d = time_window(c, at ? at : now_unix());
+  if (!d.ok()) return d;
+  d.granted = std::move(c);
+  return d;
+}
+
+decision verifier::judge(const entry &e, const request &r, int64_t at) {
+  const claims &c = e.c;
+  if (e.key_retired_from && at >= *e.key_retired_from)
+    return refuse(reason::retired_key, "the signing key is retired from " + format_rfc3339(*e.key_retired_from));
+  if (decision d = time_window(c, at); !d.ok()) return d;
+  if (c.aud != r.audience) return refuse(reason::wrong_audience, "the consent was given to another institution");
+  if (c.sub != r.subject) return refuse(reason::wrong_subject, "the consent is about another subject");
+  if (!c.purposes.count(r.purpose)) return refuse(reason::purpose_not_allowed, "purpose \"" + r.purpose + "\" is not allowed");
+  auto revoked = store_.is_revoked(c.jti, c.sub, c.aud, c.iat);
+  if (!revoked) return refuse(reason::malformed, revoked.error().message());
+  if (*revoked) return refuse(reason::revoked, "the consent was revoked");
+  decision d;
+  d.granted = c;
+  return d;
+}
+
+decision verifier::check(const request &r) {
+  const int64_t at = r.at ? r.at : now_unix();
+  unsigned char h[16];
+  crypto_generichash(h, sizeof h, reinterpret_cast<const unsigned char *>(r.token.data()), r.token.size(), nullptr, 0);
+  const std::string key(reinterpret_cast<const char *>(h), sizeof h);
+  std::shared_ptr<const entry> hit;
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = cache_.find(key); it != cache_.end()) hit = it->second;
+  }
+  if (hit) return judge(*hit, r, at);
+
+  auto footer = paseto::footer_of(r.token);
+  if (!footer) return refuse(reason::malformed, footer.error().message());
+  auto f = json::parse(*footer);
+  const json::value *kid = f && f->is(json::kind::object) ? f->find("kid") : nullptr;
+  if (!kid || !kid->is(json::kind::string)) return refuse(reason::malformed, "the footer names no key (kid)");
+  auto found = store_.find_key(kid->text);
+  if (!found) return refuse(reason::malformed, found.error().message());
+  if (!*found) return refuse(reason::unknown_key, "the signing key is not trusted by this store");
+  auto pk = paseto::parse_public((*found)->public_paserk);
+  if (!pk) return refuse(reason::unknown_key, "the trusted key is unusable");
+  auto e = std::make_shared<entry>();
+  e->key_retired_from = (*found)->retired_from;
+  if (decision d = open_with(*pk, r.token, e->c); !d.ok()) return d;
+  {
+    std::lock_guard lock(mu_);
+    if (cache_.size() >= capacity_) cache_.clear();  // bounded; a full cache starts again
+    cache_[key] = e;
+  }
+  return judge(*e, r, at);
+}
+
+void verifier::forget() {
+  std::lock_guard lock(mu_);
+  cache_.clear();
+}
+
+std::string decision::to_json() const {
+  std::string s;
+  if (!ok()) {
+    s = "{\"granted\":false,\"reason\":\"";
+    s += reason_id(refused);
+    s += "\",\"detail\":";
+    json::append_quoted(s, detail);
+    return s + "}";
+  }
+  const claims &c = *granted;
+  s = "{\"granted\":true,\"jti\":";
+  json::append_quoted(s, c.jti);
+  s += ",\"sub\":";
+  json::append_quoted(s, c.sub);
+  s += ",\"aud\":";
+  json::append_quoted(s, c.aud);
+  s += ",\"iss\":";
+  json::append_quoted(s, c.iss);
+  s += ",\"mode\":";
+  json::append_quoted(s, c.mode);
+  s += ",\"nbf\":\"" + format_rfc3339(c.nbf) + "\",\"exp\":\"" + format_rfc3339(c.exp) + "\",\"purpose\":[";
+  bool first = true;
+  for (const auto &p : c.purposes) {
+    if (!first) s += ',';
+    first = false;
+    json::append_quoted(s, p);
+  }
+  s += "],\"scope\":[";
+  first = true;
+  for (const auto &t : c.item_types) {
+    if (!first) s += ',';
+    first = false;
+    json::append_quoted(s, t);
+  }
+  s += ']';
+  if (c.data_life_days) s += ",\"data_life_days\":" + std::to_string(*c.data_life_days);
+  return s + "}";
+}
+
+bool releasable(const item_type &type, const decision *granted) {
+  switch (type.chan) {
+    case channel::national_physical:
+    case channel::local_physical: return true;
+    case channel::verification: return false;
+    case channel::national_api:
+      return granted && granted->ok() && granted->granted->mode == "view" && granted->granted->item_types.count(type.id);
+  }
+  return false;
+}
+
+result<std::string> release(store &s, const record_query &q, const decision *granted, int64_t at) {
+  if (granted && !granted->ok()) granted = nullptr;
+  auto cat = current_catalog();
+  if (!q.item_type.empty()) {
+    const item_type *t = cat->find(q.item_type);
+    if (!t) return status(errc::not_found, "unknown item type " + q.item_type);
+    if (!releasable(*t, granted))
+      return status(errc::consent, std::string("consent refused: out_of_scope: ") + q.item_type +
+                                       (t->chan == channel::verification ? " is answered by data verification only"
+                                                                         : " is not covered by a consent for this request"));
+  }
+  auto all = s.records(q);
+  if (!all) return all.error();
+  auto doc = json::parse(*all);
+  if (!doc) return status(errc::internal, "release: " + doc.error().message());
+  json::value out = json::value::array();
+  for (auto &r : doc->items) {
+    const json::value *type = r.find("type");
+    const item_type *t = type ? cat->find(type->text) : nullptr;
+    if (!t || !releasable(*t, granted)) continue;
+    if (granted && t->consent_required()) r.add("consent_jti", json::value::of_string(granted->granted->jti));
+    out.push(std::move(r));
+  }
+  if (granted) {
+    const int64_t when = at ? at : now_unix();
+    std::optional<int64_t> expires;
+    if (granted->granted->data_life_days) expires = when + *granted->granted->data_life_days * 86400;
+    if (auto st = s.log_release(granted->granted->jti, static_cast<int64_t>(out.items.size()), when, expires); !st) return st;
+  }
+  return json::dump(out);
+}
+
+}  // namespace xyd::consent
