@@ -15,10 +15,12 @@
 #include "gen.hpp"
 #include "xyd.h"
 #include "xyd/catalog.hpp"
+#include "xyd/consent.hpp"
 #include "xyd/ingest.hpp"
 #include "xyd/store.hpp"
 
 #include <chrono>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -46,6 +48,17 @@ constexpr const char *usage_text =
     "  purge DB --before YYYY-MM-DD  delete records older than the cut-off\n"
     "  stats DB                      counts as JSON\n"
     "  rekey DB --new-key-file FILE  re-encrypt everything under a new key\n"
+    "  records DB SUBJECT --audience BANK [--purpose P --token T]   release to a bank under consent\n"
+    "\n"
+    "consent commands (KEY: a PASERK string or a file holding one; docs/consent.md):\n"
+    "  consent keygen --out PREFIX   write PREFIX.secret and PREFIX.public (PASERK)\n"
+    "  consent issue --secret KEY --claims FILE     print a signed consent token\n"
+    "  consent verify --public KEY --token TOKEN    print the claims, or exit 1 naming the failed check\n"
+    "  consent trust DB --public KEY [--issuer NAME] [--retired-from T]\n"
+    "  consent retire DB --kid KID --from T         a trusted key is used for nothing from T on\n"
+    "  consent keys DB                              the keyring\n"
+    "  consent revoke DB --jti JTI | --subject S --audience BANK\n"
+    "  consent check DB --token T --subject S --audience BANK --purpose P\n"
     "\n"
     "options for every command:\n"
     "  --extension FILE              load a provincial catalog extension first (repeatable)\n"
@@ -316,24 +329,54 @@ int cmd_ingest(const std::vector<std::string> &args) {
   return sum.total.rejected ? 1 : 0;
 }
 
+// A PASERK or a token given on the command line, or a file holding one.
+std::string inline_or_file(const std::string &arg) {
+  if (arg.rfind("k4.", 0) == 0 || arg.rfind("v4.", 0) == 0) return arg;
+  std::string text;
+  if (!read_file(arg, text)) return arg;
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
 int cmd_records(const std::vector<std::string> &args) {
   store_args a;
   std::string why;
   if (!split_store_args(args, a, why)) return usage("records: " + why);
   xyd::record_query q;
+  std::string audience, purpose, token;
   for (size_t i = 0; i < a.rest.size(); ++i) {
     const std::string &r = a.rest[i];
     uint64_t n = 0;
-    if (r == "--history") q.history = true;
+    if (r == "--audience" && i + 1 < a.rest.size()) audience = a.rest[++i];
+    else if (r == "--purpose" && i + 1 < a.rest.size()) purpose = a.rest[++i];
+    else if (r == "--token" && i + 1 < a.rest.size()) token = inline_or_file(a.rest[++i]);
+    else if (r == "--history") q.history = true;
     else if (r == "--type" && i + 1 < a.rest.size()) q.item_type = a.rest[++i];
     else if (r == "--category" && i + 1 < a.rest.size() && parse_uint(a.rest[i + 1], n)) q.category = static_cast<int>(n), ++i;
     else if (q.subject.empty()) q.subject = r;
     else return usage("records DB SUBJECT [--type T] [--category N] [--history]");
   }
   if (q.subject.empty()) return usage("records DB SUBJECT");
-  auto store = open_store(a, false, true);
+  if (audience.empty() && (!token.empty() || !purpose.empty())) return usage("records: --token and --purpose need --audience");
+  if (!token.empty() && purpose.empty()) return usage("records: --token needs --purpose");
+  auto store = open_store(a, false, audience.empty());
   if (!store) return 2;
-  return print_result(store->records(q));
+  if (audience.empty()) return print_result(store->records(q));
+  std::optional<xyd::consent::decision> d;
+  if (!token.empty()) {
+    xyd::consent::verifier v(*store);
+    d = v.check({token, q.subject, audience, purpose, 0});
+    if (!d->ok()) {
+      std::cerr << "xyd: consent refused: " << xyd::consent::reason_id(d->refused) << ": " << d->detail << "\n";
+      return 1;
+    }
+  }
+  auto r = xyd::consent::release(*store, q, d ? &*d : nullptr);
+  if (!r && r.error().code() == xyd::errc::consent) {
+    std::cerr << "xyd: " << r.error().message() << "\n";
+    return 1;
+  }
+  return print_result(r);
 }
 
 int cmd_subjects(const std::vector<std::string> &args) {
@@ -412,6 +455,124 @@ int cmd_rekey(const std::vector<std::string> &args) {
   }
   std::cerr << "xyd: re-encrypted " << a.db << " under the new key; the old key no longer opens it\n";
   return 0;
+}
+
+int cmd_consent(const std::vector<std::string> &args) {
+  if (args.empty()) return usage("consent keygen|issue|verify|trust|retire|keys|revoke|check");
+  const std::string sub = args[0];
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  auto option = [&](const char *name) -> std::string {
+    for (size_t i = 0; i + 1 < rest.size(); ++i)
+      if (rest[i] == name) return rest[i + 1];
+    return {};
+  };
+  if (sub == "keygen") {
+    const std::string prefix = option("--out");
+    if (prefix.empty()) return usage("consent keygen --out PREFIX");
+    xyd::paseto::secret_key sk;
+    xyd::paseto::public_key pk;
+    xyd::paseto::generate_key_pair(sk, pk);
+    const std::string secret = xyd::paseto::paserk_secret(sk) + "\n";
+    const int fd = ::open((prefix + ".secret").c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 || ::write(fd, secret.data(), secret.size()) != static_cast<ssize_t>(secret.size())) {
+      std::cerr << "xyd: cannot create " << prefix << ".secret: " << std::strerror(errno) << "\n";
+      if (fd >= 0) ::close(fd);
+      return 2;
+    }
+    ::close(fd);
+    std::ofstream(prefix + ".public") << xyd::paseto::paserk(pk) << "\n";
+    std::cerr << "xyd: wrote " << prefix << ".secret (mode 0600) and " << prefix << ".public; key id "
+              << xyd::paseto::pid(pk) << "\n";
+    return 0;
+  }
+  if (sub == "issue") {
+    const std::string secret = inline_or_file(option("--secret")), claims_file = option("--claims");
+    if (secret.empty() || claims_file.empty()) return usage("consent issue --secret KEY --claims FILE");
+    std::string claims;
+    if (!read_file(claims_file, claims)) {
+      std::cerr << "xyd: cannot read " << claims_file << "\n";
+      return 2;
+    }
+    auto sk = xyd::paseto::parse_secret(secret);
+    if (!sk) {
+      std::cerr << "xyd: --secret: " << sk.error().message() << "\n";
+      return 2;
+    }
+    auto token = xyd::consent::issue(*sk, claims, *xyd::current_catalog());
+    if (!token) {
+      std::cerr << "xyd: " << token.error().message() << "\n";
+      return 1;
+    }
+    std::cout << *token << "\n";
+    return 0;
+  }
+  if (sub == "verify") {
+    const std::string pub = inline_or_file(option("--public")), token = inline_or_file(option("--token"));
+    if (pub.empty() || token.empty()) return usage("consent verify --public KEY --token TOKEN");
+    auto pk = xyd::paseto::parse_public(pub);
+    if (!pk) {
+      std::cerr << "xyd: --public: " << pk.error().message() << "\n";
+      return 2;
+    }
+    const auto d = xyd::consent::verifier::verify_with(*pk, token, 0);
+    if (!d.ok()) {
+      std::cerr << "xyd: consent refused: " << xyd::consent::reason_id(d.refused) << ": " << d.detail << "\n";
+      return 1;
+    }
+    std::cout << d.granted->json << "\n";
+    return 0;
+  }
+  // The rest work on a store.
+  store_args a;
+  std::string why;
+  if (!split_store_args(rest, a, why)) return usage("consent " + sub + ": " + why);
+  auto opt = [&](const char *name) -> std::string {
+    for (size_t i = 0; i + 1 < a.rest.size(); ++i)
+      if (a.rest[i] == name) return a.rest[i + 1];
+    return {};
+  };
+  auto store = open_store(a, sub != "keys" && sub != "check", sub == "keys" || sub == "check");
+  if (!store) return 2;
+  auto done = [](const xyd::status &st) {
+    if (st) return 0;
+    std::cerr << "xyd: " << st.message() << "\n";
+    return st.code() == xyd::errc::invalid_arg ? 2 : 1;
+  };
+  if (sub == "trust") {
+    auto pk = xyd::paseto::parse_public(inline_or_file(opt("--public")));
+    if (!pk) return usage("consent trust DB --public KEY [--issuer NAME] [--retired-from T]");
+    xyd::store::trusted_key k{xyd::paseto::pid(*pk), xyd::paseto::paserk(*pk), opt("--issuer"), std::nullopt};
+    if (!opt("--retired-from").empty()) {
+      k.retired_from = xyd::parse_rfc3339(opt("--retired-from"));
+      if (!k.retired_from) return usage("--retired-from takes an RFC 3339 date-time");
+    }
+    const int rc = done(store->trust_key(k));
+    if (!rc) std::cout << "{\"kid\":\"" << k.kid << "\"}\n";
+    return rc;
+  }
+  if (sub == "retire") {
+    auto from = xyd::parse_rfc3339(opt("--from"));
+    if (opt("--kid").empty() || !from) return usage("consent retire DB --kid KID --from RFC3339");
+    return done(store->retire_key(opt("--kid"), *from));
+  }
+  if (sub == "keys") return print_result(store->keys());
+  if (sub == "revoke") {
+    if (!opt("--jti").empty()) return done(store->revoke_token(opt("--jti"), xyd::now_unix()));
+    if (!opt("--subject").empty() && !opt("--audience").empty())
+      return done(store->revoke_grant(opt("--subject"), opt("--audience"), xyd::now_unix()));
+    return usage("consent revoke DB --jti JTI | --subject S --audience BANK");
+  }
+  if (sub == "check") {
+    xyd::consent::request r{inline_or_file(opt("--token")), opt("--subject"), opt("--audience"), opt("--purpose"), 0};
+    if (r.token.empty() || r.subject.empty() || r.audience.empty() || r.purpose.empty())
+      return usage("consent check DB --token T --subject S --audience BANK --purpose P");
+    xyd::consent::verifier v(*store);
+    const auto d = v.check(r);
+    std::cout << d.to_json() << "\n";
+    if (!d.ok()) std::cerr << "xyd: consent refused: " << xyd::consent::reason_id(d.refused) << ": " << d.detail << "\n";
+    return d.ok() ? 0 : 1;
+  }
+  return usage("unknown consent command '" + sub + "'");
 }
 
 int cmd_demo() {
@@ -567,5 +728,6 @@ int main(int argc, char **argv) {
   if (cmd == "purge") return cmd_purge(rest);
   if (cmd == "stats") return cmd_stats(rest);
   if (cmd == "rekey") return cmd_rekey(rest);
+  if (cmd == "consent") return cmd_consent(rest);
   return usage("unknown command '" + cmd + "'");
 }

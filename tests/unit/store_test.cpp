@@ -278,17 +278,18 @@ TEST_CASE("store: an older schema is upgraded on open", "[store]") {
     ingest_ok(*s, gen_feed(10, 2));
     subjects = *s->subjects();
   }
-  // Make it a schema-1 store: schema 2 sealed the subjects beside their index.
+  // Make it a schema-1 store: schema 2 sealed the subjects beside their index,
+  // schema 3 added the consent tables.
   sqlite3 *db = nullptr;
   sqlite3_open((d / "a.db").c_str(), &db);
-  REQUIRE(sqlite3_exec(db, "UPDATE subjects SET nonce = NULL, sealed = NULL; ALTER TABLE subjects DROP COLUMN sealed; ALTER TABLE subjects DROP COLUMN nonce; PRAGMA user_version = 1", nullptr, nullptr, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db, "UPDATE subjects SET nonce = NULL, sealed = NULL; ALTER TABLE subjects DROP COLUMN sealed; ALTER TABLE subjects DROP COLUMN nonce; DROP TABLE trusted_keys; DROP TABLE revocations; DROP TABLE releases; PRAGMA user_version = 1", nullptr, nullptr, nullptr) == SQLITE_OK);
   sqlite3_close(db);
   store_options ro;
   ro.flags = store_flags::read_only;
   CHECK(store::open(d / "a.db", k, ro).error().code() == errc::read_only);
   auto s = open_new(d / "a.db", k);
   CHECK(*s->subjects() == subjects);
-  CHECK(json::parse(*s->stats())->find("schema_version")->text == "2");
+  CHECK(json::parse(*s->stats())->find("schema_version")->text == "3");
 }
 
 TEST_CASE("store: read-only handles and a full disk lose nothing", "[store]") {
