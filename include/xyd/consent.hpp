@@ -50,7 +50,7 @@ const char *reason_id(reason r) noexcept;
 struct decision {
   reason refused = reason::none;
   std::string detail;                 ///< for people; never the token or a key
-  std::optional<claims> granted;      ///< the claims, when granted
+  std::shared_ptr<const claims> granted;  ///< the claims, when granted
   bool ok() const noexcept { return refused == reason::none; }
   /// {"granted":true,"jti","sub","aud","purpose","mode","exp","scope":[…],"data_life_days"?}
   /// or {"granted":false,"reason","detail"}
@@ -68,7 +68,7 @@ struct request {
 /// and revocation. Thread-safe.
 class verifier {
  public:
-  explicit verifier(store &s, size_t cache_entries = 4096) : store_(s), capacity_(cache_entries) {}
+  explicit verifier(store &s, size_t cache_entries = 4096);
   /// Verifies signature and claims against the request (no scope check:
   /// see allows()).
   decision check(const request &r);
@@ -81,13 +81,16 @@ class verifier {
 
  private:
   struct entry {
-    claims c;
+    std::string token;  ///< compared in full on a hit: the hash only finds it
+    std::shared_ptr<const claims> c;
     std::optional<int64_t> key_retired_from;
+    store::revocation_ids revocation;
   };
   store &store_;
   size_t capacity_;
   std::mutex mu_;
-  std::unordered_map<std::string, std::shared_ptr<const entry>> cache_;
+  std::unordered_map<uint64_t, std::shared_ptr<const entry>> cache_;
+  unsigned char hash_key_[16];  ///< SipHash key, random per verifier
   decision judge(const entry &e, const request &r, int64_t at);
 };
 

@@ -148,6 +148,12 @@ class store {
   status revoke_grant(std::string_view subject, std::string_view audience, int64_t at);
   /// O(1) (hash sets in memory, reloaded when another connection commits).
   result<bool> is_revoked(std::string_view jti, std::string_view subject, std::string_view audience, int64_t issued_at);
+  /// The same with the blind indexes computed once (for a cache of checks).
+  struct revocation_ids {
+    std::array<unsigned char, 16> token{}, grant{};
+  };
+  revocation_ids revocation_ids_for(std::string_view jti, std::string_view subject, std::string_view audience);
+  result<bool> is_revoked(const revocation_ids &ids, int64_t issued_at);
   /// Records a release made under a consent; `expires_at` from its data_life.
   status log_release(std::string_view jti, int64_t records, int64_t at, std::optional<int64_t> expires_at);
   /// Deletes logged releases whose data life has passed; how many.

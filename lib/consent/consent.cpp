@@ -6,6 +6,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <cstring>
 
 namespace xyd::consent {
 
@@ -186,40 +187,47 @@ decision time_window(const claims &c, int64_t at) {
 }  // namespace
 
 decision verifier::verify_with(const paseto::public_key &pk, std::string_view token, int64_t at) {
-  claims c;
-  decision d = open_with(pk, token, c);
+  auto c = std::make_shared<claims>();
+  decision d = open_with(pk, token, *c);
   if (!d.ok()) return d;
-  d = time_window(c, at ? at : now_unix());
+  d = time_window(*c, at ? at : now_unix());
   if (!d.ok()) return d;
   d.granted = std::move(c);
   return d;
 }
 
 decision verifier::judge(const entry &e, const request &r, int64_t at) {
-  const claims &c = e.c;
+  const claims &c = *e.c;
   if (e.key_retired_from && at >= *e.key_retired_from)
     return refuse(reason::retired_key, "the signing key is retired from " + format_rfc3339(*e.key_retired_from));
   if (decision d = time_window(c, at); !d.ok()) return d;
   if (c.aud != r.audience) return refuse(reason::wrong_audience, "the consent was given to another institution");
   if (c.sub != r.subject) return refuse(reason::wrong_subject, "the consent is about another subject");
   if (!c.purposes.count(r.purpose)) return refuse(reason::purpose_not_allowed, "purpose \"" + r.purpose + "\" is not allowed");
-  auto revoked = store_.is_revoked(c.jti, c.sub, c.aud, c.iat);
+  auto revoked = store_.is_revoked(e.revocation, c.iat);
   if (!revoked) return refuse(reason::malformed, revoked.error().message());
   if (*revoked) return refuse(reason::revoked, "the consent was revoked");
   decision d;
-  d.granted = c;
+  d.granted = e.c;
   return d;
+}
+
+verifier::verifier(store &s, size_t cache_entries) : store_(s), capacity_(cache_entries) {
+  crypto_shorthash_keygen(hash_key_);
 }
 
 decision verifier::check(const request &r) {
   const int64_t at = r.at ? r.at : now_unix();
-  unsigned char h[16];
-  crypto_generichash(h, sizeof h, reinterpret_cast<const unsigned char *>(r.token.data()), r.token.size(), nullptr, 0);
-  const std::string key(reinterpret_cast<const char *>(h), sizeof h);
+  // SipHash with a secret key finds the entry; the token itself is compared,
+  // so a collision can only miss, never accept another token.
+  unsigned char h[crypto_shorthash_BYTES];
+  crypto_shorthash(h, reinterpret_cast<const unsigned char *>(r.token.data()), r.token.size(), hash_key_);
+  uint64_t key;
+  std::memcpy(&key, h, sizeof key);
   std::shared_ptr<const entry> hit;
   {
     std::lock_guard lock(mu_);
-    if (auto it = cache_.find(key); it != cache_.end()) hit = it->second;
+    if (auto it = cache_.find(key); it != cache_.end() && it->second->token == r.token) hit = it->second;
   }
   if (hit) return judge(*hit, r, at);
 
@@ -234,8 +242,12 @@ decision verifier::check(const request &r) {
   auto pk = paseto::parse_public((*found)->public_paserk);
   if (!pk) return refuse(reason::unknown_key, "the trusted key is unusable");
   auto e = std::make_shared<entry>();
+  e->token = r.token;
   e->key_retired_from = (*found)->retired_from;
-  if (decision d = open_with(*pk, r.token, e->c); !d.ok()) return d;
+  auto c = std::make_shared<claims>();
+  if (decision d = open_with(*pk, r.token, *c); !d.ok()) return d;
+  e->revocation = store_.revocation_ids_for(c->jti, c->sub, c->aud);
+  e->c = std::move(c);
   {
     std::lock_guard lock(mu_);
     if (cache_.size() >= capacity_) cache_.clear();  // bounded; a full cache starts again

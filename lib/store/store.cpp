@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -390,6 +391,8 @@ struct store::impl {
   // connection committed.
   std::unordered_map<std::string, int64_t> revoked_tokens, revoked_grants;
   int64_t revocations_version = -1;
+  std::chrono::steady_clock::time_point revocations_checked{};
+  stmt data_version;
 
   status exec(const char *sql, const char *what) {
     char *err = nullptr;
@@ -1187,13 +1190,35 @@ status store::revoke_grant(std::string_view subject, std::string_view audience, 
   return p_->insert_revocation(p_->k->blind('g', grant_text(subject, audience)), "grant", at);
 }
 
+store::revocation_ids store::revocation_ids_for(std::string_view jti, std::string_view subject, std::string_view audience) {
+  revocation_ids ids;
+  ids.token = p_->k->blind('j', jti);
+  ids.grant = p_->k->blind('g', grant_text(subject, audience));
+  return ids;
+}
+
 result<bool> store::is_revoked(std::string_view jti, std::string_view subject, std::string_view audience,
                                int64_t issued_at) {
+  return is_revoked(revocation_ids_for(jti, subject, audience), issued_at);
+}
+
+result<bool> store::is_revoked(const revocation_ids &ids, int64_t issued_at) {
   std::lock_guard lock(p_->mu);
-  stmt v;
-  v.prepare(p_->db, "PRAGMA data_version");
-  if (v.step() != SQLITE_ROW) return db_error(p_->db, SQLITE_ERROR, "checking revocations");
-  const int64_t version = v.integer(0);
+  // Revocations made through this handle are in the sets at once; those of
+  // other connections are noticed by PRAGMA data_version, asked at most
+  // every 50 ms (it costs a read transaction).
+  const auto now = std::chrono::steady_clock::now();
+  int64_t version = p_->revocations_version;
+  if (version < 0 || now - p_->revocations_checked >= std::chrono::milliseconds(50)) {
+    stmt &v = p_->data_version;
+    if (!v.get() && v.prepare(p_->db, "PRAGMA data_version") != SQLITE_OK)
+      return db_error(p_->db, SQLITE_ERROR, "checking revocations");
+    v.reset();
+    if (v.step() != SQLITE_ROW) return db_error(p_->db, SQLITE_ERROR, "checking revocations");
+    version = v.integer(0);
+    v.reset();
+    p_->revocations_checked = now;
+  }
   if (version != p_->revocations_version) {
     stmt s;
     s.prepare(p_->db, "SELECT key_bi, kind, revoked_at FROM revocations");
@@ -1205,10 +1230,11 @@ result<bool> store::is_revoked(std::string_view jti, std::string_view subject, s
     if (rc != SQLITE_DONE) return db_error(p_->db, rc, "loading revocations");
     p_->revocations_version = version;
   }
-  const bi_t j = p_->k->blind('j', jti);
-  if (p_->revoked_tokens.count(std::string(reinterpret_cast<const char *>(j.data()), j.size()))) return true;
-  const bi_t g = p_->k->blind('g', grant_text(subject, audience));
-  auto it = p_->revoked_grants.find(std::string(reinterpret_cast<const char *>(g.data()), g.size()));
+  if (!p_->revoked_tokens.empty() &&
+      p_->revoked_tokens.count(std::string(reinterpret_cast<const char *>(ids.token.data()), ids.token.size())))
+    return true;
+  if (p_->revoked_grants.empty()) return false;
+  auto it = p_->revoked_grants.find(std::string(reinterpret_cast<const char *>(ids.grant.data()), ids.grant.size()));
   return it != p_->revoked_grants.end() && issued_at <= it->second;
 }
 
