@@ -259,6 +259,101 @@ static void test_store(void) {
   rmdir(dir);
 }
 
+static void test_paseto_and_consent(void) {
+  char *secret = NULL, *public_key = NULL, *local = NULL, *id = NULL, *token = NULL, *message = NULL, *footer = NULL;
+  char *claims = NULL, *decision = NULL, *out = NULL;
+  char dir[] = "/tmp/xyd-abi-consent-XXXXXX";
+  char db[256], query[2048], request[2048];
+  unsigned char key[XYD_KEY_BYTES];
+  xyd_store *st = NULL;
+  const char *feed =
+      "{\"type\":\"legal_rep\",\"subject\":\"91350100M000100Y43\",\"as_of\":\"2024-06-30\",\"source\":\"c\","
+      "\"data\":{\"enterprise_name\":\"示例\",\"uscc\":\"91350100M000100Y43\",\"rep_name\":\"欧阳娜娜\"}}\n";
+  const char *claims_json =
+      "{\"iss\":\"platform\",\"sub\":\"91350100M000100Y43\",\"aud\":\"bank-1\",\"exp\":\"2099-01-01T00:00:00Z\","
+      "\"scope\":[\"legal_rep\"],\"purpose\":\"pre_loan\"}";
+
+  CHECK(xyd_paserk_keygen(&secret, &public_key) == XYD_OK);
+  CHECK(contains(secret, "k4.secret.") && contains(public_key, "k4.public."));
+  CHECK(xyd_paserk_keygen(NULL, &public_key) == XYD_EINVAL);
+  CHECK(xyd_paserk_local_keygen(&local) == XYD_OK);
+  CHECK(xyd_paserk_id(public_key, &id) == XYD_OK && contains(id, "k4.pid."));
+  xyd_free(id);
+  CHECK(xyd_paserk_id(secret, &id) == XYD_OK && contains(id, "k4.sid."));
+  xyd_free(id);
+  CHECK(xyd_paserk_id(local, &id) == XYD_OK && contains(id, "k4.lid."));
+  xyd_free(id);
+  CHECK(xyd_paserk_id("k3.public.AAAA", &id) == XYD_EVALIDATION);
+
+  CHECK(xyd_paseto_sign(secret, "{\"a\":1}", "{\"kid\":\"x\"}", "i", &token) == XYD_OK);
+  CHECK(xyd_paseto_verify(public_key, token, "i", &message, &footer) == XYD_OK);
+  CHECK(message && strcmp(message, "{\"a\":1}") == 0 && footer && strcmp(footer, "{\"kid\":\"x\"}") == 0);
+  xyd_free(message);
+  xyd_free(footer);
+  CHECK(xyd_paseto_verify(public_key, token, "j", &message, NULL) == XYD_EVALIDATION);
+  CHECK(contains(xyd_errmsg(), "bad signature") && !contains(xyd_errmsg(), token));
+  CHECK(message == NULL);
+  CHECK(xyd_paseto_footer(token, &footer) == XYD_OK && strcmp(footer, "{\"kid\":\"x\"}") == 0);
+  xyd_free(footer);
+  xyd_free(token);
+  CHECK(xyd_paseto_encrypt(local, "hidden", NULL, NULL, &token) == XYD_OK);
+  CHECK(xyd_paseto_decrypt(local, token, NULL, &message, NULL) == XYD_OK && strcmp(message, "hidden") == 0);
+  xyd_free(message);
+  CHECK(xyd_paseto_decrypt(local, token, "x", &message, NULL) == XYD_EVALIDATION);
+  xyd_free(token);
+
+  CHECK(xyd_consent_issue(secret, claims_json, &token) == XYD_OK);
+  CHECK(xyd_consent_issue(secret, "{\"sub\":\"x\"}", &out) == XYD_EVALIDATION);
+  CHECK(xyd_consent_verify(public_key, token, &claims) == XYD_OK && contains(claims, "\"jti\""));
+  xyd_free(claims);
+
+  if (!mkdtemp(dir)) {
+    CHECK(0);
+    return;
+  }
+  snprintf(db, sizeof db, "%s/s.db", dir);
+  CHECK(xyd_key_generate(key) == XYD_OK);
+  CHECK(xyd_store_open(db, key, sizeof key, XYD_OPEN_CREATE, &st) == XYD_OK);
+  CHECK(xyd_store_ingest(st, feed, strlen(feed), 0, &out) == XYD_OK);
+  xyd_free(out);
+  snprintf(request, sizeof request,
+           "{\"token\":\"%s\",\"subject\":\"91350100M000100Y43\",\"audience\":\"bank-1\",\"purpose\":\"pre_loan\"}",
+           token);
+  CHECK(xyd_store_check_consent(st, request, &decision) == XYD_ECONSENT);
+  CHECK(contains(decision, "\"reason\":\"unknown_key\""));
+  xyd_free(decision);
+  CHECK(xyd_store_trust_key(st, public_key, "{\"issuer\":\"platform\"}") == XYD_OK);
+  CHECK(xyd_store_trust_key(st, public_key, "{\"colour\":1}") == XYD_EINVAL);
+  CHECK(xyd_store_keys(st, &out) == XYD_OK && contains(out, "\"issuer\":\"platform\""));
+  xyd_free(out);
+  CHECK(xyd_store_check_consent(st, request, &decision) == XYD_OK);
+  CHECK(contains(decision, "\"granted\":true"));
+  xyd_free(decision);
+  snprintf(query, sizeof query,
+           "{\"subject\":\"91350100M000100Y43\",\"audience\":\"bank-1\",\"purpose\":\"pre_loan\",\"token\":\"%s\"}", token);
+  CHECK(xyd_store_records(st, query, &out) == XYD_OK && contains(out, "\"consent_jti\""));
+  xyd_free(out);
+  CHECK(xyd_store_records(st, "{\"subject\":\"91350100M000100Y43\",\"audience\":\"bank-1\"}", &out) == XYD_OK);
+  CHECK(out && strcmp(out, "[]") == 0);
+  xyd_free(out);
+  CHECK(xyd_store_revoke(st, "{\"subject\":\"91350100M000100Y43\",\"audience\":\"bank-1\"}") == XYD_OK);
+  CHECK(xyd_store_revoke(st, "{\"subject\":\"91350100M000100Y43\"}") == XYD_EINVAL);
+  CHECK(xyd_store_records(st, query, &out) == XYD_ECONSENT);
+  CHECK(contains(xyd_errmsg(), "consent refused: revoked"));
+  CHECK(xyd_store_retire_key(st, "k4.pid.none", "2024-01-01T00:00:00Z") == XYD_ENOTFOUND);
+  xyd_store_close(st);
+  xyd_free(token);
+  xyd_free(secret);
+  xyd_free(public_key);
+  xyd_free(local);
+  remove(db);
+  snprintf(db, sizeof db, "%s/s.db-wal", dir);
+  remove(db);
+  snprintf(db, sizeof db, "%s/s.db-shm", dir);
+  remove(db);
+  rmdir(dir);
+}
+
 int main(void) {
   test_version();
   test_status();
@@ -267,6 +362,7 @@ int main(void) {
   test_ids();
   test_records();
   test_store();
+  test_paseto_and_consent();
   printf("%d passed, %d failed\n", checks - failures, failures);
   return failures ? 1 : 0;
 }
