@@ -74,6 +74,28 @@ std::string with_footer(std::string token, std::string_view footer) {
   return token;
 }
 
+struct decoded {
+  std::string body, footer;
+};
+
+// Splits, checks the header, decodes payload and footer (strictly).
+result<decoded> decode(std::string_view token, std::string_view purpose, size_t min_body, const char *too_short) {
+  auto p = split(token);
+  if (!p) return p.error();
+  if (p->version != "v4" || p->purpose != purpose)
+    return status(errc::validation, "wrong version or purpose: expected v4." + std::string(purpose));
+  auto body = unbase64url(p->payload);
+  if (!body) return body.error();
+  if (body->size() < min_body) return malformed(too_short);
+  decoded d{std::move(*body), {}};
+  if (p->has_footer) {
+    auto f = unbase64url(p->footer);
+    if (!f) return f.error();
+    d.footer = std::move(*f);
+  }
+  return d;
+}
+
 constexpr std::string_view public_header = "v4.public.";
 constexpr std::string_view local_header = "v4.local.";
 
@@ -148,24 +170,13 @@ std::string sign(const secret_key &sk, std::string_view message, std::string_vie
 
 result<opened> verify(const public_key &pk, std::string_view token, std::string_view implicit) {
   if (!ready()) return status(errc::internal, "libsodium failed to initialise");
-  auto p = split(token);
-  if (!p) return p.error();
-  if (p->version != "v4" || p->purpose != "public")
-    return status(errc::validation, "wrong version or purpose: expected v4.public");
-  auto body = unbase64url(p->payload);
-  if (!body) return body.error();
-  if (body->size() < crypto_sign_BYTES) return malformed("payload shorter than a signature");
-  std::string footer;
-  if (p->has_footer) {
-    auto f = unbase64url(p->footer);
-    if (!f) return f.error();
-    footer = std::move(*f);
-  }
-  const std::string_view message(body->data(), body->size() - crypto_sign_BYTES);
-  const std::string m2 = pae({public_header, message, footer, implicit});
-  if (crypto_sign_verify_detached(u8(*body) + message.size(), u8(m2), m2.size(), pk.bytes.data()) != 0)
+  auto d = decode(token, "public", crypto_sign_BYTES, "payload shorter than a signature");
+  if (!d) return d.error();
+  const std::string_view message(d->body.data(), d->body.size() - crypto_sign_BYTES);
+  const std::string m2 = pae({public_header, message, d->footer, implicit});
+  if (crypto_sign_verify_detached(u8(d->body) + message.size(), u8(m2), m2.size(), pk.bytes.data()) != 0)
     return status(errc::validation, "bad signature");
-  return opened{std::string(message), std::move(footer)};
+  return opened{std::string(message), std::move(d->footer)};
 }
 
 // ---------------------------------------------------------------- v4.local
@@ -212,18 +223,10 @@ std::string encrypt(const local_key &k, std::string_view message, std::string_vi
 
 result<opened> decrypt(const local_key &k, std::string_view token, std::string_view implicit) {
   if (!ready()) return status(errc::internal, "libsodium failed to initialise");
-  auto p = split(token);
-  if (!p) return p.error();
-  if (p->version != "v4" || p->purpose != "local") return status(errc::validation, "wrong version or purpose: expected v4.local");
-  auto body = unbase64url(p->payload);
-  if (!body) return body.error();
-  if (body->size() < 64) return malformed("payload shorter than nonce and tag");
-  std::string footer;
-  if (p->has_footer) {
-    auto f = unbase64url(p->footer);
-    if (!f) return f.error();
-    footer = std::move(*f);
-  }
+  auto d = decode(token, "local", 64, "payload shorter than nonce and tag");
+  if (!d) return d.error();
+  const std::string *body = &d->body;
+  std::string footer = std::move(d->footer);
   const unsigned char *n = u8(*body);
   const std::string_view c(body->data() + 32, body->size() - 64);
   const unsigned char *t = u8(*body) + body->size() - 32;
