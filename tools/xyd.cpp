@@ -540,7 +540,17 @@ int cmd_consent(const std::vector<std::string> &args) {
     return st.code() == xyd::errc::invalid_arg ? 2 : 1;
   };
   if (sub == "trust") {
-    auto pk = xyd::paseto::parse_public(inline_or_file(opt("--public")));
+    // The key by --public, or as the one positional argument.
+    std::string key_arg = opt("--public");
+    if (key_arg.empty())
+      for (size_t i = 0; i < a.rest.size(); ++i) {
+        if (a.rest[i].rfind("--", 0) == 0) {
+          ++i;
+          continue;
+        }
+        key_arg = a.rest[i];
+      }
+    auto pk = xyd::paseto::parse_public(inline_or_file(key_arg));
     if (!pk) return usage("consent trust DB --public KEY [--issuer NAME] [--retired-from T]");
     xyd::store::trusted_key k{xyd::paseto::pid(*pk), xyd::paseto::paserk(*pk), opt("--issuer"), std::nullopt};
     if (!opt("--retired-from").empty()) {

@@ -71,18 +71,26 @@ result<claims> parse_claims(std::string_view text, const catalog &cat) {
     (k[0] == 'i' ? c.iss : k[0] == 's' ? c.sub : k[0] == 'a' ? c.aud : c.jti) = v->text;
   }
   if (!check_uscc(c.sub) && !check_rid(c.sub)) return bad("\"sub\" is neither a valid USCC nor a valid resident id number");
-  auto iat = time_claim(*doc, "iat", true, 0);
+  // iat and nbf default to each other; a token with neither is valid from
+  // the epoch and counts as issued then (so a revocation of its subject and
+  // audience covers it).
+  auto iat = time_claim(*doc, "iat", false, 0);
   if (!iat) return iat.error();
-  c.iat = *iat;
-  auto nbf = time_claim(*doc, "nbf", false, c.iat);
+  auto nbf = time_claim(*doc, "nbf", false, *iat);
   if (!nbf) return nbf.error();
   c.nbf = *nbf;
+  c.iat = doc->find("iat") ? *iat : c.nbf;
   auto exp = time_claim(*doc, "exp", true, 0);
   if (!exp) return exp.error();
   c.exp = *exp;
   if (c.exp <= c.nbf) return bad("\"exp\" must be after \"nbf\"");
 
   const json::value *scope = doc->find("scope");
+  json::value single = json::value::array();
+  if (scope && (scope->is(json::kind::string) || scope->is(json::kind::number))) {
+    single.push(*scope);  // one entry given without an array
+    scope = &single;
+  }
   if (!scope || !scope->is(json::kind::array) || scope->items.empty())
     return bad("\"scope\" must be a non-empty array of item type ids and category numbers or ids");
   for (const auto &s : scope->items) {
@@ -128,13 +136,21 @@ result<claims> parse_claims(std::string_view text, const catalog &cat) {
     c.mode = m->text;
   }
   if (const json::value *dl = doc->find("data_life")) {
-    // "P90D" (ISO 8601 days) or a number of days.
+    // An ISO 8601 duration of years, months, weeks or days ("P90D", "P6M",
+    // "P1Y": a month counts 30 days, a year 365), or a number of days.
     std::string_view t = dl->text;
-    if (dl->is(json::kind::string) && t.size() > 2 && t.front() == 'P' && t.back() == 'D') t = t.substr(1, t.size() - 2);
-    else if (!dl->is(json::kind::number)) return bad("\"data_life\" must be \"P<n>D\" or a number of days");
+    int64_t per = 1;
+    if (dl->is(json::kind::string) && t.size() > 2 && t.front() == 'P') {
+      const char unit = t.back();
+      per = unit == 'D' ? 1 : unit == 'W' ? 7 : unit == 'M' ? 30 : unit == 'Y' ? 365 : 0;
+      if (!per) return bad("\"data_life\" must be an ISO 8601 duration like \"P90D\", \"P6M\" or \"P1Y\"");
+      t = t.substr(1, t.size() - 2);
+    } else if (!dl->is(json::kind::number)) {
+      return bad("\"data_life\" must be an ISO 8601 duration (\"P90D\") or a number of days");
+    }
     auto n = parse_decimal(t, 0);
-    if (!n || n->units < 0 || n->units > 36500) return bad("\"data_life\" must be 0 to 36500 days");
-    c.data_life_days = n->units;
+    if (!n || n->units < 0 || n->units * per > 36500) return bad("\"data_life\" must be 0 to 36500 days");
+    c.data_life_days = n->units * per;
   }
   return c;
 }

@@ -174,4 +174,12 @@ TEST_CASE("consent: claims schema", "[consent]") {
   CHECK_FALSE(with(R"("iat":"2024-07-01T00:00:00Z")", R"("iat":"2024-07-01")"));
   CHECK(with(R"("scope":["legal_rep"])", R"("scope":["social",16]])").error().code() == errc::validation);
   CHECK(with(R"("scope":["legal_rep"])", R"("scope":["social",16])")->item_types.count("utility.gas"));
+  CHECK(with(R"("scope":["legal_rep"])", R"("scope":"tax")")->item_types.count("tax.arrears"));
+  CHECK(*with(R"("purpose":"pre_loan")", R"("purpose":"pre_loan","data_life":"P6M")")->data_life_days == 180);
+  CHECK(*with(R"("purpose":"pre_loan")", R"("purpose":"pre_loan","data_life":"P1Y")")->data_life_days == 365);
+  CHECK_FALSE(with(R"("purpose":"pre_loan")", R"("purpose":"pre_loan","data_life":"P1H")"));
+  // Without iat the consent counts from nbf.
+  auto no_iat = with(R"("iat":"2024-07-01T00:00:00Z",)", R"("nbf":"2024-07-02T00:00:00Z",)");
+  REQUIRE(no_iat);
+  CHECK(no_iat->iat == no_iat->nbf);
 }
