@@ -12,6 +12,7 @@
 
 #include "xyd/catalog.hpp"
 #include "xyd/consent.hpp"
+#include "xyd/mask.hpp"
 #include "xyd/ingest.hpp"
 #include "xyd/paseto.hpp"
 #include "xyd/store.hpp"
@@ -236,7 +237,8 @@ int xyd_store_ingest_file(xyd_store *store, const char *path, unsigned flags, ch
 namespace {
 struct release_request {
   bool release = false;
-  std::string audience, purpose, token;
+  std::string audience, purpose, token, role = "external";
+  std::optional<xyd::mask::policy> policy;
   int64_t at = 0;
 };
 
@@ -255,7 +257,12 @@ xyd::status parse_query(const char *json, xyd::record_query &q, release_request 
     else if (k == "purpose" && v.is(xyd::json::kind::string)) rel.purpose = v.text;
     else if (k == "token" && v.is(xyd::json::kind::string)) rel.token = v.text;
     else if (k == "at" && v.is(xyd::json::kind::string) && xyd::parse_rfc3339(v.text)) rel.at = *xyd::parse_rfc3339(v.text);
-    else return {xyd::errc::invalid_arg, "records query: bad or unknown member \"" + k + "\""};
+    else if (k == "role" && v.is(xyd::json::kind::string)) rel.role = v.text;
+    else if (k == "policy" && v.is(xyd::json::kind::object)) {
+      auto p = xyd::mask::policy::from_json(xyd::json::dump(v), *xyd::current_catalog());
+      if (!p) return p.error();
+      rel.policy = std::move(*p);
+    } else return {xyd::errc::invalid_arg, "records query: bad or unknown member \"" + k + "\""};
   }
   if (q.subject.empty()) return {xyd::errc::invalid_arg, "records query: \"subject\" is required"};
   if (!rel.release && (!rel.token.empty() || !rel.purpose.empty()))
@@ -286,7 +293,12 @@ int xyd_store_records(xyd_store *store, const char *query_json, char **out_json)
       if (!d->ok())
         return fail(XYD_ECONSENT, std::string("consent refused: ") + xyd::consent::reason_id(d->refused) + ": " + d->detail);
     }
-    auto r = xyd::consent::release(*store->impl, q, d ? &*d : nullptr, rel.at);
+    xyd::mask::context masking;
+    if (rel.policy) masking.pol = &*rel.policy;
+    masking.audience = rel.role;
+    if (!masking.pol->has_audience(masking.audience))
+      return fail(XYD_ENOTFOUND, "records query: unknown role \"" + rel.role + "\" (loan_officer, external, regulator)");
+    auto r = xyd::consent::release(*store->impl, q, d ? &*d : nullptr, rel.at, masking);
     if (!r) return fail(r.error());
     *out_json = dup(*r);
     return XYD_OK;
@@ -604,6 +616,53 @@ int xyd_store_check_consent(xyd_store *store, const char *request_json, char **o
     const auto d = store->verifier->check(r);
     *out_decision_json = dup(d.to_json());
     if (!d.ok()) return fail(XYD_ECONSENT, std::string("consent refused: ") + xyd::consent::reason_id(d.refused) + ": " + d.detail);
+    return XYD_OK;
+  });
+}
+
+int xyd_mask_policy_check(const char *policy_json, char **out_json) {
+  return guarded([&] {
+    if (out_json) *out_json = nullptr;
+    if (!policy_json) return fail(XYD_EINVAL, "xyd_mask_policy_check: policy_json is NULL");
+    auto p = xyd::mask::policy::from_json(policy_json, *xyd::current_catalog());
+    if (!p) return fail(p.error());
+    if (out_json) *out_json = dup(p->to_json());
+    return XYD_OK;
+  });
+}
+
+int xyd_mask_record(const char *json, const char *audience, const char *policy_json, const unsigned char *pseudonym_key,
+                    size_t key_len, char **out_json) {
+  return guarded([&] {
+    if (!out_json) return fail(XYD_EINVAL, "xyd_mask_record: out_json is NULL");
+    *out_json = nullptr;
+    if (!json || !audience) return fail(XYD_EINVAL, "xyd_mask_record: json and audience are required");
+    if (pseudonym_key && key_len != 32) return fail(XYD_EINVAL, "xyd_mask_record: the pseudonym key must be 32 bytes");
+    std::optional<xyd::mask::policy> pol;
+    xyd::mask::context ctx;
+    if (policy_json) {
+      auto p = xyd::mask::policy::from_json(policy_json, *xyd::current_catalog());
+      if (!p) return fail(p.error());
+      pol = std::move(*p);
+      ctx.pol = &*pol;
+    }
+    ctx.audience = audience;
+    if (pseudonym_key) {
+      std::array<unsigned char, 32> k;
+      std::memcpy(k.data(), pseudonym_key, 32);
+      ctx.pseudonym_key = k;
+    }
+    auto doc = xyd::json::parse(json);
+    if (!doc) return fail(doc.error());
+    auto cat = xyd::current_catalog();
+    if (doc->is(xyd::json::kind::array)) {
+      for (size_t i = 0; i < doc->items.size(); ++i)
+        if (auto st = xyd::mask::mask_record(doc->items[i], *cat, ctx); !st)
+          return fail(static_cast<int>(st.code()), "record " + std::to_string(i) + ": " + st.message());
+    } else if (auto st = xyd::mask::mask_record(*doc, *cat, ctx); !st) {
+      return fail(st);
+    }
+    *out_json = dup(xyd::json::dump(*doc));
     return XYD_OK;
   });
 }

@@ -206,11 +206,15 @@ XYD_API int xyd_store_ingest_file(xyd_store *store, const char *path, unsigned f
 
 /* A subject's records as a JSON array. query_json:
  *   {"subject": "…", "item_type"?: "…", "category"?: N, "history"?: false,
- *    "audience"?: "…", "purpose"?: "…", "token"?: "…", "at"?: "<RFC 3339>"}
+ *    "audience"?: "…", "purpose"?: "…", "token"?: "…", "at"?: "<RFC 3339>",
+ *    "role"?: "external", "policy"?: {…}}
  * With "audience" the query is a release to that institution: only the
  * channels that need no consent, plus — with a token granted for this
  * subject, audience and purpose — the national_api item types of its scope,
- * each stamped "consent_jti"; verification data is never released raw. A
+ * each stamped "consent_jti"; every record a consent does not cover is
+ * masked for "role" (loan_officer, external — the default —, regulator)
+ * under "policy" (default: the built-in one); verification data is never
+ * released raw. A
  * refused token is XYD_ECONSENT ("consent refused: <reason>: …"); asking for
  * one item type that may not be released is XYD_ECONSENT, out_of_scope.
  * Current records only unless "history" is true (then superseded, withdrawn
@@ -326,6 +330,22 @@ XYD_API int xyd_store_revoke(xyd_store *store, const char *request_json);
  * (by hash, bounded); expiry, the request and revocation are checked every
  * time. */
 XYD_API int xyd_store_check_consent(xyd_store *store, const char *request_json, char **out_decision_json);
+
+/* ------------------------------------------------------------ masking (docs/masking.md) */
+
+/* Checks a masking policy (JSON, docs/masking.md); *out_json (may be NULL)
+ * receives it in canonical form. XYD_EVALIDATION names the JSON path of
+ * the first problem. Thread-safe. */
+XYD_API int xyd_mask_policy_check(const char *policy_json, char **out_json);
+
+/* Masks one record {"type","subject",…,"data"} or, when `json` is a JSON
+ * array, every record of it, for `audience` (loan_officer, external,
+ * regulator, or one the policy defines) under `policy_json` (NULL: the
+ * built-in policy). pseudonym_key (32 bytes, NULL when the policy asks for
+ * no pseudonyms) keys the institution's pseudonyms. Thread-safe.
+ * Errors: XYD_EINVAL, XYD_EPARSE, XYD_EVALIDATION, XYD_ENOTFOUND (audience). */
+XYD_API int xyd_mask_record(const char *json, const char *audience, const char *policy_json,
+                            const unsigned char *pseudonym_key, size_t key_len, char **out_json);
 
 #ifdef __cplusplus
 }

@@ -18,6 +18,7 @@
 #include "xyd/catalog.hpp"
 #include "xyd/consent.hpp"
 #include "xyd/ingest.hpp"
+#include "xyd/mask.hpp"
 #include "xyd/store.hpp"
 
 #include <chrono>
@@ -49,7 +50,10 @@ constexpr const char *usage_text =
     "  purge DB --before YYYY-MM-DD  delete records older than the cut-off\n"
     "  stats DB                      counts as JSON\n"
     "  rekey DB --new-key-file FILE  re-encrypt everything under a new key\n"
-    "  records DB SUBJECT --audience BANK [--purpose P --token T]   release to a bank under consent\n"
+    "  records DB SUBJECT --audience BANK [--purpose P --token T] [--role R] [--policy FILE]\n"
+    "                                release to a bank: consented data as is, the rest masked for role R\n"
+    "  mask --audience A [--policy FILE] [--pseudonym-key-file F]\n"
+    "                                mask JSON Lines records from stdin to stdout (loan_officer, external, regulator)\n"
     "\n"
     "consent commands (KEY: a PASERK string or a file holding one; docs/consent.md):\n"
     "  consent keygen --out PREFIX   write PREFIX.secret and PREFIX.public (PASERK)\n"
@@ -344,13 +348,15 @@ int cmd_records(const std::vector<std::string> &args) {
   std::string why;
   if (!split_store_args(args, a, why)) return usage("records: " + why);
   xyd::record_query q;
-  std::string audience, purpose, token;
+  std::string audience, purpose, token, role = "external", policy_file;
   for (size_t i = 0; i < a.rest.size(); ++i) {
     const std::string &r = a.rest[i];
     uint64_t n = 0;
     if (r == "--audience" && i + 1 < a.rest.size()) audience = a.rest[++i];
     else if (r == "--purpose" && i + 1 < a.rest.size()) purpose = a.rest[++i];
     else if (r == "--token" && i + 1 < a.rest.size()) token = inline_or_file(a.rest[++i]);
+    else if (r == "--role" && i + 1 < a.rest.size()) role = a.rest[++i];
+    else if (r == "--policy" && i + 1 < a.rest.size()) policy_file = a.rest[++i];
     else if (r == "--history") q.history = true;
     else if (r == "--type" && i + 1 < a.rest.size()) q.item_type = a.rest[++i];
     else if (r == "--category" && i + 1 < a.rest.size() && parse_uint(a.rest[i + 1], n)) q.category = static_cast<int>(n), ++i;
@@ -372,7 +378,25 @@ int cmd_records(const std::vector<std::string> &args) {
       return 1;
     }
   }
-  auto r = xyd::consent::release(*store, q, d ? &*d : nullptr);
+  xyd::mask::context masking;
+  std::optional<xyd::mask::policy> pol;
+  if (!policy_file.empty()) {
+    std::string text;
+    if (!read_file(policy_file, text)) {
+      std::cerr << "xyd: cannot read " << policy_file << "\n";
+      return 2;
+    }
+    auto p = xyd::mask::policy::from_json(text, *xyd::current_catalog());
+    if (!p) {
+      std::cerr << "xyd: " << policy_file << ": " << p.error().message() << "\n";
+      return 2;
+    }
+    pol = std::move(*p);
+    masking.pol = &*pol;
+  }
+  masking.audience = role;
+  if (!masking.pol->has_audience(role)) return usage("records: unknown role '" + role + "' (loan_officer, external, regulator)");
+  auto r = xyd::consent::release(*store, q, d ? &*d : nullptr, 0, masking);
   if (!r && r.error().code() == xyd::errc::consent) {
     std::cerr << "xyd: " << r.error().message() << "\n";
     return 1;
@@ -586,6 +610,69 @@ int cmd_consent(const std::vector<std::string> &args) {
   return usage("unknown consent command '" + sub + "'");
 }
 
+int cmd_mask(const std::vector<std::string> &args) {
+  std::string audience, policy_file, key_file;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--audience" && i + 1 < args.size()) audience = args[++i];
+    else if (args[i] == "--policy" && i + 1 < args.size()) policy_file = args[++i];
+    else if (args[i] == "--pseudonym-key-file" && i + 1 < args.size()) key_file = args[++i];
+    else return usage("mask --audience A [--policy FILE] [--pseudonym-key-file F]");
+  }
+  if (audience.empty()) return usage("mask needs --audience (loan_officer, external, regulator)");
+  xyd::mask::context ctx;
+  std::optional<xyd::mask::policy> pol;
+  if (!policy_file.empty()) {
+    std::string text;
+    if (!read_file(policy_file, text)) {
+      std::cerr << "xyd: cannot read " << policy_file << "\n";
+      return 2;
+    }
+    auto p = xyd::mask::policy::from_json(text, *xyd::current_catalog());
+    if (!p) {
+      std::cerr << "xyd: " << policy_file << ": " << p.error().message() << "\n";
+      return 2;
+    }
+    pol = std::move(*p);
+    ctx.pol = &*pol;
+  }
+  ctx.audience = audience;
+  if (!ctx.pol->has_audience(audience)) return usage("mask: unknown audience '" + audience + "'");
+  if (!key_file.empty()) {
+    auto k = xyd::master_key::from_file(key_file);
+    if (!k) {
+      std::cerr << "xyd: " << k.error().message() << "\n";
+      return 2;
+    }
+    std::array<unsigned char, 32> bytes;
+    std::memcpy(bytes.data(), k->data(), 32);
+    ctx.pseudonym_key = bytes;
+  }
+  auto cat = xyd::current_catalog();
+  size_t bad = 0;
+  std::string out;
+  auto st = xyd::ingest::for_each_line(std::cin, [&](size_t line, std::string_view text) {
+    auto doc = xyd::json::parse(text);
+    xyd::status m = doc ? xyd::mask::mask_record(*doc, *cat, ctx) : doc.error();
+    if (!m) {
+      // A record that cannot be masked is not written: nothing leaves unmasked.
+      std::cerr << "xyd: line " << line << ": " << m.message() << "\n";
+      ++bad;
+      return m.code() != xyd::errc::invalid_arg;
+    }
+    out.clear();
+    xyd::json::dump_to(out, *doc);
+    out += '\n';
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    return true;
+  });
+  std::fflush(stdout);
+  if (!st) {
+    std::cerr << "xyd: " << st.message() << "\n";
+    return 2;
+  }
+  return bad ? 1 : 0;
+}
+
 int cmd_demo() {
   auto cat = xyd::current_catalog();
   std::cout << "xyd " << xyd_version_string() << " demo — catalog " << cat->version() << ": "
@@ -784,5 +871,6 @@ int main(int argc, char **argv) {
   if (cmd == "stats") return cmd_stats(rest);
   if (cmd == "rekey") return cmd_rekey(rest);
   if (cmd == "consent") return cmd_consent(rest);
+  if (cmd == "mask") return cmd_mask(rest);
   return usage("unknown command '" + cmd + "'");
 }

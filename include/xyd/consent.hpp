@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "xyd/catalog.hpp"
+#include "xyd/mask.hpp"
 #include "xyd/paseto.hpp"
 #include "xyd/store.hpp"
 
@@ -102,9 +103,12 @@ bool releasable(const item_type &type, const decision *granted);
 /// A subject's records as store::records gives them, keeping only what may
 /// be released: without a granted consent, the channels that need none;
 /// with one, also the national_api item types of its scope. Verification
-/// data is never released raw. Records released under a consent carry
-/// "consent_jti"; the release is logged with its data life. Asking for one
-/// item type that may not be released is errc::consent, "out_of_scope".
-result<std::string> release(store &s, const record_query &q, const decision *granted, int64_t at = 0);
+/// data is never released raw. Records a consent covers are released as
+/// they are and carry "consent_jti"; every other record is masked by
+/// `masking` (policy and audience; docs/masking.md). The release is logged
+/// with its data life. Asking for one item type that may not be released is
+/// errc::consent, "out_of_scope".
+result<std::string> release(store &s, const record_query &q, const decision *granted, int64_t at = 0,
+                            const mask::context &masking = {});
 
 }  // namespace xyd::consent

@@ -159,6 +159,10 @@ class store {
   /// Deletes logged releases whose data life has passed; how many.
   result<int64_t> purge_releases(int64_t now);
 
+  /// The institution's pseudonym key (for masking): random, made on first
+  /// use, kept sealed in the store, carried over by rekey.
+  result<std::array<unsigned char, 32>> pseudonym_key();
+
   static constexpr int schema_version = 3;
 
  private:

@@ -327,7 +327,8 @@ bool releasable(const item_type &type, const decision *granted) {
   return false;
 }
 
-result<std::string> release(store &s, const record_query &q, const decision *granted, int64_t at) {
+result<std::string> release(store &s, const record_query &q, const decision *granted, int64_t at,
+                            const mask::context &masking) {
   if (granted && !granted->ok()) granted = nullptr;
   auto cat = current_catalog();
   if (!q.item_type.empty()) {
@@ -342,12 +343,23 @@ result<std::string> release(store &s, const record_query &q, const decision *gra
   if (!all) return all.error();
   auto doc = json::parse(*all);
   if (!doc) return status(errc::internal, "release: " + doc.error().message());
+  mask::context ctx = masking;
   json::value out = json::value::array();
   for (auto &r : doc->items) {
     const json::value *type = r.find("type");
     const item_type *t = type ? cat->find(type->text) : nullptr;
     if (!t || !releasable(*t, granted)) continue;
-    if (granted && t->consent_required()) r.add("consent_jti", json::value::of_string(granted->granted->jti));
+    if (granted && t->consent_required()) {
+      r.add("consent_jti", json::value::of_string(granted->granted->jti));  // covered: as it is
+    } else {
+      if (!ctx.pseudonym_key) {
+        auto key = s.pseudonym_key();
+        if (key) ctx.pseudonym_key = *key;
+      }
+      if (auto st = mask::mask_record(r, *cat, ctx); !st) return st;
+      // Repair notes name operators and reasons: not for release.
+      if (json::value *repair = r.find("repair")) *repair = json::value::null();
+    }
     out.push(std::move(r));
   }
   if (granted) {

@@ -1041,6 +1041,29 @@ status store::rekey(const master_key &new_key) {
     fact.reset().bind(nk).bind(fact_id);
     if (int rc = fact.step(); rc != SQLITE_DONE) return fail(db_error(p_->db, rc, "rekeying"));
   }
+  {
+    // The pseudonym key is carried over, sealed anew.
+    stmt pk;
+    pk.prepare(p_->db, "SELECT value FROM meta WHERE key = 'pseudonym_key'");
+    if (pk.step() == SQLITE_ROW) {
+      const std::string_view v = pk.blob(0);
+      const size_t n = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+      std::string key;
+      if (v.size() < n || !open_sealed(p_->k->payload, v.substr(n), v.substr(0, n), "xyd-pseudonym-key-v1", key))
+        return fail({errc::corrupt, "store: the pseudonym key failed authentication"});
+      std::string nonce2;
+      const std::string value = [&] {
+        const std::string sealed = seal(next->payload, key, "xyd-pseudonym-key-v1", nonce2);
+        return nonce2 + sealed;
+      }();
+      sodium_memzero(key.data(), key.size());
+      pk.reset();
+      stmt up;
+      up.prepare(p_->db, "UPDATE meta SET value = ? WHERE key = 'pseudonym_key'");
+      up.bind_blob(value.data(), value.size());
+      if (int rc = up.step(); rc != SQLITE_DONE) return fail(db_error(p_->db, rc, "rekeying"));
+    }
+  }
   const auto check = next->key_check();
   stmt m;
   m.prepare(p_->db, "UPDATE meta SET value = ? WHERE key = 'key_check'");
@@ -1259,6 +1282,34 @@ result<int64_t> store::purge_releases(int64_t now) {
   s.bind(now);
   if (int rc = s.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "purging releases");
   return static_cast<int64_t>(sqlite3_changes(p_->db));
+}
+
+result<std::array<unsigned char, 32>> store::pseudonym_key() {
+  std::lock_guard lock(p_->mu);
+  static const std::string aad = "xyd-pseudonym-key-v1";
+  stmt s;
+  s.prepare(p_->db, "SELECT value FROM meta WHERE key = 'pseudonym_key'");
+  std::array<unsigned char, 32> key{};
+  std::string plain;
+  if (s.step() == SQLITE_ROW) {
+    const std::string_view v = s.blob(0);
+    const size_t n = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+    if (v.size() < n || !open_sealed(p_->k->payload, v.substr(n), v.substr(0, n), aad, plain) || plain.size() != key.size())
+      return status(errc::corrupt, "store: the pseudonym key failed authentication");
+    std::memcpy(key.data(), plain.data(), key.size());
+    sodium_memzero(plain.data(), plain.size());
+    return key;
+  }
+  if (p_->read_only) return status(errc::read_only, "store: no pseudonym key yet; open the store for writing once");
+  randombytes_buf(key.data(), key.size());
+  std::string nonce;
+  const std::string sealed = seal(p_->k->payload, std::string_view(reinterpret_cast<const char *>(key.data()), key.size()), aad, nonce);
+  stmt ins;
+  ins.prepare(p_->db, "INSERT INTO meta (key, value) VALUES ('pseudonym_key', ?)");
+  const std::string value = nonce + sealed;
+  ins.bind_blob(value.data(), value.size());
+  if (int rc = ins.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "storing the pseudonym key");
+  return key;
 }
 
 }  // namespace xyd

@@ -16,6 +16,7 @@ import ctypes
 import json as _json
 
 from . import _ffi, consent, paseto
+from .masking import MaskPolicy, mask
 from .store import Store, generate_key, write_key_file
 from .errors import (
     Error,
@@ -48,6 +49,8 @@ __all__ = [
     "validate_record",
     "normalize_record",
     "Store",
+    "MaskPolicy",
+    "mask",
     "paseto",
     "consent",
     "ConsentError",

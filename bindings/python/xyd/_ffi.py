@@ -124,6 +124,12 @@ xyd_store_revoke = _declare("xyd_store_revoke", [store_p, ctypes.c_char_p])
 xyd_store_check_consent = _declare("xyd_store_check_consent", [store_p, ctypes.c_char_p, c_char_pp], checked=False)
 
 
+xyd_mask_policy_check = _declare("xyd_mask_policy_check", [ctypes.c_char_p, c_char_pp])
+xyd_mask_record = _declare(
+    "xyd_mask_record", [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t, c_char_pp]
+)
+
+
 def take_string(ptr):
     """Copies a library-owned string, then releases it with xyd_free."""
     if not ptr.value:

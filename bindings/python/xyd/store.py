@@ -105,13 +105,16 @@ class Store:
 
     # -- queries
     def records(self, subject, *, item_type=None, category=None, history=False, audience=None, purpose=None,
-                consent=None, at=None):
+                consent=None, at=None, role=None, policy=None):
         """A subject's records as dicts (current ones unless history=True).
 
         With `audience` (the bank's institution id) the query is a release:
         only what needs no consent, plus, with a `consent` token granted for
         this subject, audience and `purpose`, the item types of its scope
-        (stamped "consent_jti"). A refused token raises xyd.ConsentError."""
+        (stamped "consent_jti"); everything else is masked for `role`
+        (loan_officer, external — the default —, regulator) under `policy`
+        (xyd.MaskPolicy or dict; None: built-in). A refused token raises
+        xyd.ConsentError."""
         query = {"subject": subject, "history": bool(history)}
         if audience is not None:
             query["audience"] = audience
