@@ -112,10 +112,19 @@ std::string generalise_address(std::string_view value, const std::string &level)
     if (value.substr(0, m.size()) == m) province = code_points(m).size();
   const bool municipality = province != std::string::npos;
   if (!municipality) province = find_after(cps, 0, {"特别行政区", "自治区", "省"});
-  if (province != std::string::npos && province > 8) province = std::string::npos;  // not a province name
+  if (province != std::string::npos && province > 10) province = std::string::npos;  // not a province name
   const size_t from = province == std::string::npos ? 0 : province;
-  size_t city = municipality ? province : find_after(cps, from, {"自治州", "地区", "盟", "州", "市"});
-  if (city != std::string::npos && city - from > 8) city = std::string::npos;
+  // A city ends at the first of these markers, tried in this order ("州"
+  // alone is part of too many names: 广州, 杭州).
+  size_t city = municipality ? province : std::string::npos;
+  if (!municipality)
+    for (std::string_view marker : {"市", "自治州", "地区", "盟"}) {
+      const size_t end = find_after(cps, from, {marker});
+      if (end != std::string::npos && end - from <= 12) {
+        city = end;
+        break;
+      }
+    }
   const size_t from2 = city == std::string::npos ? from : city;
   size_t district = find_after(cps, from2, {"区", "县", "旗", "市"});
   if (district != std::string::npos && district - from2 > 8) district = std::string::npos;
