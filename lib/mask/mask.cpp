@@ -500,8 +500,12 @@ status mask_record(json::value &record, const catalog &cat, const context &ctx, 
   const item_type *t = type && type->is(json::kind::string) ? cat.find(type->text) : nullptr;
   if (!t) return {errc::validation, "mask: unknown item type"};
   if (covered && covered->count(t->id)) return status::ok();
+  // An identifier is an enterprise's (public) only when it is a valid USCC
+  // and not a valid resident id number: some 18-digit numbers are both, and
+  // then it is treated as a person's.
+  auto is_enterprise = [](const std::string &id) { return check_uscc(id) && !check_rid(id); };
   // The subject: a person's id number is masked like any person_id.
-  if (json::value *subject = record.find("subject"); subject && subject->is(json::kind::string) && !check_uscc(subject->text))
+  if (json::value *subject = record.find("subject"); subject && subject->is(json::kind::string) && !is_enterprise(subject->text))
     if (auto st = mask_value(ctx.pol->rule_for(ctx.audience, t->id, "subject", pd_class::person_id), *subject, ctx); !st)
       return st;
   json::value *data = record.find("data");
@@ -515,7 +519,7 @@ status mask_record(json::value &record, const catalog &cat, const context &ctx, 
       continue;
     }
     // Identifiers of enterprises are public even in person_id fields.
-    if (f->pd == pd_class::person_id && v.is(json::kind::string) && check_uscc(v.text)) continue;
+    if (f->pd == pd_class::person_id && v.is(json::kind::string) && is_enterprise(v.text)) continue;
     if (auto st = mask_value(o, v, ctx); !st) return st;
   }
   return status::ok();

@@ -128,6 +128,10 @@ class Store:
             query["item_type"] = item_type
         if category is not None:
             query["category"] = int(category)
+        if role is not None:
+            query["role"] = role
+        if policy is not None:
+            query["policy"] = json.loads(policy.json) if hasattr(policy, "json") else policy
         out = ctypes.c_void_p()
         _ffi.xyd_store_records(self._handle(), json.dumps(query, ensure_ascii=False).encode("utf-8"), ctypes.byref(out))
         return json.loads(_ffi.take_string(out))
