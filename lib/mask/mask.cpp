@@ -24,6 +24,18 @@ std::vector<std::string_view> code_points(std::string_view s) {
 
 namespace {
 
+// Bytes of the UTF-8 sequence that starts with c (1 for stray bytes).
+inline size_t seq_len(unsigned char c) {
+  return c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 1;
+}
+
+// Byte offset of code point number `n` (or the end).
+inline size_t offset_of(std::string_view s, size_t n) {
+  size_t i = 0;
+  while (n-- && i < s.size()) i += seq_len(static_cast<unsigned char>(s[i]));
+  return std::min(i, s.size());
+}
+
 const char *kind_name(op_kind k) {
   switch (k) {
     case op_kind::keep: return "keep";
@@ -59,81 +71,90 @@ std::string repeat(const std::string &s, size_t n) {
 }
 
 std::string surname_only(std::string_view value, const std::string &mask) {
-  const auto cps = code_points(value);
-  if (cps.empty()) return {};
   // Middle-dot names (阿卜杜拉·买买提, 约翰·史密斯): the last part is the
   // family (or father's) name and stays; the others are masked.
-  size_t last_dot = cps.size();
-  for (size_t i = 0; i < cps.size(); ++i)
-    if (is_middle_dot(cps[i])) last_dot = i;
-  if (last_dot < cps.size()) {
+  bool dotted = false;
+  for (size_t i = 0; i < value.size(); i += seq_len(static_cast<unsigned char>(value[i])))
+    if (is_middle_dot(value.substr(i, seq_len(static_cast<unsigned char>(value[i]))))) dotted = true;
+  if (dotted) {
+    const auto cps = code_points(value);
+    size_t last_dot = 0;
+    for (size_t i = 0; i < cps.size(); ++i)
+      if (is_middle_dot(cps[i])) last_dot = i;
+    if (last_dot + 1 == cps.size()) return repeat(mask, cps.size());  // a trailing dot: mask everything
     std::string out;
     for (size_t i = 0; i < cps.size(); ++i) out += i < last_dot && !is_middle_dot(cps[i]) ? mask : std::string(cps[i]);
-    if (last_dot + 1 == cps.size()) return repeat(mask, cps.size());  // a trailing dot: mask everything
     return out;
   }
+  const size_t n = utf8_length(value);
+  if (n == 0) return {};
   size_t keep = 1;
-  if (cps.size() >= 3) {  // 欧阳娜: a compound surname needs a given name after it
-    const std::string two = std::string(cps[0]) + std::string(cps[1]);
+  if (n >= 3)  // 欧阳娜: a compound surname needs a given name after it
     for (auto c : compound_surnames)
-      if (two == c) keep = 2;
-  }
-  if (cps.size() <= keep) return repeat(mask, cps.size());
+      if (value.starts_with(c)) keep = 2;
+  if (n <= keep) return repeat(mask, n);
+  const size_t cut = offset_of(value, keep);
   std::string out;
-  for (size_t i = 0; i < keep; ++i) out += cps[i];
-  return out + repeat(mask, cps.size() - keep);
+  out.reserve(cut + mask.size() * (n - keep));
+  out.append(value.substr(0, cut));
+  for (size_t i = keep; i < n; ++i) out += mask;
+  return out;
 }
 
 // Province, city, district markers of Chinese addresses.
 constexpr std::string_view municipalities[] = {"北京市", "上海市", "天津市", "重庆市"};
 
-size_t find_after(const std::vector<std::string_view> &cps, size_t from, std::initializer_list<std::string_view> markers) {
-  for (size_t i = from; i < cps.size(); ++i) {
-    for (auto m : markers) {
-      const auto mc = code_points(m);
-      if (i + mc.size() > cps.size()) continue;
-      bool match = true;
-      for (size_t k = 0; k < mc.size() && match; ++k) match = cps[i + k] == mc[k];
-      if (match) return i + mc.size();
+// The end (bytes) of the earliest of `markers` found from byte `from`, or
+// npos. UTF-8 is self-synchronising: a whole marker never matches inside
+// another character.
+size_t find_after(std::string_view s, size_t from, std::initializer_list<std::string_view> markers) {
+  size_t best = std::string_view::npos, end = std::string_view::npos;
+  for (auto m : markers) {
+    const size_t at = s.find(m, from);
+    if (at != std::string_view::npos && at < best) {
+      best = at;
+      end = at + m.size();
     }
   }
-  return std::string::npos;
+  return end;
 }
 
+size_t cps_between(std::string_view s, size_t from, size_t to) { return utf8_length(s.substr(from, to - from)); }
+
 std::string generalise_address(std::string_view value, const std::string &level) {
-  const auto cps = code_points(value);
-  auto prefix = [&](size_t n) {
-    std::string out;
-    for (size_t i = 0; i < n && i < cps.size(); ++i) out += cps[i];
-    return out;
-  };
-  size_t province = std::string::npos;
+  constexpr size_t npos = std::string_view::npos;
+  size_t province = npos;
+  bool municipality = false;
   for (auto m : municipalities)
-    if (value.substr(0, m.size()) == m) province = code_points(m).size();
-  const bool municipality = province != std::string::npos;
-  if (!municipality) province = find_after(cps, 0, {"特别行政区", "自治区", "省"});
-  if (province != std::string::npos && province > 10) province = std::string::npos;  // not a province name
-  const size_t from = province == std::string::npos ? 0 : province;
+    if (value.starts_with(m)) {
+      province = m.size();
+      municipality = true;
+    }
+  if (!municipality) {
+    province = find_after(value, 0, {"特别行政区", "自治区", "省"});
+    if (province != npos && cps_between(value, 0, province) > 10) province = npos;  // not a province name
+  }
+  const size_t from = province == npos ? 0 : province;
   // A city ends at the first of these markers, tried in this order ("州"
   // alone is part of too many names: 广州, 杭州).
-  size_t city = municipality ? province : std::string::npos;
+  size_t city = municipality ? province : npos;
   if (!municipality)
     for (std::string_view marker : {"市", "自治州", "地区", "盟"}) {
-      const size_t end = find_after(cps, from, {marker});
-      if (end != std::string::npos && end - from <= 12) {
+      const size_t end = find_after(value, from, {marker});
+      if (end != npos && cps_between(value, from, end) <= 12) {
         city = end;
         break;
       }
     }
-  const size_t from2 = city == std::string::npos ? from : city;
-  size_t district = find_after(cps, from2, {"区", "县", "旗", "市"});
-  if (district != std::string::npos && district - from2 > 8) district = std::string::npos;
-  size_t cut = std::string::npos;
-  if (level == "district") cut = district != std::string::npos ? district : city != std::string::npos ? city : province;
-  else if (level == "city") cut = city != std::string::npos ? city : province;
-  else cut = province != std::string::npos ? province : city;
-  if (cut == std::string::npos || cut == 0) return "***";  // nothing recognisable: reveal nothing
-  return prefix(cut);
+  const size_t from2 = city == npos ? from : city;
+  size_t district = find_after(value, from2, {"区", "县", "旗", "市"});
+  if (district != npos && cps_between(value, from2, district) > 8) district = npos;
+  size_t cut = npos;
+  if (level == "district") cut = district != npos ? district : city != npos ? city : province;
+  else if (level == "city") cut = city != npos ? city : province;
+  else cut = province != npos ? province : city;
+  if (cut == npos || cut == 0) return "***";  // nothing recognisable: reveal nothing
+  return std::string(value.substr(0, cut));
 }
 
 std::optional<std::string> amount_band(std::string_view value, const std::vector<decimal> &bands) {
@@ -277,29 +298,30 @@ result<std::optional<std::string>> apply(const op &o, std::string_view value, co
     case op_kind::redact: return out_t();
     case op_kind::replace: return out_t(o.value);
     case op_kind::keep_ends: {
-      const auto cps = code_points(value);
-      const size_t n = cps.size();
+      const size_t n = utf8_length(value);
+      const size_t first = static_cast<size_t>(o.first), last = static_cast<size_t>(o.last);
       // Too short to keep both ends and mask anything: mask it all.
-      if (static_cast<size_t>(o.first) + static_cast<size_t>(o.last) >= n) return out_t(repeat(o.mask_char, n));
+      if (first + last >= n) return out_t(repeat(o.mask_char, n));
+      const size_t head = offset_of(value, first), tail = offset_of(value, n - last);
       std::string out;
-      for (size_t i = 0; i < n; ++i)
-        out += i < static_cast<size_t>(o.first) || i >= n - static_cast<size_t>(o.last) ? std::string(cps[i]) : o.mask_char;
+      out.reserve(head + (n - first - last) * o.mask_char.size() + (value.size() - tail));
+      out.append(value.substr(0, head));
+      for (size_t i = first; i < n - last; ++i) out += o.mask_char;
+      out.append(value.substr(tail));
       return out_t(std::move(out));
     }
     case op_kind::mask_ends: {
-      const auto cps = code_points(value);
-      const size_t n = cps.size();
+      const size_t n = utf8_length(value);
+      const size_t first = std::min<size_t>(static_cast<size_t>(o.first), n);
+      const size_t last = std::min<size_t>(static_cast<size_t>(o.last), n - first);
+      const size_t head = offset_of(value, first), tail = offset_of(value, n - last);
       std::string out;
-      for (size_t i = 0; i < n; ++i)
-        out += i < static_cast<size_t>(o.first) || i + static_cast<size_t>(o.last) >= n ? o.mask_char : std::string(cps[i]);
+      for (size_t i = 0; i < first; ++i) out += o.mask_char;
+      out.append(value.substr(head, tail - head));
+      for (size_t i = 0; i < last; ++i) out += o.mask_char;
       return out_t(std::move(out));
     }
-    case op_kind::truncate: {
-      const auto cps = code_points(value);
-      std::string out;
-      for (size_t i = 0; i < cps.size() && i < static_cast<size_t>(o.length); ++i) out += cps[i];
-      return out_t(std::move(out));
-    }
+    case op_kind::truncate: return out_t(std::string(value.substr(0, offset_of(value, static_cast<size_t>(o.length)))));
     case op_kind::surname: return out_t(surname_only(value, o.mask_char));
     case op_kind::address: return out_t(generalise_address(value, o.level));
     case op_kind::date: {
