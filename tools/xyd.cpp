@@ -815,6 +815,20 @@ int cmd_demo() {
                 << xyd::consent::reason_id(verifier.check({*token, enterprise, "bank-001", "pre_loan", 0}).refused) << ")\n";
       q.item_type = "marital";
       std::cout << "   raw marital-status data, even with consent: refused (" << (xyd::consent::release(store, q, &granted).is_ok() ? "?" : "out_of_scope: verification only") << ")\n";
+
+      // 7. One record as each audience sees it.
+      const char *record = R"({"type":"shareholder","subject":"91350100M000100Y43","as_of":"2024-06-30","source":"demo",)"
+                           R"("data":{"enterprise_name":"福州示例有限公司","uscc":"91350100M000100Y43","holder_name":"欧阳娜娜",)"
+                           R"("holder_id":"11010519491231002X","contribution_date":"2015-03-01"}})";
+      std::cout << "\n7. Masking (脱敏): the same shareholder record as each audience sees it without consent:\n";
+      xyd::mask::context ctx;
+      if (auto k = store.pseudonym_key()) ctx.pseudonym_key = *k;
+      for (const char *aud : {"loan_officer", "external", "regulator"}) {
+        auto doc = xyd::json::parse(record);
+        ctx.audience = aud;
+        (void)xyd::mask::mask_record(*doc, *cat, ctx);
+        std::cout << "   " << aud << std::string(13 - std::strlen(aud), ' ') << xyd::json::dump(*doc->find("data")) << "\n";
+      }
     }
   }
   for (const char *suffix : {"", "-wal", "-shm"}) std::remove((db + suffix).c_str());

@@ -354,6 +354,35 @@ static void test_paseto_and_consent(void) {
   rmdir(dir);
 }
 
+static void test_mask(void) {
+  const char *record =
+      "{\"type\":\"marital\",\"subject\":\"91350100M000100Y43\",\"as_of\":\"2024-06-30\",\"source\":\"c\","
+      "\"data\":{\"rep_name\":\"欧阳娜娜\",\"rep_id\":\"11010519491231002X\",\"marital_status\":\"married\"}}";
+  char *out = NULL;
+  unsigned char key[32] = {7};
+  CHECK(xyd_mask_record(record, "external", NULL, NULL, 0, &out) == XYD_OK);
+  CHECK(contains(out, "欧阳**") && contains(out, "110105********002X") && !contains(out, "娜娜"));
+  CHECK(contains(out, "\"marital_status\":null"));
+  xyd_free(out);
+  CHECK(xyd_mask_record(record, "regulator", NULL, NULL, 0, &out) == XYD_EINVAL);
+  CHECK(contains(xyd_errmsg(), "pseudonym"));
+  CHECK(xyd_mask_record(record, "regulator", NULL, key, sizeof key, &out) == XYD_OK);
+  CHECK(contains(out, "PSN-"));
+  xyd_free(out);
+  CHECK(xyd_mask_record(record, "nobody", NULL, NULL, 0, &out) == XYD_ENOTFOUND);
+  CHECK(xyd_mask_record("{", "external", NULL, NULL, 0, &out) == XYD_EPARSE);
+  CHECK(xyd_mask_record(record, "external", "{\"audiences\":{\"external\":{\"person_name\":{\"op\":\"redact\"}}}}", NULL, 0,
+                        &out) == XYD_OK);
+  CHECK(contains(out, "\"rep_name\":null"));
+  xyd_free(out);
+  CHECK(xyd_mask_policy_check("{\"audiences\":{\"external\":{\"person_name\":{\"op\":\"blur\"}}}}", &out) == XYD_EVALIDATION);
+  CHECK(contains(xyd_errmsg(), "$.audiences.external.person_name.op"));
+  CHECK(xyd_mask_policy_check("{\"audiences\":{}}", &out) == XYD_OK);
+  xyd_free(out);
+  CHECK(xyd_mask_policy_check("{\"audiences\":{}}", NULL) == XYD_OK);
+  CHECK(xyd_mask_record(NULL, "external", NULL, NULL, 0, &out) == XYD_EINVAL);
+}
+
 int main(void) {
   test_version();
   test_status();
@@ -363,6 +392,7 @@ int main(void) {
   test_records();
   test_store();
   test_paseto_and_consent();
+  test_mask();
   printf("%d passed, %d failed\n", checks - failures, failures);
   return failures ? 1 : 0;
 }
