@@ -334,6 +334,24 @@ int cmd_ingest(const std::vector<std::string> &args) {
   return sum.total.rejected ? 1 : 0;
 }
 
+// Reads a masking policy file (none when `file` is empty); false after
+// saying why on stderr.
+bool load_policy(const std::string &file, std::optional<xyd::mask::policy> &out) {
+  if (file.empty()) return true;
+  std::string text;
+  if (!read_file(file, text)) {
+    std::cerr << "xyd: cannot read " << file << "\n";
+    return false;
+  }
+  auto p = xyd::mask::policy::from_json(text, *xyd::current_catalog());
+  if (!p) {
+    std::cerr << "xyd: " << file << ": " << p.error().message() << "\n";
+    return false;
+  }
+  out = std::move(*p);
+  return true;
+}
+
 // A PASERK or a token given on the command line, or a file holding one.
 std::string inline_or_file(const std::string &arg) {
   if (arg.rfind("k4.", 0) == 0 || arg.rfind("v4.", 0) == 0) return arg;
@@ -380,20 +398,8 @@ int cmd_records(const std::vector<std::string> &args) {
   }
   xyd::mask::context masking;
   std::optional<xyd::mask::policy> pol;
-  if (!policy_file.empty()) {
-    std::string text;
-    if (!read_file(policy_file, text)) {
-      std::cerr << "xyd: cannot read " << policy_file << "\n";
-      return 2;
-    }
-    auto p = xyd::mask::policy::from_json(text, *xyd::current_catalog());
-    if (!p) {
-      std::cerr << "xyd: " << policy_file << ": " << p.error().message() << "\n";
-      return 2;
-    }
-    pol = std::move(*p);
-    masking.pol = &*pol;
-  }
+  if (!load_policy(policy_file, pol)) return 2;
+  if (pol) masking.pol = &*pol;
   masking.audience = role;
   if (!masking.pol->has_audience(role)) return usage("records: unknown role '" + role + "' (loan_officer, external, regulator)");
   auto r = xyd::consent::release(*store, q, d ? &*d : nullptr, 0, masking);
@@ -621,20 +627,8 @@ int cmd_mask(const std::vector<std::string> &args) {
   if (audience.empty()) return usage("mask needs --audience (loan_officer, external, regulator)");
   xyd::mask::context ctx;
   std::optional<xyd::mask::policy> pol;
-  if (!policy_file.empty()) {
-    std::string text;
-    if (!read_file(policy_file, text)) {
-      std::cerr << "xyd: cannot read " << policy_file << "\n";
-      return 2;
-    }
-    auto p = xyd::mask::policy::from_json(text, *xyd::current_catalog());
-    if (!p) {
-      std::cerr << "xyd: " << policy_file << ": " << p.error().message() << "\n";
-      return 2;
-    }
-    pol = std::move(*p);
-    ctx.pol = &*pol;
-  }
+  if (!load_policy(policy_file, pol)) return 2;
+  if (pol) ctx.pol = &*pol;
   ctx.audience = audience;
   if (!ctx.pol->has_audience(audience)) return usage("mask: unknown audience '" + audience + "'");
   if (!key_file.empty()) {
