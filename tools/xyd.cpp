@@ -433,6 +433,7 @@ int cmd_repair(const std::vector<std::string> &args) {
     const std::string *v = nullptr;
     if (o == "--withdraw") r.action = "withdraw";
     else if (o == "--repair") r.action = "repair";
+    else if (o == "--action" && (v = next()) && (*v == "withdraw" || *v == "repair")) r.action = *v;
     else if (o == "--id" && (v = next()) && parse_uint(*v, n)) r.id = static_cast<int64_t>(n);
     else if (o == "--reason" && (v = next())) r.reason = *v;
     else if (o == "--operator" && (v = next())) r.operator_name = *v;
@@ -472,7 +473,8 @@ int cmd_rekey(const std::vector<std::string> &args) {
   store_args a;
   std::string why;
   if (!split_store_args(args, a, why)) return usage("rekey: " + why);
-  if (a.rest.size() != 2 || a.rest[0] != "--new-key-file") return usage("rekey DB --new-key-file FILE");
+  if (a.rest.size() != 2 || (a.rest[0] != "--new-key-file" && a.rest[0] != "--new-key"))
+    return usage("rekey DB --new-key-file FILE");
   auto next = xyd::master_key::from_file(a.rest[1]);
   if (!next) {
     std::cerr << "xyd: " << next.error().message() << "\n";

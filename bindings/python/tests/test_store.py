@@ -228,3 +228,18 @@ def test_cli_store_commands(tmp_path):
     r = run_cli("stats", db, "--key-file", keyfile)
     assert r.returncode == 2 and b"wrong key" in r.stderr
     assert json.loads(run_cli("stats", db, "--key-file", newkey, check=True).stdout)["records"] == stats["records"] - purge["deleted"]
+
+
+def test_store_opens_with_a_key_file_path_and_repair_takes_positional_arguments(tmp_path):
+    keyfile = tmp_path / "k"
+    xyd.write_key_file(keyfile)
+    feed = run_cli("gen", "--subjects", 2, "--seed", 3, "--months", 1, check=True).stdout
+    with xyd.Store(tmp_path / "s.db", keyfile) as store:  # a path is a key file
+        store.ingest(feed)
+        subject = store.subjects()[0]
+        rec = store.records(subject)[0]
+        store.repair(rec["id"], "核实有误", "2024-07-01", "王", action="withdraw")
+        assert [r for r in store.records(subject, history=True) if r["id"] == rec["id"]][0]["state"] == "withdrawn"
+    hex_key = keyfile.read_bytes().strip()
+    with xyd.Store(tmp_path / "s.db", hex_key, create=False) as store:  # the key file's hex text
+        assert store.stats()["withdrawn"] == 1

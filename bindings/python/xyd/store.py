@@ -44,6 +44,13 @@ class Store:
     def __init__(self, path, key, *, create=True, read_only=False, key_file=False):
         flags = (OPEN_CREATE if create and not read_only else 0) | (OPEN_READONLY if read_only else 0)
         handle = _ffi.store_p()
+        if isinstance(key, (str, os.PathLike)):
+            key_file = True  # a path: the key file `xyd keygen` writes
+        elif isinstance(key, (bytes, bytearray)) and len(key) == 64:
+            try:
+                key = bytes.fromhex(bytes(key).decode("ascii"))  # the hex text of a key file
+            except ValueError:
+                pass
         if key_file:
             _ffi.xyd_store_open_key_file(os.fsencode(path), os.fsencode(key), flags, ctypes.byref(handle))
         else:
@@ -147,8 +154,9 @@ class Store:
         return json.loads(_ffi.take_string(out))
 
     # -- changes
-    def repair(self, record_id, *, reason, operator, date, action="repair"):
-        """Marks a record repaired (信用修复) or, with action="withdraw", withdrawn."""
+    def repair(self, record_id, reason, date, operator, action="repair"):
+        """Marks a record repaired (信用修复) or, with action="withdraw", withdrawn,
+        with the reason, the date (YYYY-MM-DD) and the operator."""
         request = {"id": int(record_id), "action": action, "reason": reason, "operator": operator, "date": date}
         _ffi.xyd_store_repair(self._handle(), json.dumps(request, ensure_ascii=False).encode("utf-8"))
 
