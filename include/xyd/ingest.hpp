@@ -1,7 +1,7 @@
 // xyd C++ API: reading JSON Lines feeds.
 //
 // A feed is UTF-8 JSON Lines: one record per line, blank lines ignored, LF or
-// CRLF endings. Lines are read in bounded memory whatever the file size.
+// CRLF endings, a leading byte-order mark ignored. Lines are read in bounded memory whatever the file size.
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 

@@ -11,6 +11,7 @@ status for_each_line(std::istream &in, const std::function<bool(size_t, std::str
   while (std::getline(in, line)) {
     ++number;
     std::string_view view(line);
+    if (number == 1 && view.starts_with("\xEF\xBB\xBF")) view.remove_prefix(3);  // a UTF-8 byte-order mark
     if (!view.empty() && view.back() == '\r') view.remove_suffix(1);
     if (view.find_first_not_of(" \t") == std::string_view::npos) continue;
     if (!fn(number, view)) return status::ok();

@@ -16,6 +16,16 @@ TEST_CASE("lines: blank lines skipped, CRLF stripped, numbering kept", "[ingest]
   CHECK(seen == std::vector<std::pair<size_t, std::string>>{{1, "a"}, {4, "b"}, {5, "c"}});
 }
 
+TEST_CASE("lines: a leading UTF-8 byte-order mark is ignored", "[ingest]") {
+  std::istringstream in("\xEF\xBB\xBF{\"a\":1}\r\n{\"b\":2}\n");
+  std::vector<std::string> seen;
+  REQUIRE(ingest::for_each_line(in, [&](size_t, std::string_view l) {
+    seen.emplace_back(l);
+    return true;
+  }));
+  CHECK(seen == std::vector<std::string>{"{\"a\":1}", "{\"b\":2}"});
+}
+
 TEST_CASE("feed validation counts and locates problems", "[ingest]") {
   std::istringstream in(
       "{\"type\":\"agri.large_grower\",\"subject\":\"11010519491231002X\",\"as_of\":\"2024-06-30\",\"source\":\"t\",\"data\":{}}\n"
