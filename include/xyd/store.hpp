@@ -15,8 +15,6 @@
 
 #include <array>
 #include <cstdint>
-#include <functional>
-#include <istream>
 #include <map>
 #include <memory>
 #include <optional>

@@ -3,38 +3,29 @@
 #include <set>
 #include <sstream>
 
-#include "../../tools/gen.hpp"
+#include "helpers.hpp"
 #include "xyd/ingest.hpp"
 
 using namespace xyd;
 
-namespace {
-std::string generate(uint64_t subjects, uint64_t seed) {
-  gen::options opt;
-  opt.subjects = subjects;
-  opt.seed = seed;
-  std::string out;
-  gen::generate(opt, [&](std::string_view chunk) { out.append(chunk); });
-  return out;
-}
-}  // namespace
+using test::generate_feed;
 
 TEST_CASE("gen: deterministic per seed", "[gen]") {
-  CHECK(generate(50, 3) == generate(50, 3));
-  CHECK(generate(50, 3) != generate(50, 4));
+  CHECK(generate_feed(50, 3) == generate_feed(50, 3));
+  CHECK(generate_feed(50, 3) != generate_feed(50, 4));
   // A prefix of subjects is stable when more subjects are asked for.
-  const std::string small = generate(20, 3), big = generate(40, 3);
+  const std::string small = generate_feed(20, 3), big = generate_feed(40, 3);
   CHECK(big.compare(0, small.size(), small) == 0);
 }
 
 TEST_CASE("gen: every record valid, every item type present, subjects unique", "[gen]") {
-  std::istringstream in(generate(400, 11));
+  std::istringstream in(generate_feed(400, 11));
   ingest::validation_report report;
   REQUIRE(ingest::validate_feed(national_catalog(), in, report));
   INFO(report.to_json().substr(0, 2000));
   CHECK(report.invalid == 0);
   CHECK(report.per_type.size() == 37);
-  std::istringstream again(generate(400, 11));
+  std::istringstream again(generate_feed(400, 11));
   std::set<std::string> legal_rep_subjects;
   size_t legal_reps = 0;
   (void)ingest::for_each_line(again, [&](size_t, std::string_view line) {

@@ -169,7 +169,6 @@ TEST_CASE("PASETO strict parsing and single-byte changes", "[paseto]") {
   CHECK(paseto::verify(pk, "v3" + token.substr(2)).error().message().rfind("wrong version", 0) == 0);
   CHECK(paseto::verify(pk, "v4.local" + token.substr(9)).error().message().rfind("wrong version", 0) == 0);
   // Every single-character change of the token is refused.
-  const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.=";
   size_t refused = 0, tried = 0;
   for (size_t i = 0; i < token.size(); ++i)
     for (char c : {'A', 'z', '-', '_', '.', '='}) {
@@ -180,7 +179,6 @@ TEST_CASE("PASETO strict parsing and single-byte changes", "[paseto]") {
       refused += !paseto::verify(pk, bad, "bank-1");
     }
   CHECK(refused == tried);
-  (void)alphabet;
   const auto lk = paseto::generate_local_key();
   const std::string local = paseto::encrypt(lk, "secret claims", "f", "i");
   REQUIRE(paseto::decrypt(lk, local, "i")->message == "secret claims");

@@ -9,7 +9,7 @@
 #include <sstream>
 #include <thread>
 
-#include "../../tools/gen.hpp"
+#include "helpers.hpp"
 #include "xyd/ingest.hpp"
 #include "xyd/store.hpp"
 
@@ -65,15 +65,6 @@ json::value records(store &s, record_query q) {
   auto doc = json::parse(*r);
   REQUIRE(doc);
   return *doc;
-}
-
-std::string gen_feed(uint64_t subjects, uint64_t seed) {
-  gen::options o;
-  o.subjects = subjects;
-  o.seed = seed;
-  std::string out;
-  gen::generate(o, [&](std::string_view c) { out.append(c); });
-  return out;
 }
 
 std::string file_bytes(const std::string &path) {
@@ -235,7 +226,7 @@ TEST_CASE("store: rekey re-encrypts everything", "[store]") {
   std::string before;
   {
     auto s = open_new(d / "a.db", k1);
-    ingest_ok(*s, gen_feed(20, 5));
+    ingest_ok(*s, test::generate_feed(20, 5));
     const std::string subject = json::parse(*s->subjects())->items[3].text;
     const auto id = std::stoll(records(*s, q_of(subject)).items[0].find("id")->text);
     REQUIRE(s->repair({id, "repair", "已整改", "2024-07-01", "op"}));
@@ -275,7 +266,7 @@ TEST_CASE("store: an older schema is upgraded on open", "[store]") {
   std::string subjects;
   {
     auto s = open_new(d / "a.db", k);
-    ingest_ok(*s, gen_feed(10, 2));
+    ingest_ok(*s, test::generate_feed(10, 2));
     subjects = *s->subjects();
   }
   // Make it a schema-1 store: schema 2 sealed the subjects beside their index,
@@ -309,7 +300,7 @@ TEST_CASE("store: read-only handles and a full disk lose nothing", "[store]") {
   auto s = store::open(d / "a.db", k, capped);
   REQUIRE(s);
   const auto before = *(*s)->stats();
-  auto st = ingest::ingest_buffer(**s, gen_feed(30, 9), {}, sum);
+  auto st = ingest::ingest_buffer(**s, test::generate_feed(30, 9), {}, sum);
   CHECK(st.code() == errc::full);
   CHECK(*(*s)->stats() == before);
   CHECK(*(*s)->integrity_check() == "ok");
@@ -318,7 +309,7 @@ TEST_CASE("store: read-only handles and a full disk lose nothing", "[store]") {
 TEST_CASE("store: one handle shared by threads", "[store]") {
   temp_dir d;
   auto s = open_new(d / "a.db", master_key::generate());
-  const std::string a = gen_feed(15, 1), b = gen_feed(15, 2);
+  const std::string a = test::generate_feed(15, 1), b = test::generate_feed(15, 2);
   std::vector<status> results(2);
   std::thread t1([&] {
     ingest::summary sum;
