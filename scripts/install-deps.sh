@@ -9,6 +9,7 @@ packages=(
   libsodium-dev                      # encryption, signatures, blind index
   libsimdjson-dev                    # JSON Lines parsing
   libboost-dev                       # Boost.Multiprecision (exact scoring)
+  libpugixml-dev                     # PMML (XML) scorecard import
   catch2                             # C++ unit tests (v2)
   python3 python3-pytest             # Python package tests
   python3-stdnum                     # independent USCC/RID implementation for cross-checks

@@ -132,13 +132,14 @@ class store {
   struct trusted_key {
     std::string kid, public_paserk, issuer;
     std::optional<int64_t> retired_from;  ///< Unix seconds
+    std::string use = "consent";          ///< "consent" (issuers) or "model" (model signers)
   };
   /// Trusts a k4.public key (by its k4.pid); `retired_from` retires it.
   status trust_key(const trusted_key &k);
   status retire_key(std::string_view kid, int64_t from);
   /// The key with this kid; nullopt when the store does not trust it.
   result<std::optional<trusted_key>> find_key(std::string_view kid);
-  /// Every trusted key as JSON: [{"kid","public","issuer","retired_from"?}].
+  /// Every trusted key as JSON: [{"kid","public","issuer","added_at","use","retired_from"?}].
   result<std::string> keys();
   /// Revokes one consent (by jti), or every consent of `subject` to
   /// `audience` issued at or before `at`. Persisted.
@@ -161,7 +162,38 @@ class store {
   /// use, kept sealed in the store, carried over by rekey.
   result<std::array<unsigned char, 32>> pseudonym_key();
 
-  static constexpr int schema_version = 3;
+  // ---- scoring support (docs/scoring.md): models, settings, score results
+
+  struct stored_model {
+    std::string id, version, model_hash, format, content, signed_by, added_at;
+    std::string signature;  ///< the signing token (v4.public), when signed
+  };
+  /// Keeps a model. The same hash again is a no-op (ok); another content
+  /// under the same id and version is errc::exists.
+  status put_model(const stored_model &m);
+  /// The model with this id and version (empty: the newest added), or nullopt.
+  result<std::optional<stored_model>> get_model(std::string_view id, std::string_view version = {});
+  /// Every model as JSON: [{"id","version","model_hash","format","signed_by","added_at"}].
+  result<std::string> models();
+  /// Store settings kept in the store ("require_signed_models": "1"/"0").
+  status set_setting(std::string_view key, std::string_view value);
+  result<std::optional<std::string>> setting(std::string_view key);
+
+  struct score_row {
+    std::string subject, model_hash, result_json;
+  };
+  /// Keeps score results (sealed, with their model hash) in one transaction.
+  status put_scores(const std::vector<score_row> &rows);
+  /// A subject's kept score results, newest first, as a JSON array of the
+  /// results (each with "scored_at"); `model_hash` empty: every model.
+  result<std::string> scores(std::string_view subject, std::string_view model_hash = {});
+
+  /// Another connection to the same file under the same key (read-only
+  /// unless `writable`): for work spread over threads.
+  result<std::unique_ptr<store>> open_reader(bool writable = false);
+  const std::string &path() const noexcept;
+
+  static constexpr int schema_version = 4;
 
  private:
   struct impl;

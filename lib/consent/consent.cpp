@@ -255,6 +255,7 @@ decision verifier::check(const request &r) {
   auto found = store_.find_key(kid->text);
   if (!found) return refuse(reason::malformed, found.error().message());
   if (!*found) return refuse(reason::unknown_key, "the signing key is not trusted by this store");
+  if ((*found)->use != "consent") return refuse(reason::unknown_key, "the signing key is trusted for models, not consents");
   auto pk = paseto::parse_public((*found)->public_paserk);
   if (!pk) return refuse(reason::unknown_key, "the trusted key is unusable");
   auto e = std::make_shared<entry>();

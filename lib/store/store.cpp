@@ -360,6 +360,28 @@ const char *const migrations[] = {
          expires_at INTEGER,
          records INTEGER NOT NULL);
        CREATE INDEX releases_by_expiry ON releases (expires_at);)",
+    // 3 -> 4: scoring support: keys trusted for a use ("consent" or
+    // "model"), scorecard models by content hash, sealed score results.
+    R"(ALTER TABLE trusted_keys ADD COLUMN use TEXT NOT NULL DEFAULT 'consent';
+       CREATE TABLE models (
+         seq INTEGER PRIMARY KEY,
+         model_hash TEXT NOT NULL UNIQUE,
+         id TEXT NOT NULL,
+         version TEXT NOT NULL,
+         format TEXT NOT NULL,
+         content TEXT NOT NULL,
+         signed_by TEXT,
+         signature TEXT,
+         added_at TEXT NOT NULL,
+         UNIQUE (id, version));
+       CREATE TABLE scores (
+         id INTEGER PRIMARY KEY,
+         subject_id INTEGER NOT NULL,
+         model_hash TEXT NOT NULL,
+         scored_at TEXT NOT NULL,
+         nonce BLOB NOT NULL,
+         sealed BLOB NOT NULL);
+       CREATE INDEX scores_by_subject ON scores (subject_id, model_hash, id);)",
 };
 static_assert(sizeof migrations / sizeof migrations[0] == store::schema_version);
 
@@ -368,6 +390,8 @@ std::string subject_aad(const bi_t &sbi) {
 }
 
 std::string repair_aad(int64_t id) { return "xyd-repair-v1:" + std::to_string(id); }
+
+std::string score_aad(int64_t id) { return "xyd-score-v1:" + std::to_string(id); }
 
 }  // namespace
 
@@ -382,6 +406,7 @@ struct store::impl {
   } conn;
   sqlite3 *&db = conn.db;
   std::unique_ptr<key_set> k;
+  master_key master;  // for open_reader(); wiped with the handle
   std::mutex mu;
   bool read_only = false;
   std::string path;
@@ -539,6 +564,7 @@ result<std::unique_ptr<store>> store::open(const std::string &path, const master
   sqlite3_extended_result_codes(p->db, 1);
   sqlite3_busy_timeout(p->db, opt.busy_timeout_ms);
   p->k = std::make_unique<key_set>(key);
+  p->master = key;
 
   // Is this an xyd store, a new file, or something else? One query, so that
   // the three answers come from one snapshot while another process may be
@@ -1069,8 +1095,31 @@ status store::rekey(const master_key &new_key) {
   m.prepare(p_->db, "UPDATE meta SET value = ? WHERE key = 'key_check'");
   m.bind_blob(check.data(), check.size());
   if (int rc = m.step(); rc != SQLITE_DONE) return fail(db_error(p_->db, rc, "rekeying"));
+  {
+    // Score results are sealed to their row: open and seal anew.
+    stmt s, u;
+    s.prepare(p_->db, "SELECT id, nonce, sealed FROM scores");
+    std::vector<std::pair<int64_t, std::string>> all;
+    std::string plain;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      if (!open_sealed(p_->k->payload, s.blob(2), s.blob(1), score_aad(s.integer(0)), plain))
+        return fail({errc::corrupt, "store: a score failed authentication"});
+      all.emplace_back(s.integer(0), plain);
+    }
+    if (rc != SQLITE_DONE) return fail(db_error(p_->db, rc, "rekeying"));
+    s.reset();
+    u.prepare(p_->db, "UPDATE scores SET nonce = ?, sealed = ? WHERE id = ?");
+    std::string nonce3;
+    for (const auto &[id, text] : all) {
+      const std::string sealed = seal(next->payload, text, score_aad(id), nonce3);
+      u.reset().bind_blob(nonce3.data(), nonce3.size()).bind_blob(sealed.data(), sealed.size()).bind(id);
+      if (int urc = u.step(); urc != SQLITE_DONE) return fail(db_error(p_->db, urc, "rekeying"));
+    }
+  }
   if (auto st = p_->exec("COMMIT", "rekeying"); !st) return fail(st);
   std::swap(p_->k, next);
+  p_->master = new_key;
   return status::ok();
 }
 
@@ -1134,11 +1183,14 @@ status store::trust_key(const trusted_key &k) {
   if (p_->read_only) return {errc::read_only, "store: opened read-only"};
   stmt s;
   s.prepare(p_->db,
-            "INSERT INTO trusted_keys (kid, public_key, issuer, added_at, retired_from) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT (kid) DO UPDATE SET issuer = excluded.issuer, retired_from = excluded.retired_from");
+            "INSERT INTO trusted_keys (kid, public_key, issuer, added_at, retired_from, use) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (kid) DO UPDATE SET issuer = excluded.issuer, retired_from = excluded.retired_from, "
+            "use = excluded.use");
+  if (k.use != "consent" && k.use != "model") return {errc::invalid_arg, "store: a key's use is \"consent\" or \"model\""};
   s.bind(k.kid).bind(k.public_paserk).bind(k.issuer).bind(now_utc());
   if (k.retired_from) s.bind(*k.retired_from);
   else s.bind_blob(nullptr, 0);
+  s.bind(k.use);
   if (int rc = s.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "trusting a key");
   return status::ok();
 }
@@ -1157,12 +1209,12 @@ status store::retire_key(std::string_view kid, int64_t from) {
 result<std::optional<store::trusted_key>> store::find_key(std::string_view kid) {
   std::lock_guard lock(p_->mu);
   stmt s;
-  s.prepare(p_->db, "SELECT kid, public_key, issuer, retired_from FROM trusted_keys WHERE kid = ?");
+  s.prepare(p_->db, "SELECT kid, public_key, issuer, retired_from, use FROM trusted_keys WHERE kid = ?");
   s.bind(kid);
   const int rc = s.step();
   if (rc == SQLITE_DONE) return std::optional<trusted_key>();
   if (rc != SQLITE_ROW) return db_error(p_->db, rc, "finding a key");
-  trusted_key k{std::string(s.text(0)), std::string(s.text(1)), std::string(s.text(2)), std::nullopt};
+  trusted_key k{std::string(s.text(0)), std::string(s.text(1)), std::string(s.text(2)), std::nullopt, std::string(s.text(4))};
   if (!s.is_null(3)) k.retired_from = s.integer(3);
   return std::optional<trusted_key>(std::move(k));
 }
@@ -1170,7 +1222,7 @@ result<std::optional<store::trusted_key>> store::find_key(std::string_view kid) 
 result<std::string> store::keys() {
   std::lock_guard lock(p_->mu);
   stmt s;
-  s.prepare(p_->db, "SELECT kid, public_key, issuer, retired_from, added_at FROM trusted_keys ORDER BY added_at, kid");
+  s.prepare(p_->db, "SELECT kid, public_key, issuer, retired_from, added_at, use FROM trusted_keys ORDER BY added_at, kid");
   std::string out = "[";
   int rc;
   while ((rc = s.step()) == SQLITE_ROW) {
@@ -1183,6 +1235,8 @@ result<std::string> store::keys() {
     json::append_quoted(out, s.text(2));
     out += ",\"added_at\":";
     json::append_quoted(out, s.text(4));
+    out += ",\"use\":";
+    json::append_quoted(out, s.text(5));
     if (!s.is_null(3)) out += ",\"retired_from\":\"" + format_rfc3339(s.integer(3)) + "\"";
     out += '}';
   }
@@ -1311,5 +1365,173 @@ result<std::array<unsigned char, 32>> store::pseudonym_key() {
   if (int rc = ins.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "storing the pseudonym key");
   return key;
 }
+
+// ---------------------------------------------------------------- scoring support
+
+status store::put_model(const stored_model &m) {
+  std::lock_guard lock(p_->mu);
+  if (p_->read_only) return {errc::read_only, "store: opened read-only"};
+  if (auto st = p_->exec("BEGIN IMMEDIATE", "adding a model"); !st) return st;
+  auto fail = [&](status st) {
+    (void)p_->exec("ROLLBACK", "rollback");
+    return st;
+  };
+  stmt q;
+  q.prepare(p_->db, "SELECT model_hash FROM models WHERE model_hash = ? OR (id = ? AND version = ?)");
+  q.bind(m.model_hash).bind(m.id).bind(m.version);
+  int rc = q.step();
+  if (rc == SQLITE_ROW) {
+    const bool same = q.text(0) == m.model_hash;
+    q.reset();
+    (void)p_->exec("ROLLBACK", "rollback");
+    if (same) return status::ok();
+    return {errc::exists, "store: model " + m.id + " version " + m.version + " exists with another content"};
+  }
+  if (rc != SQLITE_DONE) return fail(db_error(p_->db, rc, "adding a model"));
+  q.reset();
+  stmt ins;
+  ins.prepare(p_->db,
+              "INSERT INTO models (model_hash, id, version, format, content, signed_by, signature, added_at) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  ins.bind(m.model_hash).bind(m.id).bind(m.version).bind(m.format).bind(m.content);
+  if (m.signed_by.empty()) ins.bind_blob(nullptr, 0).bind_blob(nullptr, 0);
+  else ins.bind(m.signed_by).bind(m.signature);
+  ins.bind(now_utc());
+  if (rc = ins.step(); rc != SQLITE_DONE) return fail(db_error(p_->db, rc, "adding a model"));
+  return p_->exec("COMMIT", "adding a model");
+}
+
+result<std::optional<store::stored_model>> store::get_model(std::string_view id, std::string_view version) {
+  std::lock_guard lock(p_->mu);
+  stmt s;
+  if (version.empty()) {
+    s.prepare(p_->db, "SELECT id, version, model_hash, format, content, signed_by, added_at, signature FROM models "
+                      "WHERE id = ? ORDER BY seq DESC LIMIT 1");
+    s.bind(id);
+  } else {
+    s.prepare(p_->db, "SELECT id, version, model_hash, format, content, signed_by, added_at, signature FROM models "
+                      "WHERE id = ? AND version = ?");
+    s.bind(id).bind(version);
+  }
+  const int rc = s.step();
+  if (rc == SQLITE_DONE) return std::optional<stored_model>();
+  if (rc != SQLITE_ROW) return db_error(p_->db, rc, "finding a model");
+  stored_model m{std::string(s.text(0)), std::string(s.text(1)), std::string(s.text(2)), std::string(s.text(3)),
+                 std::string(s.text(4)), std::string(s.text(5)), std::string(s.text(6)), std::string(s.text(7))};
+  return std::optional<stored_model>(std::move(m));
+}
+
+result<std::string> store::models() {
+  std::lock_guard lock(p_->mu);
+  stmt s;
+  s.prepare(p_->db, "SELECT id, version, model_hash, format, signed_by, added_at FROM models ORDER BY seq");
+  std::string out = "[";
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    if (out.size() > 1) out += ',';
+    const char *names[] = {"id", "version", "model_hash", "format", "signed_by", "added_at"};
+    for (int i = 0; i < 6; ++i) {
+      out += i ? ",\"" : "{\"";
+      out += names[i];
+      out += "\":";
+      if (s.is_null(i)) out += "null";
+      else json::append_quoted(out, s.text(i));
+    }
+    out += '}';
+  }
+  if (rc != SQLITE_DONE) return db_error(p_->db, rc, "listing models");
+  return out + "]";
+}
+
+status store::set_setting(std::string_view key, std::string_view value) {
+  std::lock_guard lock(p_->mu);
+  if (p_->read_only) return {errc::read_only, "store: opened read-only"};
+  stmt s;
+  s.prepare(p_->db, "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+  const std::string k = "setting." + std::string(key);
+  s.bind(k).bind(value);
+  if (int rc = s.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "changing a setting");
+  return status::ok();
+}
+
+result<std::optional<std::string>> store::setting(std::string_view key) {
+  std::lock_guard lock(p_->mu);
+  stmt s;
+  s.prepare(p_->db, "SELECT value FROM meta WHERE key = ?");
+  const std::string k = "setting." + std::string(key);
+  s.bind(k);
+  const int rc = s.step();
+  if (rc == SQLITE_DONE) return std::optional<std::string>();
+  if (rc != SQLITE_ROW) return db_error(p_->db, rc, "reading a setting");
+  return std::optional<std::string>(std::string(s.text(0)));
+}
+
+status store::put_scores(const std::vector<score_row> &rows) {
+  std::lock_guard lock(p_->mu);
+  if (p_->read_only) return {errc::read_only, "store: opened read-only"};
+  if (rows.empty()) return status::ok();
+  if (auto st = p_->exec("BEGIN IMMEDIATE", "keeping scores"); !st) return st;
+  auto fail = [&](status st) {
+    (void)p_->exec("ROLLBACK", "rollback");
+    return st;
+  };
+  stmt next, ins, subj;
+  next.prepare(p_->db, "SELECT coalesce(max(id), 0) + 1 FROM scores");
+  if (int rc = next.step(); rc != SQLITE_ROW) return fail(db_error(p_->db, rc, "keeping scores"));
+  int64_t id = next.integer(0);
+  next.reset();
+  ins.prepare(p_->db, "INSERT INTO scores (id, subject_id, model_hash, scored_at, nonce, sealed) VALUES (?, ?, ?, ?, ?, ?)");
+  const std::string at = now_utc();
+  std::string nonce;
+  for (const auto &r : rows) {
+    auto sid = p_->find_subject(p_->k->blind('s', r.subject));
+    if (!sid) return fail(sid.error());
+    if (!*sid) return fail({errc::not_found, "store: a scored subject is not in the store"});
+    const std::string sealed = seal(p_->k->payload, r.result_json, score_aad(id), nonce);
+    ins.reset().bind(id).bind(*sid).bind(r.model_hash).bind(at).bind_blob(nonce.data(), nonce.size())
+        .bind_blob(sealed.data(), sealed.size());
+    if (int rc = ins.step(); rc != SQLITE_DONE) return fail(db_error(p_->db, rc, "keeping scores"));
+    ++id;
+  }
+  return p_->exec("COMMIT", "keeping scores");
+}
+
+result<std::string> store::scores(std::string_view subject, std::string_view model_hash) {
+  std::lock_guard lock(p_->mu);
+  auto sid = p_->find_subject(p_->k->blind('s', subject));
+  if (!sid) return sid.error();
+  if (!*sid) return std::string("[]");
+  stmt s;
+  if (model_hash.empty()) {
+    s.prepare(p_->db, "SELECT id, scored_at, nonce, sealed FROM scores WHERE subject_id = ? ORDER BY id DESC");
+    s.bind(*sid);
+  } else {
+    s.prepare(p_->db,
+              "SELECT id, scored_at, nonce, sealed FROM scores WHERE subject_id = ? AND model_hash = ? ORDER BY id DESC");
+    s.bind(*sid).bind(model_hash);
+  }
+  std::string out = "[", plain;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    if (!open_sealed(p_->k->payload, s.blob(3), s.blob(2), score_aad(s.integer(0)), plain))
+      return status(errc::corrupt, "store: a score failed authentication");
+    if (plain.size() < 2 || plain.front() != '{') return status(errc::corrupt, "store: bad score");
+    if (out.size() > 1) out += ',';
+    out += "{\"scored_at\":";
+    json::append_quoted(out, s.text(1));
+    out += ',';
+    out.append(plain, 1, std::string::npos);
+  }
+  if (rc != SQLITE_DONE) return db_error(p_->db, rc, "reading scores");
+  return out + "]";
+}
+
+result<std::unique_ptr<store>> store::open_reader(bool writable) {
+  store_options o;
+  o.flags = writable ? 0 : store_flags::read_only;
+  return open(p_->path, p_->master, o);
+}
+
+const std::string &store::path() const noexcept { return p_->path; }
 
 }  // namespace xyd

@@ -2,6 +2,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <string>
 
 #include "../../tools/gen.hpp"
@@ -17,5 +20,16 @@ inline std::string generate_feed(uint64_t subjects, uint64_t seed) {
   gen::generate(opt, [&](std::string_view chunk) { out.append(chunk); });
   return out;
 }
+
+/// A fresh directory under /tmp, removed with everything in it.
+struct temp_dir {
+  std::filesystem::path path;
+  temp_dir() {
+    char tmpl[] = "/tmp/xyd-test-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~temp_dir() { std::filesystem::remove_all(path); }
+  std::string operator/(const char *name) const { return (path / name).string(); }
+};
 
 }  // namespace xyd::test

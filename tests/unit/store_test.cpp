@@ -18,15 +18,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    char tmpl[] = "/tmp/xyd-store-test-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~temp_dir() { fs::remove_all(path); }
-  std::string operator/(const char *name) const { return (path / name).string(); }
-};
+using xyd::test::temp_dir;
 
 const char *uscc = "91350100M000100Y43";
 

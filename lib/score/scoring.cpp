@@ -1,0 +1,260 @@
+// Scoring with a store: the built-in model, models kept in the store (signed
+// or not), one subject or every subject over all cores, results written back.
+// SPDX-License-Identifier: Apache-2.0
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "internal.hpp"
+
+namespace xyd {
+extern const char default_model_json_text[];
+}
+
+namespace xyd::score {
+
+std::string_view default_model_json() { return default_model_json_text; }
+
+std::shared_ptr<const model> default_model() {
+  static const std::shared_ptr<const model> m = [] {
+    auto r = from_json(default_model_json());
+    if (!r) return std::shared_ptr<const model>();  // a test checks it loads
+    return *r;
+  }();
+  return m;
+}
+
+// ---------------------------------------------------------------- signatures
+
+std::string sign_model(const model &m, const paseto::secret_key &sk) {
+  std::string claims = "{\"model\":";
+  json::append_quoted(claims, m.id);
+  claims += ",\"version\":";
+  json::append_quoted(claims, m.version);
+  claims += ",\"model_hash\":\"" + m.hash_hex() + "\"}";
+  const std::string footer = "{\"kid\":\"" + paseto::pid(paseto::public_key_of(sk)) + "\"}";
+  return paseto::sign(sk, claims, footer);
+}
+
+namespace {
+
+/// Checks a model signature against the store's keys trusted for "model";
+/// the kid of the signing key when it holds.
+result<std::string> check_signature(store &s, const model &m, std::string_view token) {
+  auto bad = [](const std::string &why) { return result<std::string>(errc::validation, "model signature: " + why); };
+  auto footer = paseto::footer_of(token);
+  if (!footer) return bad("not a PASETO token");
+  auto f = json::parse(*footer);
+  const json::value *kid = f ? f->find("kid") : nullptr;
+  if (!kid || !kid->is(json::kind::string)) return bad("the footer names no kid");
+  auto found = s.find_key(kid->text);
+  if (!found) return found.error();
+  if (!*found) return bad("the signing key is not trusted by this store");
+  if ((*found)->use != "model") return bad("the signing key is trusted for consents, not models");
+  if ((*found)->retired_from && *(*found)->retired_from <= now_unix()) return bad("the signing key is retired");
+  auto pk = paseto::parse_public((*found)->public_paserk);
+  if (!pk) return bad("the trusted key is unusable");
+  auto opened = paseto::verify(*pk, token);
+  if (!opened) return bad("it does not verify");
+  auto claims = json::parse(opened->message);
+  const json::value *hash = claims ? claims->find("model_hash") : nullptr;
+  const json::value *id = claims ? claims->find("model") : nullptr;
+  const json::value *version = claims ? claims->find("version") : nullptr;
+  if (!hash || !hash->is(json::kind::string) || hash->text != m.hash_hex() || !id || id->text != m.id || !version ||
+      version->text != m.version)
+    return bad("it signs another model (id, version or content hash differ)");
+  return kid->text;
+}
+
+result<bool> requires_signed(store &s) {
+  auto v = s.setting("require_signed_models");
+  if (!v) return v.error();
+  return *v && **v == "1";
+}
+
+}  // namespace
+
+status add_model(store &s, const model &m, std::optional<std::string_view> signature) {
+  auto required = requires_signed(s);
+  if (!required) return required.error();
+  store::stored_model row{m.id, m.version, m.hash_hex(), m.source_format, m.canonical_json(), "", "", ""};
+  if (signature) {
+    auto kid = check_signature(s, m, *signature);
+    if (!kid) return kid.error();
+    row.signed_by = *kid;
+    row.signature = std::string(*signature);
+  } else if (*required) {
+    return {errc::validation, "model: this store requires models signed with a trusted key (xyd model sign)"};
+  }
+  return s.put_model(row);
+}
+
+result<std::shared_ptr<const model>> find_model(store &s, std::string_view ref) {
+  std::string_view id = ref, version;
+  if (const size_t at = ref.find('@'); at != std::string_view::npos) {
+    id = ref.substr(0, at);
+    version = ref.substr(at + 1);
+  }
+  auto row = s.get_model(id, version);
+  if (!row) return row.error();
+  auto builtin = default_model();
+  if (!*row) {
+    if (builtin && id == builtin->id && (version.empty() || version == builtin->version)) return builtin;
+    return status(errc::not_found, "model: no model \"" + std::string(ref) + "\" in the store");
+  }
+  auto m = from_json((*row)->content);
+  if (!m) return status(errc::corrupt, "model: the stored model " + std::string(ref) + " does not load: " + m.error().message());
+  if ((*m)->hash_hex() != (*row)->model_hash)
+    return status(errc::corrupt, "model: the stored model " + std::string(ref) + " does not match its content hash");
+  auto required = requires_signed(s);
+  if (!required) return required.error();
+  if (*required) {
+    if ((*row)->signature.empty())
+      return status(errc::validation, "model: " + std::string(ref) + " is not signed and this store requires signed models");
+    if (auto kid = check_signature(s, **m, (*row)->signature); !kid) return kid.error();
+  }
+  return *m;
+}
+
+// ---------------------------------------------------------------- scoring
+
+namespace {
+
+struct scorer {
+  std::shared_ptr<const model> m;
+  std::vector<input> inputs;
+  outcome out;
+  workspace ws;
+
+  // The result line for one subject, or an error.
+  result<std::string> run(store &s, const std::string &subject, const std::optional<civil_date> &as_of) {
+    record_query q;
+    q.subject = subject;
+    q.history = true;
+    auto records = s.records(q);
+    if (!records) return records.error();
+    auto doc = json::parse(*records);
+    if (!doc) return status(errc::corrupt, "score: " + doc.error().message());
+    if (doc->items.empty()) return status(errc::not_found, "score: the store holds no records of this subject");
+    auto features = features_from_records(*doc, as_of);
+    if (!features) return features.error();
+    if (auto st = score::bind(*m, *features, inputs); !st) return st;
+    if (auto st = evaluate(*m, inputs.data(), inputs.size(), out, ws); !st) return st;
+    std::string line = "{\"subject\":";
+    json::append_quoted(line, subject);
+    line += ",\"as_of\":";
+    json::append_quoted(line, features->find("as_of")->text);
+    line += ',';
+    const std::string body = to_json(*m, out);
+    line.append(body, 1, std::string::npos);
+    return line;
+  }
+};
+
+status check_features(const model &m) {
+  for (const auto &f : m.fields)
+    if (!is_feature(f.name))
+      return {errc::validation, "score: model " + m.id + " field \"" + f.name +
+                                    "\" is not a feature of the catalog (docs/scoring.md); score it from a features JSON"};
+  return status::ok();
+}
+
+}  // namespace
+
+result<std::string> score_subject(store &s, std::string_view subject, const batch_options &o) {
+  auto m = find_model(s, o.model);
+  if (!m) return m.error();
+  if (auto st = check_features(**m); !st) return st;
+  scorer sc{*m, {}, {}, {}};
+  auto line = sc.run(s, std::string(subject), o.as_of);
+  if (!line) return line.error();
+  if (o.write_back) {
+    if (auto st = s.put_scores({{std::string(subject), (*m)->hash_hex(), *line}}); !st) return st;
+  }
+  return line;
+}
+
+result<std::string> score_all(store &s, const batch_options &o, const std::function<void(const std::string &)> &each) {
+  const auto started = std::chrono::steady_clock::now();
+  auto m = find_model(s, o.model);
+  if (!m) return m.error();
+  if (auto st = check_features(**m); !st) return st;
+  auto list_json = s.subjects();
+  if (!list_json) return list_json.error();
+  auto list = json::parse(*list_json);
+  if (!list) return status(errc::corrupt, "score: " + list.error().message());
+  std::vector<std::string> subjects;
+  for (const auto &v : list->items) subjects.push_back(v.text);
+
+  unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+  threads = static_cast<unsigned>(std::min<size_t>(threads, std::max<size_t>(1, subjects.size())));
+  std::vector<std::string> lines(subjects.size());
+  std::vector<status> failures(threads);
+  std::atomic<size_t> next{0};
+  auto work = [&](unsigned t, store *conn) {
+    scorer sc{*m, {}, {}, {}};
+    for (;;) {
+      const size_t begin = next.fetch_add(32);
+      if (begin >= subjects.size()) return;
+      const size_t end = std::min(subjects.size(), begin + 32);
+      for (size_t i = begin; i < end; ++i) {
+        auto line = sc.run(*conn, subjects[i], o.as_of);
+        if (!line) {
+          failures[t] = line.error();
+          next = subjects.size();
+          return;
+        }
+        lines[i] = std::move(*line);
+      }
+    }
+  };
+  if (threads == 1) {
+    work(0, &s);
+  } else {
+    // One reading connection per thread: a handle serialises its calls.
+    std::vector<std::unique_ptr<store>> readers;
+    for (unsigned t = 0; t < threads; ++t) {
+      auto r = s.open_reader();
+      if (!r) return r.error();
+      readers.push_back(std::move(*r));
+    }
+    std::vector<std::thread> pool;
+    for (unsigned t = 0; t < threads; ++t) pool.emplace_back(work, t, readers[t].get());
+    for (auto &th : pool) th.join();
+  }
+  for (const auto &f : failures)
+    if (!f) return f;
+
+  std::map<std::string, int64_t> grades;
+  std::vector<store::score_row> rows;
+  const std::string hash = (*m)->hash_hex();
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (each) each(lines[i]);
+    auto doc = json::parse(lines[i]);
+    if (doc)
+      if (const json::value *g = doc->find("grade"); g && g->is(json::kind::string)) ++grades[g->text];
+    if (o.write_back) rows.push_back({subjects[i], hash, std::move(lines[i])});
+  }
+  if (o.write_back)
+    if (auto st = s.put_scores(rows); !st) return st;
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::string out = "{\"subjects\":" + std::to_string(subjects.size()) + ",\"model\":";
+  json::append_quoted(out, (*m)->id);
+  out += ",\"version\":";
+  json::append_quoted(out, (*m)->version);
+  out += ",\"model_hash\":\"" + hash + "\",\"threads\":" + std::to_string(threads) + ",\"grades\":{";
+  bool first = true;
+  for (const auto &g : (*m)->grades) {
+    out += first ? "" : ",";
+    first = false;
+    json::append_quoted(out, g.name);
+    out += ":" + std::to_string(grades[g.name]);
+  }
+  char buf[32];
+  snprintf(buf, sizeof buf, "%.3f", seconds);
+  out += std::string("},\"seconds\":") + buf + "}";
+  return out;
+}
+
+}  // namespace xyd::score
