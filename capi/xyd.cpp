@@ -15,11 +15,16 @@
 #include "xyd/mask.hpp"
 #include "xyd/ingest.hpp"
 #include "xyd/paseto.hpp"
+#include "xyd/score.hpp"
 #include "xyd/store.hpp"
 
 struct xyd_store {
   std::unique_ptr<xyd::store> impl;
   std::unique_ptr<xyd::consent::verifier> verifier;
+};
+
+struct xyd_scorecard {
+  std::shared_ptr<const xyd::score::model> impl;
 };
 
 namespace {
@@ -539,6 +544,8 @@ int xyd_store_trust_key(xyd_store *store, const char *public_paserk, const char 
         if (key == "issuer" && v.is(xyd::json::kind::string)) k.issuer = v.text;
         else if (key == "retired_from" && v.is(xyd::json::kind::string) && xyd::parse_rfc3339(v.text))
           k.retired_from = xyd::parse_rfc3339(v.text);
+        else if (key == "use" && v.is(xyd::json::kind::string) && (v.text == "consent" || v.text == "model"))
+          k.use = v.text;
         else return fail(XYD_EINVAL, "xyd_store_trust_key: bad or unknown option \"" + key + "\"");
       }
     }
@@ -664,6 +671,186 @@ int xyd_mask_record(const char *json, const char *audience, const char *policy_j
     }
     *out_json = dup(xyd::json::dump(*doc));
     return XYD_OK;
+  });
+}
+
+// ---------------------------------------------------------------- scoring
+
+namespace {
+int put_json(char **out, const xyd::result<std::string> &r) {
+  if (!r) return fail(r.error());
+  *out = dup(*r);
+  return XYD_OK;
+}
+}  // namespace
+
+int xyd_scorecard_load(const char *text, size_t len, xyd_scorecard **out) {
+  return guarded([&] {
+    if (!out) return fail(XYD_EINVAL, "xyd_scorecard_load: out is NULL");
+    *out = nullptr;
+    if (!text) return fail(XYD_EINVAL, "xyd_scorecard_load: text is NULL");
+    auto m = xyd::score::load(std::string_view(text, len));
+    if (!m) return fail(m.error());
+    *out = new xyd_scorecard{std::move(*m)};
+    return XYD_OK;
+  });
+}
+
+int xyd_scorecard_default(xyd_scorecard **out) {
+  return guarded([&] {
+    if (!out) return fail(XYD_EINVAL, "xyd_scorecard_default: out is NULL");
+    *out = new xyd_scorecard{xyd::score::default_model()};
+    return XYD_OK;
+  });
+}
+
+void xyd_scorecard_free(xyd_scorecard *model) { delete model; }
+
+int xyd_scorecard_info(const xyd_scorecard *model, char **out_json) {
+  return guarded([&] {
+    if (!out_json) return fail(XYD_EINVAL, "xyd_scorecard_info: out_json is NULL");
+    *out_json = nullptr;
+    if (!model) return fail(XYD_EINVAL, "xyd_scorecard_info: model is NULL");
+    const auto &m = *model->impl;
+    using xyd::json::value;
+    value v = value::object();
+    v.add("id", value::of_string(m.id));
+    v.add("version", value::of_string(m.version));
+    v.add("model_hash", value::of_string(m.hash_hex()));
+    v.add("format", value::of_string(m.source_format));
+    value fields = value::array();
+    static const char *kinds[] = {"number", "integer", "category", "boolean"};
+    for (const auto &f : m.fields) {
+      value x = value::object();
+      x.add("name", value::of_string(f.name));
+      x.add("type", value::of_string(kinds[static_cast<int>(f.type)]));
+      fields.push(std::move(x));
+    }
+    v.add("fields", std::move(fields));
+    v.add("characteristics", value::of_int(static_cast<int64_t>(m.characteristics.size())));
+    v.add("knockouts", value::of_int(static_cast<int64_t>(m.knockouts.size())));
+    value codes = value::array(), grades = value::array();
+    for (const auto &c : m.reason_codes) codes.push(value::of_string(c));
+    for (const auto &g : m.grades) grades.push(value::of_string(g.name));
+    v.add("reason_codes", std::move(codes));
+    v.add("grades", std::move(grades));
+    *out_json = dup(xyd::json::dump(v));
+    return XYD_OK;
+  });
+}
+
+int xyd_scorecard_canonical(const xyd_scorecard *model, char **out_json) {
+  return guarded([&] {
+    if (!out_json) return fail(XYD_EINVAL, "xyd_scorecard_canonical: out_json is NULL");
+    *out_json = nullptr;
+    if (!model) return fail(XYD_EINVAL, "xyd_scorecard_canonical: model is NULL");
+    *out_json = dup(model->impl->canonical_json());
+    return XYD_OK;
+  });
+}
+
+int xyd_scorecard_score(const xyd_scorecard *model, const char *features_json, char **out_json) {
+  return guarded([&] {
+    if (!out_json) return fail(XYD_EINVAL, "xyd_scorecard_score: out_json is NULL");
+    *out_json = nullptr;
+    if (!model || !features_json) return fail(XYD_EINVAL, "xyd_scorecard_score: model and features_json are required");
+    return put_json(out_json, xyd::score::score_json(*model->impl, features_json));
+  });
+}
+
+int xyd_scorecard_sign(const xyd_scorecard *model, const char *secret_paserk, char **out_token) {
+  return guarded([&] {
+    if (!out_token) return fail(XYD_EINVAL, "xyd_scorecard_sign: out_token is NULL");
+    *out_token = nullptr;
+    if (!model || !secret_paserk) return fail(XYD_EINVAL, "xyd_scorecard_sign: model and secret_paserk are required");
+    auto sk = xyd::paseto::parse_secret(secret_paserk);
+    if (!sk) return fail(sk.error());
+    *out_token = dup(xyd::score::sign_model(*model->impl, *sk));
+    return XYD_OK;
+  });
+}
+
+int xyd_score_features(const char *records_json, const char *as_of, char **out_json) {
+  return guarded([&] {
+    if (!out_json) return fail(XYD_EINVAL, "xyd_score_features: out_json is NULL");
+    *out_json = nullptr;
+    if (!records_json) return fail(XYD_EINVAL, "xyd_score_features: records_json is NULL");
+    std::optional<xyd::civil_date> ref;
+    if (as_of) {
+      ref = xyd::parse_date(as_of);
+      if (!ref) return fail(XYD_EINVAL, "xyd_score_features: as_of must be YYYY-MM-DD");
+    }
+    return put_json(out_json, xyd::score::features_from_records(std::string_view(records_json), ref));
+  });
+}
+
+int xyd_store_add_model(xyd_store *store, const xyd_scorecard *model, const char *signature) {
+  return guarded([&] {
+    if (!store || !model) return fail(XYD_EINVAL, "xyd_store_add_model: store and model are required");
+    std::optional<std::string_view> sig;
+    if (signature) sig = signature;
+    if (auto st = xyd::score::add_model(*store->impl, *model->impl, sig); !st) return fail(st);
+    return XYD_OK;
+  });
+}
+
+int xyd_store_models(xyd_store *store, char **out_json) {
+  return guarded([&] {
+    if (!out_json) return fail(XYD_EINVAL, "xyd_store_models: out_json is NULL");
+    *out_json = nullptr;
+    if (!store) return fail(XYD_EINVAL, "xyd_store_models: store is NULL");
+    return put_json(out_json, store->impl->models());
+  });
+}
+
+int xyd_store_require_signed_models(xyd_store *store, int on) {
+  return guarded([&] {
+    if (!store) return fail(XYD_EINVAL, "xyd_store_require_signed_models: store is NULL");
+    if (auto st = store->impl->set_setting("require_signed_models", on ? "1" : "0"); !st) return fail(st);
+    return XYD_OK;
+  });
+}
+
+int xyd_store_score(xyd_store *store, const char *request_json, char **out_json) {
+  return guarded([&] {
+    if (!out_json) return fail(XYD_EINVAL, "xyd_store_score: out_json is NULL");
+    *out_json = nullptr;
+    if (!store || !request_json) return fail(XYD_EINVAL, "xyd_store_score: store and request_json are required");
+    auto doc = xyd::json::parse(request_json);
+    if (!doc || !doc->is(xyd::json::kind::object)) return fail(XYD_EINVAL, "xyd_store_score: the request must be a JSON object");
+    xyd::score::batch_options o;
+    std::string subject;
+    bool all = false;
+    using xyd::json::kind;
+    for (const auto &[key, v] : doc->members) {
+      if (key == "subject" && v.is(kind::string)) subject = v.text;
+      else if (key == "all" && v.is(kind::boolean)) all = v.boolean;
+      else if (key == "model" && v.is(kind::string)) o.model = v.text;
+      else if (key == "write" && v.is(kind::boolean)) o.write_back = v.boolean;
+      else if (key == "as_of" && v.is(kind::string) && xyd::parse_date(v.text)) o.as_of = xyd::parse_date(v.text);
+      else if (key == "threads" && v.is(kind::number) && v.text.size() <= 3 && v.text.find_first_not_of("0123456789") == std::string::npos)
+        o.threads = static_cast<unsigned>(std::stoul(v.text));
+      else return fail(XYD_EINVAL, "xyd_store_score: bad or unknown member \"" + key + "\"");
+    }
+    if (all == !subject.empty()) return fail(XYD_EINVAL, "xyd_store_score: give \"subject\" or \"all\": true");
+    if (!all) return put_json(out_json, xyd::score::score_subject(*store->impl, subject, o));
+    std::string results = "[";
+    auto summary = xyd::score::score_all(*store->impl, o, [&](const std::string &line) {
+      if (results.size() > 1) results += ',';
+      results += line;
+    });
+    if (!summary) return fail(summary.error());
+    *out_json = dup("{\"summary\":" + *summary + ",\"results\":" + results + "]}");
+    return XYD_OK;
+  });
+}
+
+int xyd_store_scores(xyd_store *store, const char *subject, char **out_json) {
+  return guarded([&] {
+    if (!out_json) return fail(XYD_EINVAL, "xyd_store_scores: out_json is NULL");
+    *out_json = nullptr;
+    if (!store || !subject) return fail(XYD_EINVAL, "xyd_store_scores: store and subject are required");
+    return put_json(out_json, store->impl->scores(subject));
   });
 }
 

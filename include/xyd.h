@@ -308,11 +308,13 @@ XYD_API int xyd_consent_verify(const char *public_paserk, const char *token, cha
 
 /* Trusts an issuer's k4.public key in the store's keyring (found by its
  * k4.pid). options_json may be NULL or {"issuer": "…", "retired_from":
- * "<RFC 3339>"}. A key is used for nothing from its retirement on. */
+ * "<RFC 3339>", "use": "consent"|"model"}: a key signs consents (the
+ * default) or scorecard models, never both. A key is used for nothing from
+ * its retirement on. */
 XYD_API int xyd_store_trust_key(xyd_store *store, const char *public_paserk, const char *options_json);
 /* Retires a trusted key (kid = its k4.pid) from an RFC 3339 date-time on. */
 XYD_API int xyd_store_retire_key(xyd_store *store, const char *kid, const char *from);
-/* The keyring as JSON: [{"kid","public","issuer","added_at","retired_from"?}]. */
+/* The keyring as JSON: [{"kid","public","issuer","added_at","use","retired_from"?}]. */
 XYD_API int xyd_store_keys(xyd_store *store, char **out_json);
 
 /* Revokes consents, persistently: {"jti": "…"} one consent, or
@@ -346,6 +348,65 @@ XYD_API int xyd_mask_policy_check(const char *policy_json, char **out_json);
  * Errors: XYD_EINVAL, XYD_EPARSE, XYD_EVALIDATION, XYD_ENOTFOUND (audience). */
 XYD_API int xyd_mask_record(const char *json, const char *audience, const char *policy_json,
                             const unsigned char *pseudonym_key, size_t key_len, char **out_json);
+
+/* ------------------------------------------------------------ scoring (docs/scoring.md) */
+
+/* A scorecard model: immutable once loaded; may be shared by threads. */
+typedef struct xyd_scorecard xyd_scorecard;
+
+/* Loads a model from an xyd-scorecard/1 JSON document or a PMML 4.x document
+ * whose model is a Scorecard (told apart by the first character). Every
+ * check is made here, including that every value of each characteristic's
+ * fields matches an attribute; XYD_EVALIDATION names the characteristic or
+ * the JSON path / PMML element at fault, XYD_EPARSE malformed JSON or XML.
+ * Free with xyd_scorecard_free. Thread-safe. */
+XYD_API int xyd_scorecard_load(const char *text, size_t len, xyd_scorecard **out);
+/* The built-in model xyd-public-2024. */
+XYD_API int xyd_scorecard_default(xyd_scorecard **out);
+/* NULL is a no-op. */
+XYD_API void xyd_scorecard_free(xyd_scorecard *model);
+/* {"id","version","model_hash","format","fields":[{"name","type"}],
+ *  "characteristics","knockouts","reason_codes":[…],"grades":[…]}. */
+XYD_API int xyd_scorecard_info(const xyd_scorecard *model, char **out_json);
+/* The canonical JSON form (what the content hash covers). */
+XYD_API int xyd_scorecard_canonical(const xyd_scorecard *model, char **out_json);
+/* Scores a JSON object of feature values (a missing key or null is a
+ * missing value; numbers exact, as JSON numbers or decimal strings).
+ * *out_json: {"model","version","model_hash","score","grade","knockout",
+ * "reason_codes":[ranked],"reasons":[{"code","points","zh"?,"en"?}],
+ * "characteristics":[{"name","attribute","label"?,"partial_score"}]}.
+ * XYD_EVALIDATION names the feature at fault. Thread-safe. */
+XYD_API int xyd_scorecard_score(const xyd_scorecard *model, const char *features_json, char **out_json);
+/* A signature for the model (v4.public token over its id, version and
+ * content hash) with a k4.secret PASERK. */
+XYD_API int xyd_scorecard_sign(const xyd_scorecard *model, const char *secret_paserk, char **out_token);
+/* The feature catalog's values computed from records as xyd_store_records
+ * gives them with "history": true; as_of (YYYY-MM-DD, NULL: the latest
+ * as_of of the records) is the reference date. Thread-safe. */
+XYD_API int xyd_score_features(const char *records_json, const char *as_of, char **out_json);
+
+/* Keeps a model in the store (id, version, content hash). signature (NULL:
+ * none) must verify with a key trusted for "model"; a store that requires
+ * signed models refuses a model without one (XYD_EVALIDATION). The same
+ * content again is XYD_OK; another content under the same id and version is
+ * XYD_EEXISTS. */
+XYD_API int xyd_store_add_model(xyd_store *store, const xyd_scorecard *model, const char *signature);
+/* [{"id","version","model_hash","format","signed_by","added_at"}]. */
+XYD_API int xyd_store_models(xyd_store *store, char **out_json);
+/* on != 0: models must be signed to be added or used (the built-in one
+ * excepted). Persisted in the store. */
+XYD_API int xyd_store_require_signed_models(xyd_store *store, int on);
+/* Scores from the store. request_json:
+ *   {"subject": "…"} or {"all": true}, "model"?: "id" | "id@version"
+ *   (default "xyd-public-2024"), "as_of"?: "YYYY-MM-DD", "threads"?: N
+ *   (0: every core), "write"?: true (keep each result with its model hash)
+ * One subject: *out_json is its result ({"subject","as_of", then as
+ * xyd_scorecard_score}). All: {"summary":{"subjects","model","version",
+ * "model_hash","threads","grades":{…},"seconds"},"results":[…]} in subject
+ * order. Errors: XYD_ENOTFOUND (subject or model), XYD_EVALIDATION. */
+XYD_API int xyd_store_score(xyd_store *store, const char *request_json, char **out_json);
+/* A subject's kept score results, newest first: [{"scored_at", …}]. */
+XYD_API int xyd_store_scores(xyd_store *store, const char *subject, char **out_json);
 
 #ifdef __cplusplus
 }

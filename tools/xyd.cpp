@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -19,6 +20,7 @@
 #include "xyd/consent.hpp"
 #include "xyd/ingest.hpp"
 #include "xyd/mask.hpp"
+#include "xyd/score.hpp"
 #include "xyd/store.hpp"
 
 #include <chrono>
@@ -64,6 +66,17 @@ constexpr const char *usage_text =
     "  consent keys DB                              the keyring\n"
     "  consent revoke DB --jti JTI | --subject S --audience BANK\n"
     "  consent check DB --token T --subject S --audience BANK --purpose P\n"
+    "  consent trust DB --public KEY --use model    trust a key to sign scorecard models\n"
+    "\n"
+    "scoring commands (docs/scoring.md; MODEL: a JSON or PMML file, or xyd-public-2024):\n"
+    "  score --model MODEL --features FILE          score a JSON object of feature values ('-' reads stdin)\n"
+    "  score DB --subject S | --all [--model REF] [--as-of D] [--threads N] [--no-write]\n"
+    "                                one JSON line per subject; results kept in the store unless --no-write\n"
+    "  features DB --subject S [--as-of D]          the subject's features (the feature catalog)\n"
+    "  model check|canonical MODEL                  load and check a model; its canonical JSON\n"
+    "  model sign MODEL --secret KEY                a signature token for the model\n"
+    "  model add DB MODEL [--signature TOKEN]       keep a model in the store (REF: id or id@version)\n"
+    "  model list DB | model require-signed DB on|off | model default\n"
     "\n"
     "options for every command:\n"
     "  --extension FILE              load a provincial catalog extension first (repeatable)\n"
@@ -583,8 +596,9 @@ int cmd_consent(const std::vector<std::string> &args) {
         key_arg = a.rest[i];
       }
     auto pk = xyd::paseto::parse_public(inline_or_file(key_arg));
-    if (!pk) return usage("consent trust DB --public KEY [--issuer NAME] [--retired-from T]");
-    xyd::store::trusted_key k{xyd::paseto::pid(*pk), xyd::paseto::paserk(*pk), opt("--issuer"), std::nullopt};
+    if (!pk) return usage("consent trust DB --public KEY [--issuer NAME] [--retired-from T] [--use consent|model]");
+    xyd::store::trusted_key k{xyd::paseto::pid(*pk), xyd::paseto::paserk(*pk), opt("--issuer"), std::nullopt,
+                              opt("--use").empty() ? "consent" : opt("--use")};
     if (!opt("--retired-from").empty()) {
       k.retired_from = xyd::parse_rfc3339(opt("--retired-from"));
       if (!k.retired_from) return usage("--retired-from takes an RFC 3339 date-time");
@@ -616,6 +630,183 @@ int cmd_consent(const std::vector<std::string> &args) {
     return d.ok() ? 0 : 1;
   }
   return usage("unknown consent command '" + sub + "'");
+}
+
+// ---------------------------------------------------------------- scoring
+
+// A model from a file (JSON or PMML), or the built-in one by its id.
+xyd::result<std::shared_ptr<const xyd::score::model>> model_from_arg(const std::string &arg) {
+  std::string text;
+  if (read_file(arg, text)) return xyd::score::load(text);
+  auto builtin = xyd::score::default_model();
+  if (arg.empty() || arg == builtin->id) return builtin;
+  return xyd::status(xyd::errc::io, "cannot read model file " + arg);
+}
+
+int fail_with(const xyd::status &st) {
+  std::cerr << "xyd: " << st.message() << "\n";
+  return st.code() == xyd::errc::io || st.code() == xyd::errc::invalid_arg ? 2 : 1;
+}
+
+std::optional<xyd::civil_date> as_of_option(const std::string &text, bool &ok) {
+  ok = true;
+  if (text.empty()) return std::nullopt;
+  auto d = xyd::parse_date(text);
+  ok = d.has_value();
+  return d;
+}
+
+int cmd_score(const std::vector<std::string> &args) {
+  const bool no_store = args.empty() || args[0].rfind("--", 0) == 0;
+  if (no_store) {
+    std::string model_arg, features_arg;
+    for (size_t i = 0; i < args.size(); ++i) {
+      if (args[i] == "--model" && i + 1 < args.size()) model_arg = args[++i];
+      else if (args[i] == "--features" && i + 1 < args.size()) features_arg = args[++i];
+      else return usage("score --model MODEL --features FILE: unexpected '" + args[i] + "'");
+    }
+    if (features_arg.empty()) return usage("score --model MODEL --features FILE");
+    auto m = model_from_arg(model_arg);
+    if (!m) return fail_with(m.error());
+    std::string features;
+    if (features_arg == "-") {
+      std::ostringstream ss;
+      ss << std::cin.rdbuf();
+      features = ss.str();
+    } else if (!read_file(features_arg, features)) {
+      std::cerr << "xyd: cannot read " << features_arg << "\n";
+      return 2;
+    }
+    auto r = xyd::score::score_json(**m, features);
+    if (!r) return fail_with(r.error());
+    std::cout << *r << "\n";
+    return 0;
+  }
+  store_args a;
+  std::string why;
+  if (!split_store_args(args, a, why)) return usage("score: " + why);
+  xyd::score::batch_options o;
+  std::string subject, threads;
+  bool all = false, ok = true;
+  for (size_t i = 0; i < a.rest.size(); ++i) {
+    const std::string &x = a.rest[i];
+    const bool has = i + 1 < a.rest.size();
+    if (x == "--subject" && has) subject = a.rest[++i];
+    else if (x == "--all") all = true;
+    else if (x == "--model" && has) o.model = a.rest[++i];
+    else if (x == "--as-of" && has) o.as_of = as_of_option(a.rest[++i], ok);
+    else if (x == "--threads" && has) threads = a.rest[++i];
+    else if (x == "--no-write") o.write_back = false;
+    else return usage("score DB --subject S | --all: unexpected '" + x + "'");
+  }
+  if (!ok) return usage("--as-of takes YYYY-MM-DD");
+  if (!threads.empty()) {
+    uint64_t n = 0;
+    if (!parse_uint(threads, n) || n == 0 || n > 256) return usage("--threads takes 1..256");
+    o.threads = static_cast<unsigned>(n);
+  }
+  if (all == !subject.empty()) return usage("score DB --subject S | --all");
+  auto store = open_store(a, false, !o.write_back);
+  if (!store) return 2;
+  if (!all) {
+    auto r = xyd::score::score_subject(*store, subject, o);
+    if (!r) return fail_with(r.error());
+    std::cout << *r << "\n";
+    return 0;
+  }
+  auto summary = xyd::score::score_all(*store, o, [](const std::string &line) { std::cout << line << "\n"; });
+  if (!summary) return fail_with(summary.error());
+  std::cerr << "xyd: scored " << *summary << "\n";
+  return 0;
+}
+
+int cmd_features(const std::vector<std::string> &args) {
+  store_args a;
+  std::string why;
+  if (!split_store_args(args, a, why)) return usage("features: " + why);
+  std::string subject;
+  std::optional<xyd::civil_date> as_of;
+  bool ok = true;
+  for (size_t i = 0; i < a.rest.size(); ++i) {
+    if (a.rest[i] == "--subject" && i + 1 < a.rest.size()) subject = a.rest[++i];
+    else if (a.rest[i] == "--as-of" && i + 1 < a.rest.size()) as_of = as_of_option(a.rest[++i], ok);
+    else return usage("features DB --subject S [--as-of D]");
+  }
+  if (subject.empty() || !ok) return usage("features DB --subject S [--as-of D]");
+  auto store = open_store(a, false, true);
+  if (!store) return 2;
+  xyd::record_query q;
+  q.subject = subject;
+  q.history = true;
+  auto records = store->records(q);
+  if (!records) return fail_with(records.error());
+  if (*records == "[]") return fail_with({xyd::errc::not_found, "the store holds no records of this subject"});
+  return print_result(xyd::score::features_from_records(*records, as_of));
+}
+
+int cmd_model(const std::vector<std::string> &args) {
+  if (args.empty()) return usage("model check|canonical|sign|add|list|require-signed|default");
+  const std::string sub = args[0];
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (sub == "default") {
+    std::cout << xyd::score::default_model_json();
+    return 0;
+  }
+  if (sub == "check" || sub == "canonical" || sub == "sign") {
+    if (rest.empty()) return usage("model " + sub + " MODEL");
+    auto m = model_from_arg(rest[0]);
+    if (!m) return fail_with(m.error());
+    if (sub == "canonical") {
+      std::cout << (*m)->canonical_json() << "\n";
+      return 0;
+    }
+    if (sub == "sign") {
+      if (rest.size() != 3 || rest[1] != "--secret") return usage("model sign MODEL --secret KEY");
+      auto sk = xyd::paseto::parse_secret(inline_or_file(rest[2]));
+      if (!sk) return usage("--secret: " + sk.error().message());
+      std::cout << xyd::score::sign_model(**m, *sk) << "\n";
+      return 0;
+    }
+    const auto &x = **m;
+    std::string out = "{\"id\":";
+    xyd::json::append_quoted(out, x.id);
+    out += ",\"version\":";
+    xyd::json::append_quoted(out, x.version);
+    out += ",\"format\":\"" + x.source_format + "\",\"model_hash\":\"" + x.hash_hex() +
+           "\",\"fields\":" + std::to_string(x.fields.size()) +
+           ",\"characteristics\":" + std::to_string(x.characteristics.size()) +
+           ",\"knockouts\":" + std::to_string(x.knockouts.size()) + ",\"reason_codes\":" + std::to_string(x.reason_codes.size()) +
+           ",\"grades\":" + std::to_string(x.grades.size()) + "}";
+    std::cout << out << "\n";
+    return 0;
+  }
+  store_args a;
+  std::string why;
+  if (!split_store_args(rest, a, why)) return usage("model " + sub + ": " + why);
+  auto store = open_store(a, false, sub == "list");
+  if (!store) return 2;
+  if (sub == "list") return print_result(store->models());
+  if (sub == "require-signed") {
+    if (a.rest.size() != 1 || (a.rest[0] != "on" && a.rest[0] != "off")) return usage("model require-signed DB on|off");
+    const xyd::status st = store->set_setting("require_signed_models", a.rest[0] == "on" ? "1" : "0");
+    return st ? 0 : fail_with(st);
+  }
+  if (sub == "add") {
+    if (a.rest.empty()) return usage("model add DB MODEL [--signature TOKEN]");
+    std::string signature;
+    for (size_t i = 1; i < a.rest.size(); ++i) {
+      if (a.rest[i] == "--signature" && i + 1 < a.rest.size()) signature = inline_or_file(a.rest[++i]);
+      else return usage("model add DB MODEL [--signature TOKEN]");
+    }
+    auto m = model_from_arg(a.rest[0]);
+    if (!m) return fail_with(m.error());
+    const xyd::status st = xyd::score::add_model(*store, **m, signature.empty() ? std::nullopt : std::optional<std::string_view>(signature));
+    if (!st) return fail_with(st);
+    std::cout << "{\"id\":\"" << (*m)->id << "\",\"version\":\"" << (*m)->version << "\",\"model_hash\":\"" << (*m)->hash_hex()
+              << "\"}\n";
+    return 0;
+  }
+  return usage("unknown model command '" + sub + "'");
 }
 
 int cmd_mask(const std::vector<std::string> &args) {
@@ -882,5 +1073,8 @@ int main(int argc, char **argv) {
   if (cmd == "rekey") return cmd_rekey(rest);
   if (cmd == "consent") return cmd_consent(rest);
   if (cmd == "mask") return cmd_mask(rest);
+  if (cmd == "score") return cmd_score(rest);
+  if (cmd == "features") return cmd_features(rest);
+  if (cmd == "model") return cmd_model(rest);
   return usage("unknown command '" + cmd + "'");
 }

@@ -18,6 +18,7 @@ import json as _json
 from . import _ffi, consent, paseto
 from .masking import MaskPolicy, mask
 from .store import Store, generate_key, write_key_file
+from .scoring import Scorecard, features
 from .errors import (
     Error,
     ExistsError,
@@ -49,6 +50,8 @@ __all__ = [
     "validate_record",
     "normalize_record",
     "Store",
+    "Scorecard",
+    "features",
     "MaskPolicy",
     "mask",
     "paseto",

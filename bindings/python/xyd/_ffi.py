@@ -130,6 +130,27 @@ xyd_mask_record = _declare(
 )
 
 
+class _Scorecard(ctypes.Structure):
+    pass
+
+
+scorecard_p = ctypes.POINTER(_Scorecard)
+
+xyd_scorecard_load = _declare("xyd_scorecard_load", [ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(scorecard_p)])
+xyd_scorecard_default = _declare("xyd_scorecard_default", [ctypes.POINTER(scorecard_p)])
+xyd_scorecard_free = _declare("xyd_scorecard_free", [scorecard_p], None)
+xyd_scorecard_info = _declare("xyd_scorecard_info", [scorecard_p, c_char_pp])
+xyd_scorecard_canonical = _declare("xyd_scorecard_canonical", [scorecard_p, c_char_pp])
+xyd_scorecard_score = _declare("xyd_scorecard_score", [scorecard_p, ctypes.c_char_p, c_char_pp])
+xyd_scorecard_sign = _declare("xyd_scorecard_sign", [scorecard_p, ctypes.c_char_p, c_char_pp])
+xyd_score_features = _declare("xyd_score_features", [ctypes.c_char_p, ctypes.c_char_p, c_char_pp])
+xyd_store_add_model = _declare("xyd_store_add_model", [store_p, scorecard_p, ctypes.c_char_p])
+xyd_store_models = _declare("xyd_store_models", [store_p, c_char_pp])
+xyd_store_require_signed_models = _declare("xyd_store_require_signed_models", [store_p, ctypes.c_int])
+xyd_store_score = _declare("xyd_store_score", [store_p, ctypes.c_char_p, c_char_pp])
+xyd_store_scores = _declare("xyd_store_scores", [store_p, ctypes.c_char_p, c_char_pp])
+
+
 def take_string(ptr):
     """Copies a library-owned string, then releases it with xyd_free."""
     if not ptr.value:

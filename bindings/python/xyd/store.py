@@ -166,9 +166,10 @@ class Store:
         return json.loads(_ffi.take_string(out))
 
     # -- consent keyring and revocation
-    def trust_key(self, public, *, issuer="", retired_from=None):
-        """Trusts an issuer's k4.public key (found by its k4.pid)."""
-        options = {"issuer": issuer}
+    def trust_key(self, public, *, issuer="", retired_from=None, use="consent"):
+        """Trusts a k4.public key (found by its k4.pid) to sign consents
+        (use="consent", the default) or scorecard models (use="model")."""
+        options = {"issuer": issuer, "use": use}
         if retired_from is not None:
             options["retired_from"] = retired_from
         _ffi.xyd_store_trust_key(self._handle(), public.encode("utf-8"), json.dumps(options, ensure_ascii=False).encode("utf-8"))
@@ -198,6 +199,53 @@ class Store:
         if text is None:
             raise error_for(status, _ffi.xyd_errmsg().decode("utf-8", "replace"))
         return json.loads(text)
+
+    # -- scoring (docs/scoring.md)
+    def score(self, subject=None, *, all=False, model=None, as_of=None, threads=None, write=True):
+        """Scores one subject from its records (features, then the model:
+        by default xyd-public-2024; else "id" or "id@version" of a model
+        added with add_model). With all=True, every subject over all cores:
+        {"summary": {...}, "results": [...]}. Results are kept in the store
+        with the model hash unless write=False. Exact numbers (int/Decimal)."""
+        from .scoring import loads
+        request = {"write": bool(write)}
+        if all:
+            request["all"] = True
+        else:
+            request["subject"] = subject
+        if model is not None:
+            request["model"] = model
+        if as_of is not None:
+            request["as_of"] = as_of
+        if threads is not None:
+            request["threads"] = int(threads)
+        out = ctypes.c_void_p()
+        _ffi.xyd_store_score(self._handle(), json.dumps(request, ensure_ascii=False).encode("utf-8"), ctypes.byref(out))
+        return loads(_ffi.take_string(out))
+
+    def scores(self, subject):
+        """The subject's kept score results, newest first."""
+        from .scoring import loads
+        out = ctypes.c_void_p()
+        _ffi.xyd_store_scores(self._handle(), subject.encode("utf-8"), ctypes.byref(out))
+        return loads(_ffi.take_string(out))
+
+    def features(self, subject, as_of=None):
+        """The subject's features (the feature catalog) from its records."""
+        from .scoring import features
+        return features(self.records(subject, history=True), as_of)
+
+    def add_model(self, scorecard, signature=None):
+        """Keeps a Scorecard in the store; signature from Scorecard.sign()."""
+        _ffi.xyd_store_add_model(self._handle(), scorecard._handle(), signature.encode("utf-8") if signature else None)
+
+    def models(self):
+        out = ctypes.c_void_p()
+        _ffi.xyd_store_models(self._handle(), ctypes.byref(out))
+        return json.loads(_ffi.take_string(out))
+
+    def require_signed_models(self, on=True):
+        _ffi.xyd_store_require_signed_models(self._handle(), 1 if on else 0)
 
     def rekey(self, new_key):
         new_key = bytes(new_key)
