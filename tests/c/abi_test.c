@@ -383,7 +383,141 @@ static void test_mask(void) {
   CHECK(xyd_mask_record(NULL, "external", NULL, NULL, 0, &out) == XYD_EINVAL);
 }
 
-int main(void) {
+static char *slurp(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  char *buf;
+  long n;
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  buf = malloc((size_t)n + 1);
+  if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+    free(buf);
+    buf = NULL;
+  }
+  if (buf) buf[n] = '\0';
+  fclose(f);
+  if (len) *len = (size_t)n;
+  return buf;
+}
+
+static void test_score(void) {
+  const char *card =
+      "{\"id\":\"c\",\"version\":\"1\",\"fields\":[{\"name\":\"x\",\"type\":\"number\"}],"
+      "\"baseline_score\":5,\"characteristics\":[{\"name\":\"x\",\"field\":\"x\",\"reason_code\":\"X\","
+      "\"attributes\":[{\"when\":{\"missing\":true},\"partial_score\":0},"
+      "{\"when\":{\"range\":\"(-inf,1.5)\"},\"partial_score\":\"2.5\"},{\"when\":{\"range\":\"[1.5,inf)\"},\"partial_score\":5}]}]}";
+  const char *gap =
+      "{\"id\":\"c\",\"version\":\"1\",\"fields\":[{\"name\":\"x\",\"type\":\"number\"}],\"use_reason_codes\":false,"
+      "\"characteristics\":[{\"name\":\"only\",\"field\":\"x\",\"attributes\":[{\"when\":{\"range\":\"(-inf,1)\"},"
+      "\"partial_score\":1}]}]}";
+  xyd_scorecard *m = NULL, *d = NULL;
+  char *out = NULL, *secret = NULL, *pub = NULL;
+  CHECK(xyd_scorecard_load(card, strlen(card), NULL) == XYD_EINVAL);
+  CHECK(xyd_scorecard_load(card, strlen(card), &m) == XYD_OK);
+  CHECK(xyd_scorecard_score(m, "{\"x\": 1}", &out) == XYD_OK);
+  CHECK(contains(out, "\"score\":2.5") && contains(out, "\"reason_codes\":[\"X\"]") && contains(out, "\"points\":2.5"));
+  xyd_free(out);
+  CHECK(xyd_scorecard_score(m, "{\"x\": \"abc\"}", &out) == XYD_EVALIDATION);
+  CHECK(out == NULL && contains(xyd_errmsg(), "$.x"));
+  CHECK(xyd_scorecard_score(m, "{\"x\": ", &out) == XYD_EPARSE);
+  CHECK(xyd_scorecard_score(NULL, "{}", &out) == XYD_EINVAL);
+  CHECK(xyd_scorecard_info(m, &out) == XYD_OK);
+  CHECK(contains(out, "\"model_hash\":\"") && contains(out, "\"format\":\"json\""));
+  xyd_free(out);
+  CHECK(xyd_scorecard_canonical(m, &out) == XYD_OK);
+  CHECK(contains(out, "xyd-scorecard/1"));
+  xyd_free(out);
+  CHECK(xyd_scorecard_load(gap, strlen(gap), &d) == XYD_EVALIDATION);
+  CHECK(d == NULL && contains(xyd_errmsg(), "characteristic \"only\"") && contains(xyd_errmsg(), "x = missing"));
+  CHECK(xyd_scorecard_load("<PMML", 5, &d) == XYD_EPARSE);
+  CHECK(xyd_scorecard_default(&d) == XYD_OK);
+  CHECK(xyd_scorecard_score(d, "{\"dishonest_debtor_active\": true}", &out) == XYD_OK);
+  CHECK(contains(out, "\"knockout\":\"dishonest_debtor\"") && contains(out, "\"grade\":\"E\""));
+  xyd_free(out);
+  CHECK(xyd_paserk_keygen(&secret, &pub) == XYD_OK);
+  CHECK(xyd_scorecard_sign(m, secret, &out) == XYD_OK);
+  CHECK(contains(out, "v4.public."));
+  xyd_free(out);
+  CHECK(xyd_scorecard_sign(m, "k4.secret.bad", &out) == XYD_EVALIDATION);
+  CHECK(xyd_score_features("[{\"type\":\"tax.arrears\",\"as_of\":\"2024-06-30\",\"data\":{\"arrears_amount\":\"5.00\","
+                           "\"period_end\":\"2024-05-31\"}}]", NULL, &out) == XYD_OK);
+  CHECK(contains(out, "\"tax_arrears_count_24m\":1") && contains(out, "\"pension_normal_payments_6m\":null"));
+  xyd_free(out);
+  CHECK(xyd_score_features("[]", "2024-13-01", &out) == XYD_EINVAL);
+  CHECK(xyd_score_features("{}", NULL, &out) == XYD_EVALIDATION);
+  {
+    char dir[] = "/tmp/xyd-abi-score-XXXXXX";
+    char db[256];
+    xyd_store *st = NULL;
+    unsigned char key[XYD_KEY_BYTES];
+    const char *feed =
+        "{\"type\":\"tax.arrears\",\"subject\":\"91350100M000100Y43\",\"as_of\":\"2024-06-30\",\"source\":\"c\","
+        "\"data\":{\"enterprise_name\":\"福州示例有限公司\",\"uscc\":\"91350100M000100Y43\",\"arrears_amount\":\"1200.00\","
+        "\"tax_type\":\"增值税\",\"period_start\":\"2024-04-01\",\"period_end\":\"2024-04-30\"}}\n";
+    if (mkdtemp(dir)) {
+      snprintf(db, sizeof db, "%s/s.db", dir);
+      CHECK(xyd_key_generate(key) == XYD_OK);
+      CHECK(xyd_store_open(db, key, sizeof key, XYD_OPEN_CREATE, &st) == XYD_OK);
+      CHECK(xyd_store_ingest(st, feed, strlen(feed), 0, &out) == XYD_OK);
+      xyd_free(out);
+      CHECK(xyd_store_score(st, "{\"subject\":\"91350100M000100Y43\"}", &out) == XYD_OK);
+      CHECK(contains(out, "\"model\":\"xyd-public-2024\"") && contains(out, "\"R01\""));
+      xyd_free(out);
+      CHECK(xyd_store_score(st, "{\"all\":true,\"threads\":2}", &out) == XYD_OK);
+      CHECK(contains(out, "\"summary\":{\"subjects\":1"));
+      xyd_free(out);
+      CHECK(xyd_store_score(st, "{\"subject\":\"91350100M000100Y43\",\"model\":\"c\"}", &out) == XYD_ENOTFOUND);
+      CHECK(xyd_store_score(st, "{}", &out) == XYD_EINVAL);
+      CHECK(xyd_store_scores(st, "91350100M000100Y43", &out) == XYD_OK);
+      CHECK(contains(out, "\"scored_at\""));
+      xyd_free(out);
+      CHECK(xyd_store_add_model(st, m, NULL) == XYD_OK);
+      CHECK(xyd_store_models(st, &out) == XYD_OK);
+      CHECK(contains(out, "\"id\":\"c\""));
+      xyd_free(out);
+      CHECK(xyd_store_require_signed_models(st, 1) == XYD_OK);
+      CHECK(xyd_store_add_model(st, d, NULL) == XYD_EVALIDATION);
+      CHECK(contains(xyd_errmsg(), "signed"));
+      CHECK(xyd_store_trust_key(st, pub, "{\"use\":\"model\"}") == XYD_OK);
+      CHECK(xyd_scorecard_sign(d, secret, &out) == XYD_OK);
+      CHECK(xyd_store_add_model(st, d, out) == XYD_OK);
+      xyd_free(out);
+      CHECK(xyd_store_trust_key(st, pub, "{\"use\":\"nothing\"}") == XYD_EINVAL);
+      xyd_store_close(st);
+      snprintf(db, sizeof db, "rm -rf %s", dir);
+      CHECK(system(db) == 0);
+    }
+  }
+  xyd_free(secret);
+  xyd_free(pub);
+  xyd_scorecard_free(m);
+  xyd_scorecard_free(d);
+  xyd_scorecard_free(NULL);
+}
+
+/* `xyd_abi_test score MODEL FEATURES` prints the result of one score through
+ * the C ABI (the cross-interface test compares it with C++, Python, CLI). */
+static int score_files(const char *model_path, const char *features_path) {
+  size_t len = 0;
+  char *model = slurp(model_path, &len), *features = slurp(features_path, NULL), *out = NULL;
+  xyd_scorecard *m = NULL;
+  int rc = XYD_EIO;
+  if (model && features && (rc = xyd_scorecard_load(model, len, &m)) == XYD_OK &&
+      (rc = xyd_scorecard_score(m, features, &out)) == XYD_OK)
+    printf("%s\n", out);
+  else
+    fprintf(stderr, "xyd_abi_test: %s\n", xyd_errmsg());
+  xyd_free(out);
+  xyd_scorecard_free(m);
+  free(model);
+  free(features);
+  return rc == XYD_OK ? 0 : 1;
+}
+
+int main(int argc, char **argv) {
+  if (argc == 4 && strcmp(argv[1], "score") == 0) return score_files(argv[2], argv[3]);
   test_version();
   test_status();
   test_catalog();
@@ -393,6 +527,7 @@ int main(void) {
   test_store();
   test_paseto_and_consent();
   test_mask();
+  test_score();
   printf("%d passed, %d failed\n", checks - failures, failures);
   return failures ? 1 : 0;
 }
