@@ -2,6 +2,7 @@
 // Exit status: 0 success, 1 the data was bad (invalid code, invalid
 // records), 2 usage or I/O error.
 // SPDX-License-Identifier: Apache-2.0
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -1016,12 +1017,70 @@ int cmd_demo() {
         (void)xyd::mask::mask_record(*doc, *cat, ctx);
         std::cout << "   " << aud << std::string(13 - std::strlen(aud), ' ') << xyd::json::dump(*doc->find("data")) << "\n";
       }
+
+      // 8. Scores: every subject with the default model, over all cores.
+      std::vector<std::string> lines;
+      xyd::score::batch_options so;
+      auto summary = xyd::score::score_all(store, so, [&](const std::string &l) { lines.push_back(l); });
+      if (!summary) {
+        std::cerr << "xyd: " << summary.error().message() << "\n";
+        rc = 2;
+      } else {
+        auto model = xyd::score::default_model();
+        std::map<std::string, int> grades, first_reason;
+        std::vector<long long> scores;
+        int knocked_out = 0;
+        std::string example;
+        for (const auto &l : lines) {
+          auto r = xyd::json::parse(l);
+          ++grades[r->find("grade")->text];
+          scores.push_back(std::stoll(r->find("score")->text));
+          if (!r->find("knockout")->is(xyd::json::kind::null)) ++knocked_out;
+          const auto &codes = r->find("reason_codes")->items;
+          if (!codes.empty()) ++first_reason[codes[0].text];
+          if (example.empty() && r->find("subject")->text == enterprise) example = l;
+        }
+        std::sort(scores.begin(), scores.end());
+        auto pct = [&](double p) { return scores[static_cast<size_t>(p * (scores.size() - 1))]; };
+        auto s = xyd::json::parse(*summary);
+        std::cout << "\n8. Public credit evaluation (公共信用综合评价) with the default scorecard " << model->id << " "
+                  << model->version << " (exact decimals; docs/scoring.md): " << lines.size() << " subjects in "
+                  << s->find("seconds")->text << " s on " << s->find("threads")->text << " threads, kept in the store.\n"
+                  << "   score: min " << scores.front() << ", p10 " << pct(0.1) << ", median " << pct(0.5) << ", p90 " << pct(0.9)
+                  << ", max " << scores.back() << "; " << knocked_out << " knocked out (dishonest-debtor or customs list)\n";
+        for (const auto &g : model->grades) {
+          const int n = grades[g.name];
+          const int bar = static_cast<int>(60.0 * n / static_cast<double>(lines.size()) + 0.5);
+          std::cout << "   " << g.name << " " << g.zh << std::string(6 - std::min<size_t>(6, 2 * xyd::utf8_length(g.zh)), ' ')
+                    << (g.min ? ">= " + xyd::score::format_fixed(*g.min) : std::string("below ")) << "  " << std::string(static_cast<size_t>(bar), '#')
+                    << " " << n << "\n";
+        }
+        std::vector<std::pair<int, std::string>> top;
+        for (const auto &[code, n] : first_reason) top.emplace_back(-n, code);
+        std::sort(top.begin(), top.end());
+        std::cout << "   most frequent first reason:";
+        for (size_t i = 0; i < top.size() && i < 4; ++i) {
+          auto it = model->reason_texts.find(top[i].second);
+          std::cout << (i ? "; " : " ") << top[i].second << " " << (it != model->reason_texts.end() ? it->second.zh : "") << " ("
+                    << -top[i].first << ")";
+        }
+        std::cout << "\n";
+        if (!example.empty()) {
+          auto r = xyd::json::parse(example);
+          std::cout << "   the consenting enterprise: score " << r->find("score")->text << ", grade " << r->find("grade")->text
+                    << ", reasons:";
+          for (const auto &reason : r->find("reasons")->items)
+            std::cout << " " << reason.find("code")->text << " " << reason.find("zh")->text << " (-"
+                      << (reason.find("points") ? reason.find("points")->text : std::string("knock-out")) << ")";
+          std::cout << "\n";
+        }
+      }
     }
   }
   for (const char *suffix : {"", "-wal", "-shm"}) std::remove((db + suffix).c_str());
   ::rmdir(dir);
   std::cout << "\nNext: xyd keygen --out k && xyd gen --subjects 1000 --seed 1 --out feed.jsonl && "
-               "xyd ingest store.db feed.jsonl --key-file k\n";
+               "xyd ingest store.db feed.jsonl --key-file k && xyd score store.db --all --key-file k\n";
   return rc;
 }
 
