@@ -56,10 +56,16 @@ std::unique_ptr<store> open_or_build(uint64_t subjects, bool &built) {
     opt.risky_percent = 20;
     std::string feed;
     gen::generate(opt, [&](std::string_view c) { feed.append(c); });
-    ingest::summary sum;
-    if (auto st = ingest::ingest_buffer(**s, feed, {}, sum); !st) {
-      std::fprintf(stderr, "%s\n", st.message().c_str());
-      return nullptr;
+    // In batches of about 64 MiB, as monthly feeds arrive in parts.
+    for (size_t begin = 0; begin < feed.size();) {
+      size_t end = std::min(feed.size(), begin + (64u << 20));
+      while (end < feed.size() && feed[end - 1] != '\n') ++end;
+      ingest::summary sum;
+      if (auto st = ingest::ingest_buffer(**s, std::string_view(feed).substr(begin, end - begin), {}, sum); !st) {
+        std::fprintf(stderr, "%s\n", st.message().c_str());
+        return nullptr;
+      }
+      begin = end;
     }
   }
   return std::move(*s);

@@ -188,7 +188,7 @@ status bind(const model &m, const json::value &features, std::vector<input> &out
       if (v.is(json::kind::boolean)) return {errc::validation, where + " must be a number (field is " +
                                                                    (f.type == field::kind::integer ? "integer" : "number") + ")"};
       auto n = parse_fixed(text);
-      if (!n) return {errc::validation, where + " must be a number: " + n.error().message()};
+      if (!n) return {errc::validation, where + " " + n.error().message() + " (a number is expected)"};
       if (f.type == field::kind::integer && *n % fixed_from_int(1) != 0)
         return {errc::validation, where + " must be an integer"};
       in.type = input::kind::number;

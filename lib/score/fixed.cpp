@@ -21,14 +21,9 @@ fixed fixed_from_int(int64_t n) {
 }
 
 result<fixed> parse_fixed(std::string_view text) {
-  const std::string_view original = text;
-  auto bad = [&](const char *why) {
-    std::string msg = "\"";
-    msg.append(original.substr(0, 40));
-    msg += "\" ";
-    msg += why;
-    return result<fixed>(errc::validation, std::move(msg));
-  };
+  // Messages never repeat the value: it may be a secret or an id number
+  // given in the wrong place. Callers say where it was.
+  auto bad = [](const char *why) { return result<fixed>(errc::validation, why); };
   if (text.empty()) return bad("is not a number (empty)");
   bool negative = false;
   if (text.front() == '-' || text.front() == '+') {

@@ -92,6 +92,8 @@ TEST_CASE("score: exact decimals parse and print without loss", "[score]") {
   CHECK_FALSE(parse_fixed("--1"));
   CHECK_FALSE(parse_fixed(""));
   CHECK(parse_fixed("0.0000000000001").error().message().find("12 decimal places") != std::string::npos);
+  CHECK_FALSE(parse_fixed("35010219780331261X"));
+  CHECK(parse_fixed("35010219780331261X").error().message().find("3501") == std::string::npos);
 }
 
 TEST_CASE("score: a JSON card scores with ranked reason codes", "[score]") {
@@ -130,7 +132,9 @@ TEST_CASE("score: bad features are refused with the key named", "[score]") {
   };
   bad(R"J({"n": 1.5})J", "$.n must be an integer");
   bad(R"J({"n": -1})J", "$.n is not a valid value");
-  bad(R"J({"rate": "x"})J", "$.rate must be a number");
+  bad(R"J({"rate": "x"})J", "$.rate is not a number");
+  bad(R"J({"rate": "11010519491231002X"})J", "$.rate is not a number");
+  CHECK(score_json(**m, R"J({"rate": "11010519491231002X"})J").error().message().find("1101") == std::string::npos);
   bad(R"J({"flag": "maybe"})J", "$.flag must be true or false");
   bad(R"J({"nn": 1})J", "$.nn is not a field");
   bad(R"J({"n": [1]})J", "$.n must be a number");
