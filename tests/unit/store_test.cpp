@@ -262,17 +262,37 @@ TEST_CASE("store: an older schema is upgraded on open", "[store]") {
     subjects = *s->subjects();
   }
   // Make it a schema-1 store: schema 2 sealed the subjects beside their index,
-  // schema 3 added the consent tables.
+  // schema 3 added the consent tables, schema 4 models and scores.
   sqlite3 *db = nullptr;
   sqlite3_open((d / "a.db").c_str(), &db);
-  REQUIRE(sqlite3_exec(db, "UPDATE subjects SET nonce = NULL, sealed = NULL; ALTER TABLE subjects DROP COLUMN sealed; ALTER TABLE subjects DROP COLUMN nonce; DROP TABLE trusted_keys; DROP TABLE revocations; DROP TABLE releases; PRAGMA user_version = 1", nullptr, nullptr, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db, "UPDATE subjects SET nonce = NULL, sealed = NULL; ALTER TABLE subjects DROP COLUMN sealed; ALTER TABLE subjects DROP COLUMN nonce; DROP TABLE trusted_keys; DROP TABLE revocations; DROP TABLE releases; DROP TABLE models; DROP TABLE scores; PRAGMA user_version = 1", nullptr, nullptr, nullptr) == SQLITE_OK);
   sqlite3_close(db);
   store_options ro;
   ro.flags = store_flags::read_only;
   CHECK(store::open(d / "a.db", k, ro).error().code() == errc::read_only);
   auto s = open_new(d / "a.db", k);
   CHECK(*s->subjects() == subjects);
-  CHECK(json::parse(*s->stats())->find("schema_version")->text == "3");
+  CHECK(json::parse(*s->stats())->find("schema_version")->text == std::to_string(store::schema_version));
+}
+
+TEST_CASE("store: a schema-3 store keeps its consent keys through the upgrade to 4", "[store]") {
+  temp_dir d;
+  const auto k = master_key::generate();
+  {
+    auto s = open_new(d / "a.db", k);
+    REQUIRE(s->trust_key({"k4.pid.x", "k4.public.y", "platform", std::nullopt}));
+  }
+  sqlite3 *db = nullptr;
+  sqlite3_open((d / "a.db").c_str(), &db);
+  REQUIRE(sqlite3_exec(db, "ALTER TABLE trusted_keys DROP COLUMN use; DROP TABLE models; DROP TABLE scores; PRAGMA user_version = 3",
+                       nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+  auto s = open_new(d / "a.db", k);
+  auto key = s->find_key("k4.pid.x");
+  REQUIRE(key);
+  REQUIRE(*key);
+  CHECK((*key)->use == "consent");
+  CHECK(*s->models() == "[]");
 }
 
 TEST_CASE("store: read-only handles and a full disk lose nothing", "[store]") {
