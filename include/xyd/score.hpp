@@ -143,6 +143,7 @@ struct model {
   std::string baseline_method = "other";  ///< informational, as PMML's
   size_t max_reason_codes = 0;            ///< 0: all
   std::vector<std::string> reason_codes;  ///< every code, in order of first appearance
+  std::vector<std::string> other_fields;  ///< names that are not inputs (a PMML target): ignored in features
   std::map<std::string, reason_text> reason_texts;
   std::string source_format;              ///< "json" or "pmml"
   std::array<unsigned char, 32> hash{};   ///< BLAKE2b-256 of canonical_json()

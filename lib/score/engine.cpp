@@ -170,7 +170,9 @@ status bind(const model &m, const json::value &features, std::vector<input> &out
     const int32_t fi = m.field_index(key);
     const std::string where = "features: $." + key;
     if (fi < 0) {
-      if (is_feature(key) || key == "as_of" || key == "subject") continue;
+      if (is_feature(key) || key == "as_of" || key == "subject" ||
+          std::find(m.other_fields.begin(), m.other_fields.end(), key) != m.other_fields.end())
+        continue;
       return {errc::validation, where + " is not a field of model " + m.id + " nor a feature of the catalog"};
     }
     if (given[static_cast<size_t>(fi)]) return {errc::validation, where + " is given twice"};

@@ -611,7 +611,16 @@ std::string model::canonical_json() const {
     put_opt_text(out, "missing_replacement", f.missing_replacement);
     out += '}';
   }
-  out += "],\"initial_score\":";
+  out += ']';
+  if (!other_fields.empty()) {
+    out += ",\"other_fields\":[";
+    for (size_t i = 0; i < other_fields.size(); ++i) {
+      if (i) out += ',';
+      json::append_quoted(out, other_fields[i]);
+    }
+    out += ']';
+  }
+  out += ",\"initial_score\":";
   put_number(out, initial_score);
   out += ",\"use_reason_codes\":";
   out += use_reason_codes ? "true" : "false";
@@ -710,7 +719,7 @@ result<std::shared_ptr<const model>> build(const json::value &doc, std::string_v
   static const std::set<std::string> known = {"format", "id", "version", "description", "fields", "initial_score",
                                               "use_reason_codes", "reason_code_algorithm", "baseline_score",
                                               "baseline_method", "max_reason_codes", "scaling", "knockouts",
-                                              "characteristics", "grades", "reason_codes"};
+                                              "characteristics", "grades", "reason_codes", "other_fields"};
   for (const auto &[k, v] : doc.members)
     if (!known.count(k)) return fail("$." + k, "is not a member of an xyd-scorecard/1 model");
   if (const json::value *f = doc.find("format"); f && (!f->is(json::kind::string) || f->text != "xyd-scorecard/1"))
@@ -799,6 +808,16 @@ result<std::shared_ptr<const model>> build(const json::value &doc, std::string_v
     for (const auto &v : f.values) b.intern(f, v);
     if (f.missing_replacement && !is_numeric(f)) b.intern(f, *f.missing_replacement);
     m.fields.push_back(std::move(f));
+  }
+
+  if (const json::value *of = doc.find("other_fields")) {
+    if (!of->is(json::kind::array)) return fail("$.other_fields", "must be an array of names");
+    for (size_t i = 0; i < of->items.size(); ++i) {
+      if (!of->items[i].is(json::kind::string)) return fail(json::path_index("$.other_fields", i), "must be a string");
+      if (m.field_index(of->items[i].text) >= 0)
+        return fail(json::path_index("$.other_fields", i), "\"" + of->items[i].text + "\" is an input field");
+      m.other_fields.push_back(of->items[i].text);
+    }
   }
 
   // Header numbers and switches.

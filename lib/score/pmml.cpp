@@ -283,6 +283,13 @@ struct converter {
       fields.push(std::move(f));
     }
     doc.add("fields", std::move(fields));
+    // The document's other fields (a target, supplementary fields): names a
+    // features object may carry without being refused as unknown.
+    json::value others = json::value::array();
+    for (pugi::xml_node d = dict.first_child(); d; d = d.next_sibling())
+      if (d.type() == pugi::node_element && local_name(d) == "DataField" && !type_of(d.attribute("name").as_string()))
+        others.push(json::value::of_string(d.attribute("name").as_string()));
+    if (!others.items.empty()) doc.add("other_fields", std::move(others));
 
     if (!number_attr(card, "initialScore", doc, "initial_score", cw)) return false;
     const std::string use = card.attribute("useReasonCodes").as_string("true");

@@ -249,7 +249,8 @@ result<std::string> score_all(store &s, const batch_options &o, const std::funct
     out += first ? "" : ",";
     first = false;
     json::append_quoted(out, g.name);
-    out += ":" + std::to_string(grades[g.name]);
+    out += ':';
+    out += std::to_string(grades[g.name]);
   }
   char buf[32];
   snprintf(buf, sizeof buf, "%.3f", seconds);

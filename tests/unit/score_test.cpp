@@ -241,6 +241,9 @@ TEST_CASE("score: PMML scorecard with reason codes, points below", "[score][pmml
   auto r = run(**m, R"J({"department": "engineering", "age": 25, "income": 1500})J");
   CHECK(r.find("score")->text == "8");
   CHECK(codes(r) == std::vector<std::string>{"RC2", "RC1", "RC3"});
+  // the PMML target field may come along with the inputs
+  CHECK(score_json(**m, R"J({"department": "engineering", "age": 25, "income": 1500, "overallScore": 3})J"));
+  CHECK(std::find((*m)->other_fields.begin(), (*m)->other_fields.end(), "overallScore") != (*m)->other_fields.end());
   // unknown department -> missing (-9); income missing -> its own code RC3M
   r = run(**m, R"J({"department": "sales", "age": 45})J");
   CHECK(r.find("score")->text == "12");  // -9 + 18 + 3

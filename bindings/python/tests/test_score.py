@@ -173,6 +173,18 @@ def test_exact_numbers_in_python():
                        "characteristics": [{"name": "x", "field": "x", "attributes": [{"when": {"missing": True}, "partial_score": 0}]}]})
 
 
+def test_scorecard_constructors(tmp_path):
+    by_path = xyd.Scorecard(str(PMML))
+    assert by_path.hash == xyd.Scorecard(PMML).hash == xyd.Scorecard(PMML.read_text()).hash
+    assert xyd.Scorecard.load(PMML.read_bytes()).hash == by_path.hash
+    assert xyd.Scorecard.from_json(by_path.canonical_json()).hash == by_path.hash
+    assert by_path.info["format"] == "pmml" and by_path.id == "SampleScorecard"
+    with pytest.raises(xyd.ParseError):
+        xyd.Scorecard("{")
+    with pytest.raises(TypeError):
+        xyd.Scorecard()
+
+
 def test_cli_errors(cli, tmp_path):
     f = tmp_path / "f.json"
     f.write_text('{"tax_arrears_unpaid": "many"}')

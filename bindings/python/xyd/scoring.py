@@ -48,21 +48,32 @@ class Scorecard:
     """A loaded scorecard model. Load one with Scorecard(text) (JSON or
     PMML text), Scorecard.from_file(path) or Scorecard.default()."""
 
-    def __init__(self, text=None, *, _handle=None):
+    def __init__(self, model=None, *, _handle=None):
+        """`model`: a dict (an xyd-scorecard/1 model), JSON or PMML text
+        (str or bytes), or the path of a .json or .pmml file."""
         if _handle is not None:
             self._h = _handle
-        else:
-            if isinstance(text, (dict, list)):
-                text = json.dumps(text, ensure_ascii=False, default=_exact)
-            data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
-            h = _ffi.scorecard_p()
-            _ffi.xyd_scorecard_load(data, len(data), ctypes.byref(h))
-            self._h = h
+            self._info = None
+            return
+        if isinstance(model, (dict, list)):
+            model = json.dumps(model, ensure_ascii=False, default=_exact)
+        if isinstance(model, Path) or (isinstance(model, str) and model.lstrip()[:1] not in ("{", "<", "\ufeff")
+                                       and Path(model).is_file()):
+            model = Path(model).read_bytes()
+        if model is None:
+            raise TypeError("Scorecard needs a model: a dict, JSON or PMML text, or a file path")
+        data = model.encode("utf-8") if isinstance(model, str) else bytes(model)
+        h = _ffi.scorecard_p()
+        _ffi.xyd_scorecard_load(data, len(data), ctypes.byref(h))
+        self._h = h
         self._info = None
 
     @classmethod
     def from_file(cls, path):
         return cls(Path(path).read_bytes())
+
+    #: Aliases: a model from JSON text or PMML text (the content tells).
+    from_json = from_pmml = load = classmethod(lambda cls, text: cls(text))
 
     @classmethod
     def default(cls):
