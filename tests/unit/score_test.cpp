@@ -448,3 +448,45 @@ TEST_CASE("score: models and scores in a store, signed models", "[score][store]"
   // the consent verifier does not accept a key trusted for models
   CHECK(parsed(*(*again)->keys()).items[0].find("use")->text == "model");
 }
+
+TEST_CASE("score: mutated models and features are refused or scored, never a crash", "[score]") {
+  uint64_t x = 0x9E3779B97F4A7C15ull;
+  auto next = [&] {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  const std::string sources[] = {data("sample-scorecard.pmml"), default_model()->canonical_json(), small_card};
+  const char alphabet[] = "{}[]<>\"=:,./-+0123456789eE aZ\\\n";
+  size_t loaded = 0, refused = 0;
+  for (const auto &src : sources) {
+    for (int i = 0; i < 700; ++i) {
+      std::string s = src;
+      const int edits = 1 + static_cast<int>(next() % 3);
+      for (int e = 0; e < edits; ++e) {
+        const size_t at = next() % s.size();
+        switch (next() % 3) {
+          case 0: s[at] = alphabet[next() % (sizeof alphabet - 1)]; break;
+          case 1: s.erase(at, 1 + next() % 8); break;
+          default: s.insert(at, 1, alphabet[next() % (sizeof alphabet - 1)]);
+        }
+      }
+      auto m = load(s);
+      if (!m) {
+        ++refused;
+        CHECK_FALSE(m.error().message().empty());
+        continue;
+      }
+      ++loaded;
+      // whatever loads scores every input it accepts
+      for (const char *f : {"{}", R"J({"age": 30, "income": 1e3, "department": "engineering"})J",
+                            R"J({"n": 0, "rate": -1, "kind": "a", "flag": false})J", R"J({"tax_arrears_unpaid": 2})J"}) {
+        auto r = score_json(**m, f);
+        if (r) CHECK(parsed(*r).find("score"));
+      }
+    }
+  }
+  CHECK(refused > 0);
+  CHECK(loaded > 0);
+}
