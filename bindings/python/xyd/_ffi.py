@@ -151,6 +151,39 @@ xyd_store_score = _declare("xyd_store_score", [store_p, ctypes.c_char_p, c_char_
 xyd_store_scores = _declare("xyd_store_scores", [store_p, ctypes.c_char_p, c_char_pp])
 
 
+class Handle:
+    """Owns one library handle: close(), a context manager, closed on
+    collection. Subclasses name the C function that frees it (_free) and
+    the error raised once it is closed (_closed)."""
+
+    _h = None
+    _free = None
+    _closed_error = ValueError
+    _closed = "the handle is closed"
+
+    def close(self):
+        if self._h:
+            type(self)._free(self._h)
+            self._h = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def _handle(self):
+        if not self._h:
+            raise self._closed_error(self._closed)
+        return self._h
+
+
 def take_string(ptr):
     """Copies a library-owned string, then releases it with xyd_free."""
     if not ptr.value:

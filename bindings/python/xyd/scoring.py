@@ -44,7 +44,7 @@ def _exact(value):
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-class Scorecard:
+class Scorecard(_ffi.Handle):
     """A loaded scorecard model. Load one with Scorecard(text) (JSON or
     PMML text), Scorecard.from_file(path) or Scorecard.default()."""
 
@@ -82,21 +82,8 @@ class Scorecard:
         _ffi.xyd_scorecard_default(ctypes.byref(h))
         return cls(_handle=h)
 
-    def close(self):
-        if getattr(self, "_h", None):
-            _ffi.xyd_scorecard_free(self._h)
-            self._h = None
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
-
-    def _handle(self):
-        if not self._h:
-            raise ValueError("the scorecard is closed")
-        return self._h
+    _free = staticmethod(_ffi.xyd_scorecard_free)
+    _closed = "the scorecard is closed"
 
     @property
     def info(self):

@@ -33,7 +33,7 @@ class IngestError(ValidationError):
         self.summary = summary
 
 
-class Store:
+class Store(_ffi.Handle):
     """An encrypted xyd store: ``with xyd.Store(path, key) as store: ...``.
 
     `key` is 32 bytes, or a path to a key file (str or os.PathLike) with
@@ -58,28 +58,9 @@ class Store:
             _ffi.xyd_store_open(os.fsencode(path), key, len(key), flags, ctypes.byref(handle))
         self._h = handle
 
-    # -- life cycle
-    def close(self):
-        if self._h:
-            _ffi.xyd_store_close(self._h)
-            self._h = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
-
-    def _handle(self):
-        if not self._h:
-            raise Error("store is closed")
-        return self._h
+    _free = staticmethod(_ffi.xyd_store_close)
+    _closed_error = Error
+    _closed = "store is closed"
 
     # -- ingest
     def _ingest_result(self, status, out):
