@@ -487,7 +487,9 @@ fixed round_to(const decimal50 &x, int decimals) {
   for (int i = 0; i < decimals; ++i) y *= 10;
   decimal50 fl = floor(y);
   const decimal50 diff = y - fl;
-  boost::multiprecision::cpp_int r = fl.convert_to<boost::multiprecision::cpp_int>();
+  // fl is a whole number; Boost's conversion of 0 to an integer negates
+  // ilogb(0) == INT_MIN (undefined behaviour), so 0 is taken apart.
+  boost::multiprecision::cpp_int r = fl == 0 ? boost::multiprecision::cpp_int(0) : fl.convert_to<boost::multiprecision::cpp_int>();
   if (diff > decimal50("0.5")) r += 1;
   else if (diff == decimal50("0.5") && (r & 1) != 0) r += 1;
   fixed out = fixed(r);
