@@ -292,18 +292,12 @@ int xyd_store_records(xyd_store *store, const char *query_json, char **out_json)
       *out_json = dup(*r);
       return XYD_OK;
     }
-    std::optional<xyd::consent::decision> d;
-    if (!rel.token.empty()) {
-      d = store->verifier->check({rel.token, q.subject, rel.audience, rel.purpose, rel.at});
-      if (!d->ok())
-        return fail(XYD_ECONSENT, std::string("consent refused: ") + xyd::consent::reason_id(d->refused) + ": " + d->detail);
-    }
-    xyd::mask::context masking;
-    if (rel.policy) masking.pol = &*rel.policy;
-    masking.audience = rel.role;
-    if (!masking.pol->has_audience(masking.audience))
+    xyd::consent::release_request req{q, rel.audience, rel.purpose, rel.token, rel.at, {}};
+    if (rel.policy) req.masking.pol = &*rel.policy;
+    req.masking.audience = rel.role;
+    if (!req.masking.pol->has_audience(req.masking.audience))
       return fail(XYD_ENOTFOUND, "records query: unknown role \"" + rel.role + "\" (loan_officer, external, regulator)");
-    auto r = xyd::consent::release(*store->impl, q, d ? &*d : nullptr, rel.at, masking);
+    auto r = xyd::consent::serve(*store->impl, *store->verifier, req);
     if (!r) return fail(r.error());
     *out_json = dup(*r);
     return XYD_OK;
@@ -544,7 +538,7 @@ int xyd_store_trust_key(xyd_store *store, const char *public_paserk, const char 
         if (key == "issuer" && v.is(xyd::json::kind::string)) k.issuer = v.text;
         else if (key == "retired_from" && v.is(xyd::json::kind::string) && xyd::parse_rfc3339(v.text))
           k.retired_from = xyd::parse_rfc3339(v.text);
-        else if (key == "use" && v.is(xyd::json::kind::string) && (v.text == "consent" || v.text == "model"))
+        else if (key == "use" && v.is(xyd::json::kind::string) && (v.text == "consent" || v.text == "model" || v.text == "audit"))
           k.use = v.text;
         else return fail(XYD_EINVAL, "xyd_store_trust_key: bad or unknown option \"" + key + "\"");
       }

@@ -14,6 +14,7 @@ packages=(
   python3 python3-pytest             # Python package tests
   python3-stdnum                     # independent USCC/RID implementation for cross-checks
   binutils                           # nm, for the exported-symbol check
+  sqlite3                            # the shell the audit-log tampering tests use
 )
 
 missing=()

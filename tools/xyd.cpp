@@ -17,6 +17,7 @@
 
 #include "gen.hpp"
 #include "xyd.h"
+#include "xyd/audit.hpp"
 #include "xyd/catalog.hpp"
 #include "xyd/consent.hpp"
 #include "xyd/ingest.hpp"
@@ -78,6 +79,13 @@ constexpr const char *usage_text =
     "  model sign MODEL --secret KEY                a signature token for the model\n"
     "  model add DB MODEL [--signature TOKEN]       keep a model in the store (REF: id or id@version)\n"
     "  model list DB | model require-signed DB on|off | model default\n"
+    "\n"
+    "audit commands (docs/audit.md; the actor is $XYD_ACTOR or $USER):\n"
+    "  audit verify DB [--public KEY]   check the hash chain and the signed checkpoints;\n"
+    "                                exit 0 intact, 1 naming the first bad entry\n"
+    "  audit checkpoint DB --secret KEY sign the chain's head with the institution's key\n"
+    "  audit export DB                  the log as JSON Lines for the regulator\n"
+    "  audit stats DB                   released item types per month and purpose; refusals\n"
     "\n"
     "options for every command:\n"
     "  --extension FILE              load a provincial catalog extension first (repeatable)\n"
@@ -401,22 +409,14 @@ int cmd_records(const std::vector<std::string> &args) {
   auto store = open_store(a, false, audience.empty());
   if (!store) return 2;
   if (audience.empty()) return print_result(store->records(q));
-  std::optional<xyd::consent::decision> d;
-  if (!token.empty()) {
-    xyd::consent::verifier v(*store);
-    d = v.check({token, q.subject, audience, purpose, 0});
-    if (!d->ok()) {
-      std::cerr << "xyd: consent refused: " << xyd::consent::reason_id(d->refused) << ": " << d->detail << "\n";
-      return 1;
-    }
-  }
-  xyd::mask::context masking;
+  xyd::consent::release_request req{q, audience, purpose, token, 0, {}};
   std::optional<xyd::mask::policy> pol;
   if (!load_policy(policy_file, pol)) return 2;
-  if (pol) masking.pol = &*pol;
-  masking.audience = role;
-  if (!masking.pol->has_audience(role)) return usage("records: unknown role '" + role + "' (loan_officer, external, regulator)");
-  auto r = xyd::consent::release(*store, q, d ? &*d : nullptr, 0, masking);
+  if (pol) req.masking.pol = &*pol;
+  req.masking.audience = role;
+  if (!req.masking.pol->has_audience(role)) return usage("records: unknown role '" + role + "' (loan_officer, external, regulator)");
+  xyd::consent::verifier v(*store);
+  auto r = xyd::consent::serve(*store, v, req);
   if (!r && r.error().code() == xyd::errc::consent) {
     std::cerr << "xyd: " << r.error().message() << "\n";
     return 1;
@@ -810,6 +810,48 @@ int cmd_model(const std::vector<std::string> &args) {
   return usage("unknown model command '" + sub + "'");
 }
 
+int cmd_audit(const std::vector<std::string> &args) {
+  if (args.empty()) return usage("audit verify|checkpoint|export|stats DB");
+  const std::string sub = args[0];
+  store_args a;
+  std::string why;
+  if (!split_store_args(std::vector<std::string>(args.begin() + 1, args.end()), a, why)) return usage("audit " + sub + ": " + why);
+  auto opt = [&](const char *name) -> std::string {
+    for (size_t i = 0; i + 1 < a.rest.size(); ++i)
+      if (a.rest[i] == name) return a.rest[i + 1];
+    return {};
+  };
+  auto store = open_store(a, false, sub != "checkpoint");
+  if (!store) return 2;
+  if (sub == "verify") {
+    std::vector<xyd::paseto::public_key> keys;
+    if (!opt("--public").empty()) {
+      auto pk = xyd::paseto::parse_public(inline_or_file(opt("--public")));
+      if (!pk) return usage("audit verify: --public: " + pk.error().message());
+      keys.push_back(*pk);
+    }
+    auto v = xyd::audit::verify(*store, keys);
+    if (!v) return fail_with(v.error());
+    std::cout << v->to_json() << "\n";
+    if (!v->ok) {
+      std::cerr << "xyd: audit log broken at entry " << v->first_bad << ": " << v->problem << "\n";
+      return 1;
+    }
+    return 0;
+  }
+  if (sub == "checkpoint") {
+    auto sk = xyd::paseto::parse_secret(inline_or_file(opt("--secret")));
+    if (!sk) return usage("audit checkpoint DB --secret KEY");
+    return print_result(xyd::audit::checkpoint(*store, *sk));
+  }
+  if (sub == "export") {
+    const xyd::status st = xyd::audit::export_jsonl(*store, [](const std::string &line) { std::cout << line << "\n"; });
+    return st ? 0 : fail_with(st);
+  }
+  if (sub == "stats") return print_result(xyd::audit::stats(*store));
+  return usage("unknown audit command '" + sub + "'");
+}
+
 int cmd_mask(const std::vector<std::string> &args) {
   std::string audience, policy_file, key_file;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -1135,5 +1177,6 @@ int main(int argc, char **argv) {
   if (cmd == "score") return cmd_score(rest);
   if (cmd == "features") return cmd_features(rest);
   if (cmd == "model") return cmd_model(rest);
+  if (cmd == "audit") return cmd_audit(rest);
   return usage("unknown command '" + cmd + "'");
 }

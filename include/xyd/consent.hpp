@@ -108,6 +108,21 @@ bool releasable(const item_type &type, const decision *granted);
 /// with its data life. Asking for one item type that may not be released is
 /// errc::consent, "out_of_scope".
 result<std::string> release(store &s, const record_query &q, const decision *granted, int64_t at = 0,
-                            const mask::context &masking = {});
+                            const mask::context &masking = {}, std::vector<std::string> *released_types = nullptr);
+
+/// A bank's request for a subject's records.
+struct release_request {
+  record_query query;
+  std::string audience, purpose, token;  ///< token empty: no consent
+  int64_t at = 0;                        ///< Unix seconds; 0: now
+  mask::context masking;
+};
+
+/// The whole release as a bank makes it: the token (when given) checked
+/// with `v` for this subject, audience and purpose, then release(); the
+/// release — or the refusal, with its reason — is appended to the audit log
+/// (action "release"). A refused token is errc::consent, "consent refused:
+/// <reason>: <detail>".
+result<std::string> serve(store &s, verifier &v, const release_request &r);
 
 }  // namespace xyd::consent

@@ -15,6 +15,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -66,6 +67,7 @@ struct record_query {
   std::string item_type;     ///< empty: all
   int category = 0;          ///< 0: all
   bool history = false;      ///< include superseded and withdrawn records
+  bool audit = true;         ///< log the query in the audit log (internal reads set false)
 };
 
 struct repair_request {
@@ -193,12 +195,47 @@ class store {
   result<std::unique_ptr<store>> open_reader(bool writable = false);
   const std::string &path() const noexcept;
 
-  static constexpr int schema_version = 4;
+  // ---- the audit log (docs/audit.md): append-only, hash-chained
+
+  struct audit_event {
+    std::string action;                   ///< ingest, records, release, report, verify, repair, purge, rekey, key, revoke, score, checkpoint
+    std::string outcome = "ok";           ///< ok, refused, error
+    std::string subject;                  ///< plain; logged as its blind index
+    std::string subject_index;            ///< or the blind index (hex) itself
+    std::vector<std::string> item_types;
+    std::string jti, audience, purpose, reason;
+    std::string detail_json;              ///< a JSON object, or empty
+  };
+  /// Appends an entry: {"seq","at","actor","action","outcome","subject",
+  /// "item_types","jti","audience","purpose","reason","detail"}, hash =
+  /// BLAKE2b-256("xyd-audit-v1" ‖ previous hash ‖ entry). Inside this
+  /// handle's open write transaction when there is one. A read-only handle
+  /// appends through a connection of its own (the log is the store's
+  /// bookkeeping); when the file cannot be written, errc::read_only.
+  status audit(const audit_event &e);
+  /// Who the entries name as actor (default: $XYD_ACTOR, $USER, "unknown").
+  void set_actor(std::string actor);
+  struct audit_row {
+    int64_t seq;
+    std::string entry;
+    std::string hash;  ///< 32 bytes
+  };
+  /// Every entry in seq order; `fn` returns false to stop.
+  status for_each_audit(const std::function<bool(const audit_row &)> &fn);
+  /// Signed checkpoints (v4.public tokens over {"seq","hash"}).
+  status add_checkpoint(int64_t seq, std::string_view token);
+  result<std::vector<std::pair<int64_t, std::string>>> checkpoints();
+
+  static constexpr int schema_version = 5;
 
  private:
   struct impl;
   explicit store(std::unique_ptr<impl> p);
   std::unique_ptr<impl> p_;
 };
+
+/// The audit chain: BLAKE2b-256("xyd-audit-v1" ‖ previous hash (32 bytes;
+/// zeros before the first entry) ‖ entry text).
+std::array<unsigned char, 32> audit_chain_hash(std::string_view previous, std::string_view entry);
 
 }  // namespace xyd

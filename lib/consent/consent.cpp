@@ -328,8 +328,10 @@ bool releasable(const item_type &type, const decision *granted) {
   return false;
 }
 
-result<std::string> release(store &s, const record_query &q, const decision *granted, int64_t at,
-                            const mask::context &masking) {
+result<std::string> release(store &s, const record_query &query, const decision *granted, int64_t at,
+                            const mask::context &masking, std::vector<std::string> *released_types) {
+  record_query q = query;
+  q.audit = false;  // the caller logs the release itself
   if (granted && !granted->ok()) granted = nullptr;
   auto cat = current_catalog();
   if (!q.item_type.empty()) {
@@ -361,6 +363,7 @@ result<std::string> release(store &s, const record_query &q, const decision *gra
       // Repair notes name operators and reasons: not for release.
       if (json::value *repair = r.find("repair")) *repair = json::value::null();
     }
+    if (released_types && (released_types->empty() || released_types->back() != t->id)) released_types->push_back(t->id);
     out.push(std::move(r));
   }
   if (granted) {
@@ -370,6 +373,37 @@ result<std::string> release(store &s, const record_query &q, const decision *gra
     if (auto st = s.log_release(granted->granted->jti, static_cast<int64_t>(out.items.size()), when, expires); !st) return st;
   }
   return json::dump(out);
+}
+
+result<std::string> serve(store &s, verifier &v, const release_request &r) {
+  store::audit_event e;
+  e.action = "release";
+  e.subject = r.query.subject;
+  e.audience = r.audience;
+  e.purpose = r.purpose;
+  if (!r.query.item_type.empty()) e.item_types = {r.query.item_type};
+  auto refuse = [&](const std::string &reason, status st) -> result<std::string> {
+    e.outcome = "refused";
+    e.reason = reason;
+    if (auto logged = s.audit(e); !logged) return logged;
+    return st;
+  };
+  std::optional<decision> d;
+  if (!r.token.empty()) {
+    d = v.check({r.token, r.query.subject, r.audience, r.purpose, r.at});
+    if (!d->ok())
+      return refuse(reason_id(d->refused), status(errc::consent, std::string("consent refused: ") + reason_id(d->refused) + ": " + d->detail));
+    e.jti = d->granted->jti;
+  }
+  std::vector<std::string> types;
+  auto out = release(s, r.query, d ? &*d : nullptr, r.at, r.masking, &types);
+  if (!out) {
+    if (out.error().code() == errc::consent) return refuse("out_of_scope", out.error());
+    return out;
+  }
+  e.item_types = std::move(types);
+  if (auto logged = s.audit(e); !logged) return logged;
+  return out;
 }
 
 }  // namespace xyd::consent

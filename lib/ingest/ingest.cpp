@@ -39,7 +39,8 @@ std::string summary::to_json() const {
   return s;
 }
 
-status ingest(store &st, std::istream &in, const options &opt, summary &out) {
+namespace {
+status ingest_batch(store &st, std::istream &in, const options &opt, summary &out) {
   out = summary{};
   auto batch = st.begin_batch(opt.source_name);
   if (!batch) return batch.error();
@@ -108,6 +109,31 @@ status ingest(store &st, std::istream &in, const options &opt, summary &out) {
     return c;
   }
   return status::ok();
+}
+}  // namespace
+
+status ingest(store &st, std::istream &in, const options &opt, summary &out) {
+  status result = ingest_batch(st, in, opt, out);  // a failed batch is rolled back on return
+  if (!result && result.code() != errc::busy && result.code() != errc::read_only) {
+    // The refusal goes to the audit log: where and why, never a value (the
+    // file holds no plaintext personal data).
+    store::audit_event e;
+    e.action = "ingest";
+    e.outcome = "refused";
+    e.reason = errc_name(result.code());
+    std::string detail = "{\"records\":" + std::to_string(out.records) + ",\"rejected\":" + std::to_string(out.total.rejected);
+    if (!out.rejections.empty()) {
+      const auto &first = out.rejections.front();
+      detail += ",\"line\":" + std::to_string(first.line) + ",\"path\":";
+      json::append_quoted(detail, first.what.path);
+      detail += ",\"code\":";
+      json::append_quoted(detail, first.what.code);
+    }
+    e.detail_json = detail + "}";
+    for (const auto &[type, counts] : out.per_type) e.item_types.push_back(type);
+    (void)st.audit(e);  // a full disk may refuse this too; the batch's own status is what counts
+  }
+  return result;
 }
 
 status ingest_buffer(store &st, std::string_view buffer, const options &opt, summary &out) {

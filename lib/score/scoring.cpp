@@ -132,6 +132,7 @@ struct scorer {
     record_query q;
     q.subject = subject;
     q.history = true;
+    q.audit = false;  // scoring is logged once, as "score"
     auto records = s.records(q);
     if (!records) return records.error();
     auto doc = json::parse(*records);
@@ -152,6 +153,15 @@ struct scorer {
   }
 };
 
+// Scores not kept are logged all the same (kept ones are logged with them).
+status log_unkept(store &s, const std::string &hash, size_t subjects, const std::string &subject) {
+  store::audit_event e;
+  e.action = "score";
+  e.subject = subject;
+  e.detail_json = "{\"subjects\":" + std::to_string(subjects) + ",\"model_hash\":\"" + hash + "\",\"kept\":false}";
+  return s.audit(e);
+}
+
 status check_features(const model &m) {
   for (const auto &f : m.fields)
     if (!is_feature(f.name))
@@ -171,6 +181,8 @@ result<std::string> score_subject(store &s, std::string_view subject, const batc
   if (!line) return line.error();
   if (o.write_back) {
     if (auto st = s.put_scores({{std::string(subject), (*m)->hash_hex(), *line}}); !st) return st;
+  } else if (auto st = log_unkept(s, (*m)->hash_hex(), 1, std::string(subject)); !st) {
+    return st;
   }
   return line;
 }
@@ -236,8 +248,11 @@ result<std::string> score_all(store &s, const batch_options &o, const std::funct
       if (const json::value *g = doc->find("grade"); g && g->is(json::kind::string)) ++grades[g->text];
     if (o.write_back) rows.push_back({subjects[i], hash, std::move(lines[i])});
   }
-  if (o.write_back)
+  if (o.write_back) {
     if (auto st = s.put_scores(rows); !st) return st;
+  } else if (auto st = log_unkept(s, hash, subjects.size(), {}); !st) {
+    return st;
+  }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::string out = "{\"subjects\":" + std::to_string(subjects.size()) + ",\"model\":";
   json::append_quoted(out, (*m)->id);

@@ -279,6 +279,12 @@ std::string natural_key_text(const item_type &t, std::string_view subject, const
   return s;
 }
 
+std::string default_actor() {
+  for (const char *var : {"XYD_ACTOR", "USER", "LOGNAME"})
+    if (const char *v = std::getenv(var); v && *v) return v;
+  return "unknown";
+}
+
 std::string now_utc() {
   char buf[32];
   const time_t t = time(nullptr);
@@ -286,6 +292,16 @@ std::string now_utc() {
   gmtime_r(&t, &tm);
   strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
+}
+
+std::string to_hex(const std::array<unsigned char, bi_bytes> &b) {
+  static const char digits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : b) {
+    out += digits[c >> 4];
+    out += digits[c & 15];
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------- schema
@@ -382,6 +398,16 @@ const char *const migrations[] = {
          nonce BLOB NOT NULL,
          sealed BLOB NOT NULL);
        CREATE INDEX scores_by_subject ON scores (subject_id, model_hash, id);)",
+    // 4 -> 5: the audit log, hash-chained, and its signed checkpoints.
+    R"(CREATE TABLE audit (
+         seq INTEGER PRIMARY KEY,
+         entry TEXT NOT NULL,
+         hash BLOB NOT NULL);
+       CREATE TABLE audit_checkpoints (
+         id INTEGER PRIMARY KEY,
+         seq INTEGER NOT NULL,
+         token TEXT NOT NULL,
+         added_at TEXT NOT NULL);)",
 };
 static_assert(sizeof migrations / sizeof migrations[0] == store::schema_version);
 
@@ -407,6 +433,13 @@ struct store::impl {
   sqlite3 *&db = conn.db;
   std::unique_ptr<key_set> k;
   master_key master;  // for open_reader(); wiped with the handle
+  std::string actor = default_actor();
+  // A read-only handle appends to the audit log through a connection of its own.
+  struct connection_owner {
+    sqlite3 *db = nullptr;
+    ~connection_owner() { sqlite3_close_v2(db); }
+  } audit_writer;
+  int busy_ms = 30000;
   std::mutex mu;
   bool read_only = false;
   std::string path;
@@ -543,6 +576,104 @@ struct store::impl {
       return {errc::corrupt, "store: record failed authentication (tampered with, moved between rows, or damaged)"};
     return status::ok();
   }
+
+  // The connection audit entries go through (the mutex held).
+  result<sqlite3 *> audit_db() {
+    if (!read_only) return db;
+    if (!audit_writer.db) {
+      sqlite3 *w = nullptr;
+      const int rc = sqlite3_open_v2(path.c_str(), &w, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+      if (rc != SQLITE_OK) {
+        sqlite3_close_v2(w);
+        return status(errc::read_only, "store: the audit log cannot be written (" + std::string(sqlite3_errstr(rc)) +
+                                           "); audited operations need a writable store file");
+      }
+      sqlite3_extended_result_codes(w, 1);
+      sqlite3_busy_timeout(w, busy_ms);
+      audit_writer.db = w;
+    }
+    return audit_writer.db;
+  }
+
+  // Runs `action` and appends `e` in one write transaction.
+  template <class F>
+  status audited(const store::audit_event &e, const char *what, F &&action) {
+    if (auto st = exec("BEGIN IMMEDIATE", what); !st) return st;
+    status st = action();
+    if (st) st = append_audit(e);
+    if (st) st = exec("COMMIT", what);
+    if (!st) (void)exec("ROLLBACK", "rollback");
+    return st;
+  }
+
+  // Appends one entry; inside the open transaction of `db` if there is one.
+  status append_audit(const store::audit_event &e) {
+    auto target = audit_db();
+    if (!target) return target.error();
+    sqlite3 *a = *target;
+    const bool own = sqlite3_get_autocommit(a) != 0;
+    auto run = [&](const char *sql) -> status {
+      char *err = nullptr;
+      const int rc = sqlite3_exec(a, sql, nullptr, nullptr, &err);
+      if (rc == SQLITE_OK) return status::ok();
+      std::string msg = err ? err : sqlite3_errstr(rc);
+      sqlite3_free(err);
+      return {map_sqlite(rc), "store: audit log: " + msg};
+    };
+    if (own)
+      if (auto st = run("BEGIN IMMEDIATE"); !st) return st;
+    auto fail = [&](status st) {
+      if (own) (void)run("ROLLBACK");
+      return st;
+    };
+    stmt last;
+    last.prepare(a, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1");
+    int64_t seq = 1;
+    std::string prev(32, '\0');
+    int rc = last.step();
+    if (rc == SQLITE_ROW) {
+      seq = last.integer(0) + 1;
+      prev = std::string(last.blob(1));
+    } else if (rc != SQLITE_DONE) {
+      return fail(db_error(a, rc, "reading the audit log"));
+    }
+    last.reset();
+    std::string entry = "{\"seq\":" + std::to_string(seq) + ",\"at\":\"" + format_rfc3339(now_unix()) + "\",\"actor\":";
+    json::append_quoted(entry, actor);
+    entry += ",\"action\":";
+    json::append_quoted(entry, e.action);
+    entry += ",\"outcome\":";
+    json::append_quoted(entry, e.outcome);
+    entry += ",\"subject\":";
+    if (!e.subject.empty()) entry += "\"" + to_hex(k->blind('s', e.subject)) + "\"";
+    else if (!e.subject_index.empty()) entry += "\"" + e.subject_index + "\"";
+    else entry += "null";
+    entry += ",\"item_types\":[";
+    for (size_t i = 0; i < e.item_types.size(); ++i) {
+      if (i) entry += ',';
+      json::append_quoted(entry, e.item_types[i]);
+    }
+    entry += ']';
+    for (const auto &[key, v] : {std::pair<const char *, const std::string *>{"jti", &e.jti}, {"audience", &e.audience},
+                                 {"purpose", &e.purpose}, {"reason", &e.reason}}) {
+      entry += ",\"";
+      entry += key;
+      entry += "\":";
+      if (v->empty()) entry += "null";
+      else json::append_quoted(entry, *v);
+    }
+    entry += ",\"detail\":";
+    entry += e.detail_json.empty() ? std::string("null") : e.detail_json;
+    entry += '}';
+    const auto hash = audit_chain_hash(prev, entry);
+    stmt ins;
+    ins.prepare(a, "INSERT INTO audit (seq, entry, hash) VALUES (?, ?, ?)");
+    ins.bind(seq).bind(entry).bind_blob(hash.data(), hash.size());
+    if (rc = ins.step(); rc != SQLITE_DONE) return fail(db_error(a, rc, "appending to the audit log"));
+    if (own)
+      if (auto st = run("COMMIT"); !st) return fail(st);
+    return status::ok();
+  }
 };
 
 store::store(std::unique_ptr<impl> p) : p_(std::move(p)) {}
@@ -565,6 +696,7 @@ result<std::unique_ptr<store>> store::open(const std::string &path, const master
   sqlite3_busy_timeout(p->db, opt.busy_timeout_ms);
   p->k = std::make_unique<key_set>(key);
   p->master = key;
+  p->busy_ms = opt.busy_timeout_ms;
 
   // Is this an xyd store, a new file, or something else? One query, so that
   // the three answers come from one snapshot while another process may be
@@ -827,6 +959,20 @@ status store::batch::commit(const std::string &summary_json) {
   impl &p = *s_->p;
   p.batch_done.reset().bind(now_utc()).bind(summary_json).bind(s_->id);
   if (int rc = p.batch_done.step(); rc != SQLITE_DONE) return db_error(p.db, rc, "finishing a batch");
+  {
+    // The batch's counts (never a value) go to the audit log with it.
+    store::audit_event e;
+    e.action = "ingest";
+    std::string detail = "{\"batch\":" + std::to_string(s_->id);
+    if (auto sum = json::parse(summary_json)) {
+      for (const char *key : {"records", "inserted", "updated", "unchanged", "rejected"})
+        if (const json::value *v = sum->find(key); v && v->is(json::kind::number)) detail += ",\"" + std::string(key) + "\":" + v->text;
+      if (const json::value *pt = sum->find("per_type"); pt && pt->is(json::kind::object))
+        for (const auto &[type, counts] : pt->members) e.item_types.push_back(type);
+    }
+    e.detail_json = detail + "}";
+    if (auto st = p.append_audit(e); !st) return st;
+  }
   status st = p.exec("COMMIT", "committing a batch");
   if (!st) return st;  // the destructor rolls back
   s_->open = false;
@@ -841,7 +987,16 @@ result<std::string> store::records(const record_query &q) {
   const bi_t sbi = p_->k->blind('s', q.subject);
   auto subject_id = p_->find_subject(sbi);
   if (!subject_id) return subject_id.error();
-  if (!*subject_id) return std::string("[]");
+  if (!*subject_id) {
+    if (q.audit) {
+      audit_event e;
+      e.action = "records";
+      e.subject = q.subject;
+      e.detail_json = "{\"records\":0}";
+      if (auto st = p_->append_audit(e); !st) return st;
+    }
+    return std::string("[]");
+  }
   // Four shapes of query, each prepared once per handle.
   stmt &s = p_->record_queries[(q.history ? 2 : 0) + (q.item_type.empty() ? 0 : 1)];
   if (!s.get()) {
@@ -859,8 +1014,14 @@ result<std::string> store::records(const record_query &q) {
   std::string plain, repair;
   int rc;
   bool first = true;
+  std::vector<std::string> types;
+  size_t count = 0;
   while ((rc = s.step()) == SQLITE_ROW) {
     const std::string_view type = s.text(1);
+    if (q.audit) {
+      ++count;
+      if (types.empty() || types.back() != type) types.emplace_back(type);
+    }
     if (q.category) {
       const item_type *t = cat->find(type);
       if (!t || t->category != q.category) continue;
@@ -886,6 +1047,14 @@ result<std::string> store::records(const record_query &q) {
   s.reset();
   if (rc != SQLITE_DONE) return db_error(p_->db, rc, "querying records");
   out += ']';
+  if (q.audit) {
+    audit_event e;
+    e.action = "records";
+    e.subject = q.subject;
+    e.item_types = std::move(types);
+    e.detail_json = "{\"records\":" + std::to_string(count) + ",\"history\":" + (q.history ? "true" : "false") + "}";
+    if (auto st = p_->append_audit(e); !st) return st;
+  }
   return out;
 }
 
@@ -922,13 +1091,20 @@ status store::repair(const repair_request &r) {
   std::lock_guard lock(p_->mu);
   if (p_->read_only) return {errc::read_only, "store: opened read-only"};
   stmt s;
-  s.prepare(p_->db, "SELECT state FROM records WHERE id = ?");
+  s.prepare(p_->db, "SELECT r.state, r.item_type, hex(j.subject_bi) FROM records r JOIN subjects j USING (subject_id) WHERE r.id = ?");
   s.bind(r.id);
   int rc = s.step();
   if (rc == SQLITE_DONE) return {errc::not_found, "store: no record with id " + std::to_string(r.id)};
   if (rc != SQLITE_ROW) return db_error(p_->db, rc, "repairing");
   if (s.text(0) != "active")
     return {errc::exists, "store: record " + std::to_string(r.id) + " is " + std::string(s.text(0)) + " already"};
+  audit_event e;
+  e.action = r.action;
+  e.item_types = {std::string(s.text(1))};
+  e.subject_index = std::string(s.text(2));
+  for (auto &c : e.subject_index) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  e.detail_json = "{\"record\":" + std::to_string(r.id) + "}";
+  s.reset();
   auto note = json::value::object();
   note.add("action", json::value::of_string(r.action));
   note.add("reason", json::value::of_string(r.reason));
@@ -943,8 +1119,10 @@ status store::repair(const repair_request &r) {
       .bind_blob(nonce.data(), nonce.size())
       .bind_blob(sealed.data(), sealed.size())
       .bind(r.id);
-  if (rc = u.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "repairing");
-  return status::ok();
+  return p_->audited(e, "repairing", [&]() -> status {
+    if (int urc = u.step(); urc != SQLITE_DONE) return db_error(p_->db, urc, "repairing");
+    return status::ok();
+  });
 }
 
 namespace {
@@ -974,6 +1152,10 @@ result<std::string> store::purge(std::string_view before) {
   if (int rc = del.step(); rc != SQLITE_DONE) return fail(db_error(p_->db, rc, "purging"));
   const int64_t deleted = sqlite3_changes(p_->db);
   if (auto st = p_->exec(recompute_current, "purging"); !st) return fail(st);
+  audit_event e;
+  e.action = "purge";
+  e.detail_json = "{\"before\":\"" + std::string(before) + "\",\"deleted\":" + std::to_string(deleted) + "}";
+  if (auto st = p_->append_audit(e); !st) return fail(st);
   if (auto st = p_->exec("COMMIT", "purging"); !st) return fail(st);
   return std::string("{\"before\":\"") + std::string(before) + "\",\"deleted\":" + std::to_string(deleted) + "}";
 }
@@ -1096,6 +1278,12 @@ status store::rekey(const master_key &new_key) {
   m.bind_blob(check.data(), check.size());
   if (int rc = m.step(); rc != SQLITE_DONE) return fail(db_error(p_->db, rc, "rekeying"));
   {
+    audit_event e;
+    e.action = "rekey";
+    e.detail_json = "{\"subjects\":" + std::to_string(subject_bis.size()) + "}";
+    if (auto st = p_->append_audit(e); !st) return fail(st);
+  }
+  {
     // Score results are sealed to their row: open and seal anew.
     stmt s, u;
     s.prepare(p_->db, "SELECT id, nonce, sealed FROM scores");
@@ -1186,13 +1374,23 @@ status store::trust_key(const trusted_key &k) {
             "INSERT INTO trusted_keys (kid, public_key, issuer, added_at, retired_from, use) VALUES (?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (kid) DO UPDATE SET issuer = excluded.issuer, retired_from = excluded.retired_from, "
             "use = excluded.use");
-  if (k.use != "consent" && k.use != "model") return {errc::invalid_arg, "store: a key's use is \"consent\" or \"model\""};
+  if (k.use != "consent" && k.use != "model" && k.use != "audit")
+    return {errc::invalid_arg, "store: a key's use is \"consent\", \"model\" or \"audit\""};
   s.bind(k.kid).bind(k.public_paserk).bind(k.issuer).bind(now_utc());
   if (k.retired_from) s.bind(*k.retired_from);
   else s.bind_blob(nullptr, 0);
   s.bind(k.use);
-  if (int rc = s.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "trusting a key");
-  return status::ok();
+  audit_event e;
+  e.action = "key";
+  e.detail_json = "{\"op\":\"trust\",\"kid\":";
+  json::append_quoted(e.detail_json, k.kid);
+  e.detail_json += ",\"use\":";
+  json::append_quoted(e.detail_json, k.use);
+  e.detail_json += "}";
+  return p_->audited(e, "trusting a key", [&]() -> status {
+    if (int rc = s.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "trusting a key");
+    return status::ok();
+  });
 }
 
 status store::retire_key(std::string_view kid, int64_t from) {
@@ -1201,9 +1399,16 @@ status store::retire_key(std::string_view kid, int64_t from) {
   stmt s;
   s.prepare(p_->db, "UPDATE trusted_keys SET retired_from = ? WHERE kid = ?");
   s.bind(from).bind(kid);
-  if (int rc = s.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "retiring a key");
-  if (sqlite3_changes(p_->db) == 0) return {errc::not_found, "store: no trusted key with that kid"};
-  return status::ok();
+  audit_event e;
+  e.action = "key";
+  e.detail_json = "{\"op\":\"retire\",\"kid\":";
+  json::append_quoted(e.detail_json, kid);
+  e.detail_json += ",\"from\":\"" + format_rfc3339(from) + "\"}";
+  return p_->audited(e, "retiring a key", [&]() -> status {
+    if (int rc = s.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "retiring a key");
+    if (sqlite3_changes(p_->db) == 0) return {errc::not_found, "store: no trusted key with that kid"};
+    return status::ok();
+  });
 }
 
 result<std::optional<store::trusted_key>> store::find_key(std::string_view kid) {
@@ -1257,14 +1462,21 @@ status store::revoke_token(std::string_view jti, int64_t at) {
   if (jti.empty()) return {errc::invalid_arg, "store: revoke needs a jti"};
   std::lock_guard lock(p_->mu);
   if (p_->read_only) return {errc::read_only, "store: opened read-only"};
-  return p_->insert_revocation(p_->k->blind('j', jti), "token", at);
+  audit_event e;
+  e.action = "revoke";
+  e.jti = std::string(jti);
+  return p_->audited(e, "revoking", [&] { return p_->insert_revocation(p_->k->blind('j', jti), "token", at); });
 }
 
 status store::revoke_grant(std::string_view subject, std::string_view audience, int64_t at) {
   if (subject.empty() || audience.empty()) return {errc::invalid_arg, "store: revoke needs a subject and an audience"};
   std::lock_guard lock(p_->mu);
   if (p_->read_only) return {errc::read_only, "store: opened read-only"};
-  return p_->insert_revocation(p_->k->blind('g', grant_text(subject, audience)), "grant", at);
+  audit_event e;
+  e.action = "revoke";
+  e.subject = std::string(subject);
+  e.audience = std::string(audience);
+  return p_->audited(e, "revoking", [&] { return p_->insert_revocation(p_->k->blind('g', grant_text(subject, audience)), "grant", at); });
 }
 
 store::revocation_ids store::revocation_ids_for(std::string_view jti, std::string_view subject, std::string_view audience) {
@@ -1398,6 +1610,14 @@ status store::put_model(const stored_model &m) {
   else ins.bind(m.signed_by).bind(m.signature);
   ins.bind(now_utc());
   if (rc = ins.step(); rc != SQLITE_DONE) return fail(db_error(p_->db, rc, "adding a model"));
+  audit_event e;
+  e.action = "model";
+  e.detail_json = "{\"id\":";
+  json::append_quoted(e.detail_json, m.id);
+  e.detail_json += ",\"version\":";
+  json::append_quoted(e.detail_json, m.version);
+  e.detail_json += ",\"model_hash\":\"" + m.model_hash + "\",\"signed\":" + (m.signed_by.empty() ? "false" : "true") + "}";
+  if (auto st = p_->append_audit(e); !st) return fail(st);
   return p_->exec("COMMIT", "adding a model");
 }
 
@@ -1493,6 +1713,11 @@ status store::put_scores(const std::vector<score_row> &rows) {
     if (int rc = ins.step(); rc != SQLITE_DONE) return fail(db_error(p_->db, rc, "keeping scores"));
     ++id;
   }
+  audit_event e;
+  e.action = "score";
+  if (rows.size() == 1) e.subject = rows[0].subject;
+  e.detail_json = "{\"subjects\":" + std::to_string(rows.size()) + ",\"model_hash\":\"" + rows[0].model_hash + "\"}";
+  if (auto st = p_->append_audit(e); !st) return fail(st);
   return p_->exec("COMMIT", "keeping scores");
 }
 
@@ -1533,5 +1758,67 @@ result<std::unique_ptr<store>> store::open_reader(bool writable) {
 }
 
 const std::string &store::path() const noexcept { return p_->path; }
+
+// ---------------------------------------------------------------- audit log
+
+std::array<unsigned char, 32> audit_chain_hash(std::string_view previous, std::string_view entry) {
+  std::array<unsigned char, 32> out{};
+  crypto_generichash_state st;
+  crypto_generichash_init(&st, nullptr, 0, out.size());
+  static const char domain[] = "xyd-audit-v1";
+  crypto_generichash_update(&st, reinterpret_cast<const unsigned char *>(domain), sizeof domain - 1);
+  unsigned char prev[32] = {};
+  std::memcpy(prev, previous.data(), std::min<size_t>(previous.size(), sizeof prev));
+  crypto_generichash_update(&st, prev, sizeof prev);
+  crypto_generichash_update(&st, reinterpret_cast<const unsigned char *>(entry.data()), entry.size());
+  crypto_generichash_final(&st, out.data(), out.size());
+  return out;
+}
+
+status store::audit(const audit_event &e) {
+  std::lock_guard lock(p_->mu);
+  return p_->append_audit(e);
+}
+
+void store::set_actor(std::string actor) {
+  std::lock_guard lock(p_->mu);
+  p_->actor = std::move(actor);
+}
+
+status store::for_each_audit(const std::function<bool(const audit_row &)> &fn) {
+  std::lock_guard lock(p_->mu);
+  stmt s;
+  if (int rc = s.prepare(p_->db, "SELECT seq, entry, hash FROM audit ORDER BY seq"); rc != SQLITE_OK)
+    return db_error(p_->db, rc, "reading the audit log");
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    audit_row row{s.integer(0), std::string(s.text(1)), std::string(s.blob(2))};
+    if (!fn(row)) break;
+  }
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) return db_error(p_->db, rc, "reading the audit log");
+  return status::ok();
+}
+
+status store::add_checkpoint(int64_t seq, std::string_view token) {
+  std::lock_guard lock(p_->mu);
+  auto target = p_->audit_db();
+  if (!target) return target.error();
+  stmt s;
+  s.prepare(*target, "INSERT INTO audit_checkpoints (seq, token, added_at) VALUES (?, ?, ?)");
+  s.bind(seq).bind(token).bind(now_utc());
+  if (int rc = s.step(); rc != SQLITE_DONE) return db_error(*target, rc, "adding an audit checkpoint");
+  return status::ok();
+}
+
+result<std::vector<std::pair<int64_t, std::string>>> store::checkpoints() {
+  std::lock_guard lock(p_->mu);
+  stmt s;
+  s.prepare(p_->db, "SELECT seq, token FROM audit_checkpoints ORDER BY id");
+  std::vector<std::pair<int64_t, std::string>> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) out.emplace_back(s.integer(0), std::string(s.text(1)));
+  if (rc != SQLITE_DONE) return db_error(p_->db, rc, "reading audit checkpoints");
+  return out;
+}
 
 }  // namespace xyd

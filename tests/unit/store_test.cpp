@@ -262,10 +262,11 @@ TEST_CASE("store: an older schema is upgraded on open", "[store]") {
     subjects = *s->subjects();
   }
   // Make it a schema-1 store: schema 2 sealed the subjects beside their index,
-  // schema 3 added the consent tables, schema 4 models and scores.
+  // schema 3 added the consent tables, schema 4 models and scores, schema 5
+  // the audit log.
   sqlite3 *db = nullptr;
   sqlite3_open((d / "a.db").c_str(), &db);
-  REQUIRE(sqlite3_exec(db, "UPDATE subjects SET nonce = NULL, sealed = NULL; ALTER TABLE subjects DROP COLUMN sealed; ALTER TABLE subjects DROP COLUMN nonce; DROP TABLE trusted_keys; DROP TABLE revocations; DROP TABLE releases; DROP TABLE models; DROP TABLE scores; PRAGMA user_version = 1", nullptr, nullptr, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db, "UPDATE subjects SET nonce = NULL, sealed = NULL; ALTER TABLE subjects DROP COLUMN sealed; ALTER TABLE subjects DROP COLUMN nonce; DROP TABLE trusted_keys; DROP TABLE revocations; DROP TABLE releases; DROP TABLE models; DROP TABLE scores; DROP TABLE audit; DROP TABLE audit_checkpoints; PRAGMA user_version = 1", nullptr, nullptr, nullptr) == SQLITE_OK);
   sqlite3_close(db);
   store_options ro;
   ro.flags = store_flags::read_only;
@@ -275,7 +276,7 @@ TEST_CASE("store: an older schema is upgraded on open", "[store]") {
   CHECK(json::parse(*s->stats())->find("schema_version")->text == std::to_string(store::schema_version));
 }
 
-TEST_CASE("store: a schema-3 store keeps its consent keys through the upgrade to 4", "[store]") {
+TEST_CASE("store: a schema-3 store keeps its consent keys through the upgrades", "[store]") {
   temp_dir d;
   const auto k = master_key::generate();
   {
@@ -284,7 +285,8 @@ TEST_CASE("store: a schema-3 store keeps its consent keys through the upgrade to
   }
   sqlite3 *db = nullptr;
   sqlite3_open((d / "a.db").c_str(), &db);
-  REQUIRE(sqlite3_exec(db, "ALTER TABLE trusted_keys DROP COLUMN use; DROP TABLE models; DROP TABLE scores; PRAGMA user_version = 3",
+  REQUIRE(sqlite3_exec(db, "ALTER TABLE trusted_keys DROP COLUMN use; DROP TABLE models; DROP TABLE scores; DROP TABLE audit; "
+                       "DROP TABLE audit_checkpoints; PRAGMA user_version = 3",
                        nullptr, nullptr, nullptr) == SQLITE_OK);
   sqlite3_close(db);
   auto s = open_new(d / "a.db", k);
