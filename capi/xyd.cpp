@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "xyd/audit.hpp"
 #include "xyd/catalog.hpp"
 #include "xyd/consent.hpp"
 #include "xyd/mask.hpp"
@@ -845,6 +846,67 @@ int xyd_store_scores(xyd_store *store, const char *subject, char **out_json) {
     *out_json = nullptr;
     if (!store || !subject) return fail(XYD_EINVAL, "xyd_store_scores: store and subject are required");
     return put_json(out_json, store->impl->scores(subject));
+  });
+}
+
+// ---------------------------------------------------------------- audit
+
+int xyd_store_set_actor(xyd_store *store, const char *actor) {
+  return guarded([&] {
+    if (!store || !actor) return fail(XYD_EINVAL, "xyd_store_set_actor: store and actor are required");
+    store->impl->set_actor(actor);
+    return XYD_OK;
+  });
+}
+
+int xyd_store_audit_verify(xyd_store *store, const char *public_paserk, char **out_json) {
+  return guarded([&] {
+    if (!out_json) return fail(XYD_EINVAL, "xyd_store_audit_verify: out_json is NULL");
+    *out_json = nullptr;
+    if (!store) return fail(XYD_EINVAL, "xyd_store_audit_verify: store is NULL");
+    std::vector<xyd::paseto::public_key> keys;
+    if (public_paserk) {
+      auto pk = xyd::paseto::parse_public(public_paserk);
+      if (!pk) return fail(pk.error());
+      keys.push_back(*pk);
+    }
+    auto v = xyd::audit::verify(*store->impl, keys);
+    if (!v) return fail(v.error());
+    *out_json = dup(v->to_json());
+    if (!v->ok) return fail(XYD_ECORRUPT, "audit log broken at entry " + std::to_string(v->first_bad) + ": " + v->problem);
+    return XYD_OK;
+  });
+}
+
+int xyd_store_audit_checkpoint(xyd_store *store, const char *secret_paserk, char **out_json) {
+  return guarded([&] {
+    if (!out_json) return fail(XYD_EINVAL, "xyd_store_audit_checkpoint: out_json is NULL");
+    *out_json = nullptr;
+    if (!store || !secret_paserk) return fail(XYD_EINVAL, "xyd_store_audit_checkpoint: store and secret_paserk are required");
+    auto sk = xyd::paseto::parse_secret(secret_paserk);
+    if (!sk) return fail(sk.error());
+    return put_json(out_json, xyd::audit::checkpoint(*store->impl, *sk));
+  });
+}
+
+int xyd_store_audit_export(xyd_store *store, char **out_jsonl) {
+  return guarded([&] {
+    if (!out_jsonl) return fail(XYD_EINVAL, "xyd_store_audit_export: out_jsonl is NULL");
+    *out_jsonl = nullptr;
+    if (!store) return fail(XYD_EINVAL, "xyd_store_audit_export: store is NULL");
+    std::string all;
+    if (auto st = xyd::audit::export_jsonl(*store->impl, [&](const std::string &l) { all += l + "\n"; }); !st) return fail(st);
+    *out_jsonl = dup(all);
+    return XYD_OK;
+  });
+}
+
+int xyd_store_audit_stats(xyd_store *store, char **out_json) {
+  return guarded([&] {
+    if (!out_json) return fail(XYD_EINVAL, "xyd_store_audit_stats: out_json is NULL");
+    *out_json = nullptr;
+    if (!store) return fail(XYD_EINVAL, "xyd_store_audit_stats: store is NULL");
+    return put_json(out_json, xyd::audit::stats(*store->impl));
   });
 }
 

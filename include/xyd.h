@@ -408,6 +408,25 @@ XYD_API int xyd_store_score(xyd_store *store, const char *request_json, char **o
 /* A subject's kept score results, newest first: [{"scored_at", …}]. */
 XYD_API int xyd_store_scores(xyd_store *store, const char *subject, char **out_json);
 
+/* ------------------------------------------------------------ audit log (docs/audit.md) */
+
+/* Who this handle's audit entries name as actor (default: $XYD_ACTOR,
+ * $USER, "unknown"). */
+XYD_API int xyd_store_set_actor(xyd_store *store, const char *actor);
+/* Recomputes the hash chain and checks the signed checkpoints, with
+ * public_paserk (the institution's k4.public key; NULL: the keys the store
+ * trusts for "audit"). *out_json (set in both cases):
+ *   {"ok":true,"entries":N,"checkpoints":M}
+ *   {"ok":false,…,"first_bad":seq,"problem":"…"}
+ * XYD_OK when intact, XYD_ECORRUPT when not (xyd_errmsg names the entry). */
+XYD_API int xyd_store_audit_verify(xyd_store *store, const char *public_paserk, char **out_json);
+/* Signs the chain's head with a k4.secret PASERK; *out_json {"seq","hash"}. */
+XYD_API int xyd_store_audit_checkpoint(xyd_store *store, const char *secret_paserk, char **out_json);
+/* The log as JSON Lines, one {"entry":{…},"hash":"hex"} per line. */
+XYD_API int xyd_store_audit_export(xyd_store *store, char **out_jsonl);
+/* {"released":{month:{purpose:{item_type:n}}},"refused":{month:{reason:n}},"actions":{…}}. */
+XYD_API int xyd_store_audit_stats(xyd_store *store, char **out_json);
+
 #ifdef __cplusplus
 }
 #endif

@@ -120,7 +120,9 @@ status ingest(store &st, std::istream &in, const options &opt, summary &out) {
     store::audit_event e;
     e.action = "ingest";
     e.outcome = "refused";
-    e.reason = errc_name(result.code());
+    // The reason: the first rejected line's problem code ("required",
+    // "checksum", "syntax", "conflict", …), else the error's name.
+    e.reason = out.rejections.empty() ? std::string(errc_name(result.code())) : out.rejections.front().what.code;
     std::string detail = "{\"records\":" + std::to_string(out.records) + ",\"rejected\":" + std::to_string(out.total.rejected);
     if (!out.rejections.empty()) {
       const auto &first = out.rejections.front();

@@ -151,6 +151,14 @@ xyd_store_score = _declare("xyd_store_score", [store_p, ctypes.c_char_p, c_char_
 xyd_store_scores = _declare("xyd_store_scores", [store_p, ctypes.c_char_p, c_char_pp])
 
 
+xyd_store_set_actor = _declare("xyd_store_set_actor", [store_p, ctypes.c_char_p])
+# verify returns its verdict on XYD_ECORRUPT too: checked by hand.
+xyd_store_audit_verify = _declare("xyd_store_audit_verify", [store_p, ctypes.c_char_p, c_char_pp], checked=False)
+xyd_store_audit_checkpoint = _declare("xyd_store_audit_checkpoint", [store_p, ctypes.c_char_p, c_char_pp])
+xyd_store_audit_export = _declare("xyd_store_audit_export", [store_p, c_char_pp])
+xyd_store_audit_stats = _declare("xyd_store_audit_stats", [store_p, c_char_pp])
+
+
 class Handle:
     """Owns one library handle: close(), a context manager, closed on
     collection. Subclasses name the C function that frees it (_free) and

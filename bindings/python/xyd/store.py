@@ -181,6 +181,38 @@ class Store(_ffi.Handle):
             raise error_for(status, _ffi.xyd_errmsg().decode("utf-8", "replace"))
         return json.loads(text)
 
+    # -- audit log (docs/audit.md)
+    def set_actor(self, actor):
+        """Who this handle's audit entries name."""
+        _ffi.xyd_store_set_actor(self._handle(), actor.encode("utf-8"))
+
+    def audit_verify(self, public=None):
+        """{"ok": True, "entries", "checkpoints"} or {"ok": False, …, "first_bad", "problem"}.
+        `public`: the institution's k4.public PASERK that signs checkpoints."""
+        out = ctypes.c_void_p()
+        status = _ffi.xyd_store_audit_verify(self._handle(), public.encode("utf-8") if public else None, ctypes.byref(out))
+        text = _ffi.take_string(out)
+        if text is None:
+            raise error_for(status, _ffi.xyd_errmsg().decode("utf-8", "replace"))
+        return json.loads(text)
+
+    def audit_checkpoint(self, secret):
+        """Signs the chain's head with the institution's k4.secret PASERK."""
+        out = ctypes.c_void_p()
+        _ffi.xyd_store_audit_checkpoint(self._handle(), secret.encode("utf-8"), ctypes.byref(out))
+        return json.loads(_ffi.take_string(out))
+
+    def audit_export(self):
+        """The log: a list of {"entry": {...}, "hash": hex}."""
+        out = ctypes.c_void_p()
+        _ffi.xyd_store_audit_export(self._handle(), ctypes.byref(out))
+        return [json.loads(line) for line in _ffi.take_string(out).splitlines()]
+
+    def audit_stats(self):
+        out = ctypes.c_void_p()
+        _ffi.xyd_store_audit_stats(self._handle(), ctypes.byref(out))
+        return json.loads(_ffi.take_string(out))
+
     # -- scoring (docs/scoring.md)
     def score(self, subject=None, *, all=False, model=None, as_of=None, threads=None, write=True):
         """Scores one subject from its records (features, then the model:
