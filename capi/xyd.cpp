@@ -16,6 +16,7 @@
 #include "xyd/mask.hpp"
 #include "xyd/ingest.hpp"
 #include "xyd/paseto.hpp"
+#include "xyd/report.hpp"
 #include "xyd/score.hpp"
 #include "xyd/store.hpp"
 
@@ -907,6 +908,72 @@ int xyd_store_audit_stats(xyd_store *store, char **out_json) {
     *out_json = nullptr;
     if (!store) return fail(XYD_EINVAL, "xyd_store_audit_stats: store is NULL");
     return put_json(out_json, xyd::audit::stats(*store->impl));
+  });
+}
+
+// ---------------------------------------------------------------- reports
+
+int xyd_store_report(xyd_store *store, const char *request_json, char **out_json) {
+  return guarded([&] {
+    if (!out_json) return fail(XYD_EINVAL, "xyd_store_report: out_json is NULL");
+    *out_json = nullptr;
+    if (!store || !request_json) return fail(XYD_EINVAL, "xyd_store_report: store and request_json are required");
+    auto doc = xyd::json::parse(request_json);
+    if (!doc || !doc->is(xyd::json::kind::object)) return fail(XYD_EINVAL, "xyd_store_report: the request must be a JSON object");
+    xyd::report::request r;
+    std::optional<xyd::mask::policy> pol;
+    using xyd::json::kind;
+    for (const auto &[k, v] : doc->members) {
+      if (k == "subject" && v.is(kind::string)) r.subject = v.text;
+      else if (k == "audience" && v.is(kind::string)) r.audience = v.text;
+      else if (k == "purpose" && v.is(kind::string)) r.purpose = v.text;
+      else if (k == "token" && v.is(kind::string)) r.token = v.text;
+      else if (k == "role" && v.is(kind::string)) r.masking.audience = v.text;
+      else if (k == "model" && v.is(kind::string)) r.model = v.text;
+      else if (k == "at" && v.is(kind::string) && xyd::parse_rfc3339(v.text)) r.at = *xyd::parse_rfc3339(v.text);
+      else if (k == "policy" && v.is(kind::object)) {
+        auto p = xyd::mask::policy::from_json(xyd::json::dump(v), *xyd::current_catalog());
+        if (!p) return fail(p.error());
+        pol = std::move(*p);
+      } else {
+        return fail(XYD_EINVAL, "xyd_store_report: bad or unknown member \"" + k + "\"");
+      }
+    }
+    if (pol) r.masking.pol = &*pol;
+    if (!r.masking.pol->has_audience(r.masking.audience))
+      return fail(XYD_ENOTFOUND, "xyd_store_report: unknown role \"" + r.masking.audience + "\"");
+    return put_json(out_json, xyd::report::build(*store->impl, *store->verifier, r));
+  });
+}
+
+int xyd_report_html(const char *report_json, char **out_html) {
+  return guarded([&] {
+    if (!out_html) return fail(XYD_EINVAL, "xyd_report_html: out_html is NULL");
+    *out_html = nullptr;
+    if (!report_json) return fail(XYD_EINVAL, "xyd_report_html: report_json is NULL");
+    return put_json(out_html, xyd::report::render_html(report_json));
+  });
+}
+
+int xyd_store_verify(xyd_store *store, const char *request_json, char **out_json) {
+  return guarded([&] {
+    if (!out_json) return fail(XYD_EINVAL, "xyd_store_verify: out_json is NULL");
+    *out_json = nullptr;
+    if (!store || !request_json) return fail(XYD_EINVAL, "xyd_store_verify: store and request_json are required");
+    auto doc = xyd::json::parse(request_json);
+    if (!doc || !doc->is(xyd::json::kind::object)) return fail(XYD_EINVAL, "xyd_store_verify: the request must be a JSON object");
+    xyd::report::verify_request r;
+    using xyd::json::kind;
+    for (const auto &[k, v] : doc->members) {
+      if (k == "subject" && v.is(kind::string)) r.subject = v.text;
+      else if (k == "audience" && v.is(kind::string)) r.audience = v.text;
+      else if (k == "purpose" && v.is(kind::string)) r.purpose = v.text;
+      else if (k == "token" && v.is(kind::string)) r.token = v.text;
+      else if (k == "at" && v.is(kind::string) && xyd::parse_rfc3339(v.text)) r.at = *xyd::parse_rfc3339(v.text);
+      else if (k == "claims") r.claims_json = xyd::json::dump(v);
+      else return fail(XYD_EINVAL, "xyd_store_verify: bad or unknown member \"" + k + "\"");
+    }
+    return put_json(out_json, xyd::report::verify(*store->impl, *store->verifier, r));
   });
 }
 

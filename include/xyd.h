@@ -408,6 +408,26 @@ XYD_API int xyd_store_score(xyd_store *store, const char *request_json, char **o
 /* A subject's kept score results, newest first: [{"scored_at", …}]. */
 XYD_API int xyd_store_scores(xyd_store *store, const char *subject, char **out_json);
 
+/* ------------------------------------------------------------ reports and verification (docs/report.md) */
+
+/* A credit report for request_json {"subject","audience","purpose",
+ * "token"?, "at"?, "role"?: "external", "policy"?: {…}, "model"?:
+ * "xyd-public-2024"}: header, score, one section per category, series,
+ * freshness, omitted item types with their reason (docs/report.md). Without
+ * a token the consent-gated sections are omitted ("no_consent"); a refused
+ * token is XYD_ECONSENT. Logged in the audit log. */
+XYD_API int xyd_store_report(xyd_store *store, const char *request_json, char **out_json);
+/* The report (as xyd_store_report gives it) as a self-contained HTML page
+ * in Chinese. Thread-safe. */
+XYD_API int xyd_report_html(const char *report_json, char **out_html);
+/* Data verification: request_json {"subject","audience","purpose","token",
+ * "at"?, "claims":[{"id"?,"item_type","field","op"?,"value"} |
+ * {"id"?,"item_type","conditions":[…]}]}; the token must grant mode
+ * "verify" over the claims' item types. *out_json {"subject","jti",
+ * "answers":[{"id","item_type","answer":"match"|"no_match"|"no_data"}]}.
+ * Refusals are XYD_ECONSENT; bad claims XYD_EINVAL naming the claim. */
+XYD_API int xyd_store_verify(xyd_store *store, const char *request_json, char **out_json);
+
 /* ------------------------------------------------------------ audit log (docs/audit.md) */
 
 /* Who this handle's audit entries name as actor (default: $XYD_ACTOR,

@@ -22,6 +22,7 @@
 #include "xyd/consent.hpp"
 #include "xyd/ingest.hpp"
 #include "xyd/mask.hpp"
+#include "xyd/report.hpp"
 #include "xyd/score.hpp"
 #include "xyd/store.hpp"
 
@@ -79,6 +80,13 @@ constexpr const char *usage_text =
     "  model sign MODEL --secret KEY                a signature token for the model\n"
     "  model add DB MODEL [--signature TOKEN]       keep a model in the store (REF: id or id@version)\n"
     "  model list DB | model require-signed DB on|off | model default\n"
+    "\n"
+    "reports and verification (docs/report.md):\n"
+    "  report DB --subject S --audience BANK --purpose P [--token T] [--role R] [--policy FILE] [--html FILE]\n"
+    "                                a credit report (JSON on stdout); without a token the consent-gated\n"
+    "                                sections are omitted with their reason\n"
+    "  verify DB --subject S --audience BANK --purpose P --token T --claims FILE\n"
+    "                                match / no_match / no_data per claim (a consent with mode verify)\n"
     "\n"
     "audit commands (docs/audit.md; the actor is $XYD_ACTOR or $USER):\n"
     "  audit verify DB [--public KEY]   check the hash chain and the signed checkpoints;\n"
@@ -810,6 +818,60 @@ int cmd_model(const std::vector<std::string> &args) {
   return usage("unknown model command '" + sub + "'");
 }
 
+int cmd_report(const std::vector<std::string> &args, bool verification) {
+  const char *use = verification ? "verify DB --subject S --audience BANK --purpose P --token T --claims FILE"
+                                 : "report DB --subject S --audience BANK --purpose P [--token T] [--role R] [--policy FILE] [--html FILE]";
+  store_args a;
+  std::string why;
+  if (!split_store_args(args, a, why)) return usage(std::string(verification ? "verify: " : "report: ") + why);
+  std::map<std::string, std::string> o;
+  for (size_t i = 0; i < a.rest.size(); ++i) {
+    static const std::set<std::string> known = {"--subject", "--audience", "--purpose", "--token", "--role", "--policy", "--html", "--claims"};
+    if (!known.count(a.rest[i]) || i + 1 >= a.rest.size()) return usage(use);
+    o[a.rest[i]] = a.rest[i + 1];
+    ++i;
+  }
+  if (o["--subject"].empty() || o["--audience"].empty() || o["--purpose"].empty()) return usage(use);
+  auto store = open_store(a, false);  // releases and the audit log are written
+  if (!store) return 2;
+  xyd::consent::verifier v(*store);
+  if (verification) {
+    std::string claims;
+    if (o["--claims"].empty() || o["--token"].empty()) return usage(use);
+    if (!read_file(o["--claims"], claims)) {
+      std::cerr << "xyd: cannot read " << o["--claims"] << "\n";
+      return 2;
+    }
+    auto r = xyd::report::verify(*store, v, {o["--subject"], o["--audience"], o["--purpose"], inline_or_file(o["--token"]), 0, claims});
+    if (!r) return fail_with(r.error());
+    std::cout << *r << "\n";
+    return 0;
+  }
+  xyd::report::request req;
+  req.subject = o["--subject"];
+  req.audience = o["--audience"];
+  req.purpose = o["--purpose"];
+  if (!o["--token"].empty()) req.token = inline_or_file(o["--token"]);
+  std::optional<xyd::mask::policy> pol;
+  if (!load_policy(o["--policy"], pol)) return 2;
+  if (pol) req.masking.pol = &*pol;
+  if (!o["--role"].empty()) req.masking.audience = o["--role"];
+  if (!req.masking.pol->has_audience(req.masking.audience)) return usage("report: unknown role '" + req.masking.audience + "'");
+  auto r = xyd::report::build(*store, v, req);
+  if (!r) return fail_with(r.error());
+  if (!o["--html"].empty()) {
+    auto html = xyd::report::render_html(*r);
+    if (!html) return fail_with(html.error());
+    std::ofstream f(o["--html"], std::ios::binary);
+    if (!(f << *html)) {
+      std::cerr << "xyd: cannot write " << o["--html"] << "\n";
+      return 2;
+    }
+  }
+  std::cout << *r << "\n";
+  return 0;
+}
+
 int cmd_audit(const std::vector<std::string> &args) {
   if (args.empty()) return usage("audit verify|checkpoint|export|stats DB");
   const std::string sub = args[0];
@@ -1178,5 +1240,7 @@ int main(int argc, char **argv) {
   if (cmd == "features") return cmd_features(rest);
   if (cmd == "model") return cmd_model(rest);
   if (cmd == "audit") return cmd_audit(rest);
+  if (cmd == "report") return cmd_report(rest, false);
+  if (cmd == "verify") return cmd_report(rest, true);
   return usage("unknown command '" + cmd + "'");
 }

@@ -51,6 +51,7 @@ __all__ = [
     "normalize_record",
     "Store",
     "Scorecard",
+    "report_html",
     "features",
     "MaskPolicy",
     "mask",
@@ -99,6 +100,14 @@ def _json_arg(value, what):
     if not isinstance(value, str):
         value = _json.dumps(value, ensure_ascii=False)
     return _text(value, what)
+
+
+def report_html(report):
+    """A report (dict or JSON text, as Store.report gives it) as a
+    self-contained HTML page in Chinese."""
+    out = ctypes.c_void_p()
+    _ffi.xyd_report_html(_json_arg(report, "report"), ctypes.byref(out))
+    return _ffi.take_string(out)
 
 
 def catalog():

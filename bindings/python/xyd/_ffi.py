@@ -159,6 +159,11 @@ xyd_store_audit_export = _declare("xyd_store_audit_export", [store_p, c_char_pp]
 xyd_store_audit_stats = _declare("xyd_store_audit_stats", [store_p, c_char_pp])
 
 
+xyd_store_report = _declare("xyd_store_report", [store_p, ctypes.c_char_p, c_char_pp])
+xyd_report_html = _declare("xyd_report_html", [ctypes.c_char_p, c_char_pp])
+xyd_store_verify = _declare("xyd_store_verify", [store_p, ctypes.c_char_p, c_char_pp])
+
+
 class Handle:
     """Owns one library handle: close(), a context manager, closed on
     collection. Subclasses name the C function that frees it (_free) and

@@ -181,6 +181,32 @@ class Store(_ffi.Handle):
             raise error_for(status, _ffi.xyd_errmsg().decode("utf-8", "replace"))
         return json.loads(text)
 
+    # -- reports and verification (docs/report.md)
+    def report(self, subject, *, audience, purpose, token=None, role=None, policy=None, model=None, at=None):
+        """A credit report (dict): header, score, sections per category,
+        series, freshness, omitted item types with their reason. Without a
+        token the consent-gated sections are omitted ("no_consent"); a
+        refused token raises ConsentError."""
+        request = {"subject": subject, "audience": audience, "purpose": purpose}
+        for key, v in (("token", token), ("role", role), ("model", model), ("at", at)):
+            if v is not None:
+                request[key] = v
+        if policy is not None:
+            request["policy"] = json.loads(policy.json) if hasattr(policy, "json") else policy
+        out = ctypes.c_void_p()
+        _ffi.xyd_store_report(self._handle(), json.dumps(request, ensure_ascii=False).encode("utf-8"), ctypes.byref(out))
+        return json.loads(_ffi.take_string(out), parse_float=__import__("decimal").Decimal)
+
+    def verify(self, subject, claims, *, audience, purpose, token, at=None):
+        """Data verification: each claim answered "match", "no_match" or
+        "no_data" (never the record); {"subject", "jti", "answers": [...]}."""
+        request = {"subject": subject, "audience": audience, "purpose": purpose, "token": token, "claims": claims}
+        if at is not None:
+            request["at"] = at
+        out = ctypes.c_void_p()
+        _ffi.xyd_store_verify(self._handle(), json.dumps(request, ensure_ascii=False).encode("utf-8"), ctypes.byref(out))
+        return json.loads(_ffi.take_string(out))
+
     # -- audit log (docs/audit.md)
     def set_actor(self, actor):
         """Who this handle's audit entries name."""

@@ -1,0 +1,284 @@
+// Credit reports: what a bank may see of a subject, by category, with the
+// score, the 24-month series, freshness and the reasons for what is left out.
+// SPDX-License-Identifier: Apache-2.0
+#include "xyd/report.hpp"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "xyd.h"
+#include "xyd/score.hpp"
+
+namespace xyd::report {
+
+namespace {
+
+using json::value;
+
+// Item types refreshed once a year; the others monthly (docs/report.md).
+bool annual(std::string_view type) { return type == "tax.financials" || type == "env.carbon"; }
+
+std::string random_id() {
+  unsigned char b[16];
+  randombytes_buf(b, sizeof b);
+  static const char digits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : b) {
+    out += digits[c >> 4];
+    out += digits[c & 15];
+  }
+  return out;
+}
+
+int month_index(const civil_date &d) { return d.year * 12 + d.month - 1; }
+
+std::string month_text(int index) {
+  civil_date d{index / 12, index % 12 + 1, 1};
+  return format_month(d);
+}
+
+}  // namespace
+
+result<std::string> build(store &s, consent::verifier &v, const request &r) {
+  if (r.subject.empty() || r.audience.empty() || r.purpose.empty())
+    return status(errc::invalid_arg, "report: subject, audience and purpose are required");
+  const int64_t at = r.at ? r.at : now_unix();
+  store::audit_event e;
+  e.action = "report";
+  e.subject = r.subject;
+  e.audience = r.audience;
+  e.purpose = r.purpose;
+
+  std::optional<consent::decision> d;
+  if (!r.token.empty()) {
+    d = v.check({r.token, r.subject, r.audience, r.purpose, at});
+    if (!d->ok()) {
+      e.outcome = "refused";
+      e.reason = consent::reason_id(d->refused);
+      if (auto st = s.audit(e); !st) return st;
+      return status(errc::consent, std::string("consent refused: ") + consent::reason_id(d->refused) + ": " + d->detail);
+    }
+    e.jti = d->granted->jti;
+  }
+  const consent::decision *granted = d ? &*d : nullptr;
+  auto cat = current_catalog();
+
+  // Everything of the subject, for the series, the freshness and the score
+  // (internal: the report is logged once, as "report").
+  record_query all_q;
+  all_q.subject = r.subject;
+  all_q.history = true;
+  all_q.audit = false;
+  auto all_text = s.records(all_q);
+  if (!all_text) return all_text.error();
+  auto all = json::parse(*all_text);
+  if (!all) return status(errc::corrupt, "report: " + all.error().message());
+
+  // What this request may see, masked unless a consent covers it.
+  record_query q;
+  q.subject = r.subject;
+  auto released_text = consent::release(s, q, granted, at, r.masking);
+  if (!released_text) return released_text.error();
+  auto released = json::parse(*released_text);
+  if (!released) return status(errc::internal, "report: " + released.error().message());
+  std::map<std::string, std::vector<value *>> by_type;
+  for (auto &rec : released->items) by_type[rec.find("type")->text].push_back(&rec);
+
+  // Latest as_of per item type among current, active records.
+  std::map<std::string, std::string> latest;
+  std::string newest;
+  for (const auto &rec : all->items) {
+    const value *state = rec.find("state");
+    if (state && state->text != "active") continue;
+    const std::string &type = rec.find("type")->text, &as_of = rec.find("as_of")->text;
+    if (rec.find("current") && rec.find("current")->boolean) latest[type] = std::max(latest[type], as_of);
+    newest = std::max(newest, as_of);
+  }
+  const civil_date today = civil_from_days((at + 8 * 3600) / 86400);  // China Standard Time
+  const int64_t today_days = days_from_civil(today);
+
+  value report = value::object();
+  value header = value::object();
+  const std::string report_id = random_id();
+  header.add("report_id", value::of_string(report_id));
+  header.add("subject", value::of_string(r.subject));
+  header.add("generated_at", value::of_string(format_rfc3339(at)));
+  header.add("data_as_of", newest.empty() ? value::null() : value::of_string(newest));
+  header.add("audience", value::of_string(r.audience));
+  header.add("purpose", value::of_string(r.purpose));
+  header.add("role", value::of_string(r.masking.audience));
+  header.add("consent_jti", granted ? value::of_string(granted->granted->jti) : value::null());
+  header.add("catalog_version", value::of_string(cat->version()));
+  header.add("library_version", value::of_string(XYD_VERSION_STRING));
+  report.add("header", std::move(header));
+
+  // Sections in catalog order.
+  value sections = value::array(), omitted = value::array(), freshness = value::array();
+  std::set<std::string> included;
+  for (const auto &c : cat->categories()) {
+    value section = value::object();
+    section.add("category", value::of_int(c.number));
+    section.add("id", value::of_string(c.id));
+    section.add("zh", value::of_string(c.zh));
+    section.add("en", value::of_string(c.en));
+    value types = value::array();
+    std::set<std::string> reasons;
+    size_t shown = 0;
+    for (const auto &t : cat->item_types()) {
+      if (t.category != c.number) continue;
+      value item = value::object();
+      item.add("item_type", value::of_string(t.id));
+      item.add("zh", value::of_string(t.zh));
+      item.add("en", value::of_string(t.en));
+      item.add("channel", value::of_string(channel_id(t.chan)));
+      std::string reason;
+      if (t.chan == channel::verification) reason = "verification_only";
+      else if (t.consent_required() && !granted) reason = "no_consent";
+      else if (!consent::releasable(t, granted)) reason = "out_of_scope";
+      else if (!by_type.count(t.id)) reason = "no_data";
+      if (!reason.empty()) {
+        item.add("status", value::of_string("omitted"));
+        item.add("reason", value::of_string(reason));
+        value o = value::object();
+        o.add("item_type", value::of_string(t.id));
+        o.add("reason", value::of_string(reason));
+        omitted.push(std::move(o));
+        reasons.insert(reason);
+      } else {
+        ++shown;
+        included.insert(t.id);
+        const std::string &as_of = latest[t.id];
+        auto date = parse_date(as_of);
+        const int64_t age = date ? today_days - days_from_civil(*date) : 0;
+        const bool stale = age > (annual(t.id) ? 400 : 92);
+        item.add("status", value::of_string("included"));
+        item.add("as_of", value::of_string(as_of));
+        item.add("stale", value::of_bool(stale));
+        value fr = value::object();
+        fr.add("item_type", value::of_string(t.id));
+        fr.add("as_of", value::of_string(as_of));
+        fr.add("age_days", value::of_int(age));
+        fr.add("stale", value::of_bool(stale));
+        freshness.push(std::move(fr));
+        value recs = value::array();
+        for (value *rec : by_type[t.id]) {
+          value one = value::object();
+          for (const char *key : {"id", "as_of", "state", "consent_jti", "data"})
+            if (value *x = rec->find(key)) one.add(key, std::move(*x));
+          recs.push(std::move(one));
+        }
+        item.add("records", std::move(recs));
+      }
+      types.push(std::move(item));
+    }
+    section.add("status", value::of_string(shown == 0 ? "omitted" : reasons.empty() ? "included" : "partial"));
+    if (shown == 0) {
+      // The section's reason: the one its item types share, else the first
+      // in this order (the most actionable for the bank).
+      std::string why = "no_data";
+      for (const char *x : {"no_consent", "out_of_scope", "verification_only", "no_data"})
+        if (reasons.count(x)) {
+          why = x;
+          break;
+        }
+      section.add("omitted_reason", value::of_string(why));
+    }
+    section.add("item_types", std::move(types));
+    sections.push(std::move(section));
+  }
+
+  // The 24-month series, where their item types are in the report.
+  value series = value::object();
+  const auto ref = parse_date(newest);
+  if (ref && included.count("social.medical")) {
+    for (const auto &rec : all->items) {
+      if (rec.find("type")->text != "social.medical" || !rec.find("current")->boolean) continue;
+      if (const value *hc = rec.find("data")->find("monthly_headcount_24m"); hc && hc->is(json::kind::array)) {
+        value points = value::array();
+        for (const auto &p : hc->items) {
+          const value *m = p.find("month"), *val = p.find("value");
+          if (!m || !val) continue;
+          value pt = value::object();
+          pt.add("month", value::of_string(m->text));
+          pt.add("value", *val);
+          points.push(std::move(pt));
+        }
+        value sr = value::object();
+        sr.add("zh", value::of_string("医保参保人数(近24个月)"));
+        sr.add("en", value::of_string("medical insurance headcount, 24 months"));
+        sr.add("points", std::move(points));
+        series.add("medical_headcount", std::move(sr));
+      }
+      break;
+    }
+  }
+  if (ref && (included.count("utility.water") || included.count("utility.electricity") || included.count("utility.gas"))) {
+    const int last = month_index(*ref);
+    std::map<int, int64_t> in_arrears;
+    for (int m = last - 23; m <= last; ++m) in_arrears[m] = 0;
+    for (const auto &rec : all->items) {
+      const std::string &type = rec.find("type")->text;
+      if (!included.count(type) || type.rfind("utility.", 0) != 0) continue;
+      if (const value *st = rec.find("state"); st && st->text != "active") continue;
+      auto date = parse_date(rec.find("as_of")->text);
+      const value *arrears = rec.find("data")->find("arrears_amount");
+      if (!date || !arrears) continue;
+      auto amount = score::parse_fixed(arrears->text);
+      const int m = month_index(*date);
+      if (amount && *amount > 0 && in_arrears.count(m)) ++in_arrears[m];
+    }
+    value points = value::array();
+    for (const auto &[m, n] : in_arrears) {
+      value pt = value::object();
+      pt.add("month", value::of_string(month_text(m)));
+      pt.add("value", value::of_int(n));
+      points.push(std::move(pt));
+    }
+    value sr = value::object();
+    sr.add("zh", value::of_string("水电气欠费账户数(近24个月)"));
+    sr.add("en", value::of_string("utility accounts in arrears, 24 months"));
+    sr.add("points", std::move(points));
+    series.add("utility_arrears", std::move(sr));
+  }
+
+  // The score, from the data this request may see (docs/report.md).
+  value score_v = value::null();
+  if (!all->items.empty()) {
+    auto m = score::find_model(s, r.model);
+    if (!m) return m.error();
+    value basis = value::array();
+    for (const auto &rec : all->items) {
+      const item_type *t = cat->find(rec.find("type")->text);
+      if (t && consent::releasable(*t, granted)) basis.push(rec);
+    }
+    auto features = score::features_from_records(basis);
+    if (!features) return features.error();
+    std::vector<score::input> inputs;
+    if (auto st = score::bind(**m, *features, inputs); !st) return st;
+    score::outcome out;
+    score::workspace ws;
+    if (auto st = score::evaluate(**m, inputs.data(), inputs.size(), out, ws); !st) return st;
+    auto parsed = json::parse(score::to_json(**m, out));
+    score_v = std::move(*parsed);
+    if (out.grade >= 0) {
+      score_v.add("grade_zh", value::of_string((*m)->grades[static_cast<size_t>(out.grade)].zh));
+      score_v.add("grade_en", value::of_string((*m)->grades[static_cast<size_t>(out.grade)].en));
+    }
+    score_v.add("basis", value::of_string(granted ? "released_data_with_consent" : "released_data_without_consent"));
+  }
+  report.add("score", std::move(score_v));
+  report.add("sections", std::move(sections));
+  report.add("series", std::move(series));
+  report.add("freshness", std::move(freshness));
+  report.add("omitted", std::move(omitted));
+
+  e.item_types.assign(included.begin(), included.end());
+  e.detail_json = "{\"report_id\":\"" + report_id + "\",\"omitted\":" + std::to_string(report.find("omitted")->items.size()) + "}";
+  if (auto st = s.audit(e); !st) return st;
+  return json::dump(report);
+}
+
+}  // namespace xyd::report
