@@ -15,6 +15,7 @@ packages=(
   python3-stdnum                     # independent USCC/RID implementation for cross-checks
   binutils                           # nm, for the exported-symbol check
   sqlite3                            # the shell the audit-log tampering tests use
+  chromium fonts-noto-cjk            # headless rendering test of the HTML credit report
 )
 
 missing=()
