@@ -19,6 +19,7 @@
 #include "../tools/gen.hpp"
 #include "xyd/ingest.hpp"
 #include "xyd/score.hpp"
+#include "fixture.hpp"
 
 using clock_type = std::chrono::steady_clock;
 using namespace xyd;
@@ -26,50 +27,6 @@ using namespace xyd;
 namespace {
 
 double seconds_since(clock_type::time_point t0) { return std::chrono::duration<double>(clock_type::now() - t0).count(); }
-
-std::unique_ptr<store> open_or_build(uint64_t subjects, bool &built) {
-  const std::string dir = "/tmp/xyd-bench-score-" + std::to_string(subjects);
-  std::filesystem::create_directories(dir);
-  const std::string key_path = dir + "/key", db = dir + "/store.db";
-  built = false;
-  if (!std::filesystem::exists(key_path) || !std::filesystem::exists(db)) {
-    std::filesystem::remove(db);
-    std::filesystem::remove(key_path);
-    if (auto st = master_key::generate().write_file(key_path); !st) {
-      std::fprintf(stderr, "%s\n", st.message().c_str());
-      return nullptr;
-    }
-    built = true;
-  }
-  auto key = master_key::from_file(key_path);
-  auto s = store::open(db, *key);
-  if (!s) {
-    std::fprintf(stderr, "%s\n", s.error().message().c_str());
-    return nullptr;
-  }
-  if (built) {
-    std::fprintf(stderr, "building a store of %llu subjects in %s (once)…\n", static_cast<unsigned long long>(subjects),
-                 dir.c_str());
-    gen::options opt;
-    opt.subjects = subjects;
-    opt.seed = 17;
-    opt.risky_percent = 20;
-    std::string feed;
-    gen::generate(opt, [&](std::string_view c) { feed.append(c); });
-    // In batches of about 64 MiB, as monthly feeds arrive in parts.
-    for (size_t begin = 0; begin < feed.size();) {
-      size_t end = std::min(feed.size(), begin + (64u << 20));
-      while (end < feed.size() && feed[end - 1] != '\n') ++end;
-      ingest::summary sum;
-      if (auto st = ingest::ingest_buffer(**s, std::string_view(feed).substr(begin, end - begin), {}, sum); !st) {
-        std::fprintf(stderr, "%s\n", st.message().c_str());
-        return nullptr;
-      }
-      begin = end;
-    }
-  }
-  return std::move(*s);
-}
 
 // ---------------------------------------------------------------- the same card in double
 
@@ -204,7 +161,7 @@ double dscore(const dcard &d, const dinput *in, std::vector<double> &points, std
 int memory(uint64_t n) {
   // Realistic features: those of generated subjects, through a store.
   bool built = false;
-  auto s = open_or_build(2000, built);
+  auto s = xyd::bench::open_or_build(2000, built);
   if (!s) return 2;
   auto m = score::default_model();
   auto list = json::parse(*s->subjects());
@@ -269,7 +226,7 @@ int memory(uint64_t n) {
 int batch(uint64_t subjects) {
   bool built = false;
   const auto t_build = clock_type::now();
-  auto s = open_or_build(subjects, built);
+  auto s = xyd::bench::open_or_build(subjects, built);
   if (!s) return 2;
   if (built) std::printf("built the store in %.1f s\n", seconds_since(t_build));
   double rate[3] = {0, 0, 0};
