@@ -497,6 +497,90 @@ static void test_score(void) {
   xyd_scorecard_free(NULL);
 }
 
+static void test_report_and_audit(void) {
+  char dir[] = "/tmp/xyd-abi-report-XXXXXX";
+  char db[256], cmd[512];
+  xyd_store *st = NULL;
+  unsigned char key[XYD_KEY_BYTES];
+  char *out = NULL, *secret = NULL, *pub = NULL, *token = NULL, *html = NULL;
+  const char *feed =
+      "{\"type\":\"legal_rep\",\"subject\":\"91350100M000100Y43\",\"as_of\":\"2024-06-30\",\"source\":\"c\","
+      "\"data\":{\"enterprise_name\":\"福州示例有限公司\",\"uscc\":\"91350100M000100Y43\",\"rep_name\":\"欧阳娜娜\"}}\n"
+      "{\"type\":\"tech.innovation\",\"subject\":\"91350100M000100Y43\",\"as_of\":\"2024-06-30\",\"source\":\"c\","
+      "\"data\":{\"enterprise_name\":\"福州示例有限公司\",\"uscc\":\"91350100M000100Y43\",\"little_giant\":false,"
+      "\"srdi_sme\":true,\"innovative_sme\":false,\"high_tech\":false,\"tech_sme\":true}}\n";
+  if (!mkdtemp(dir)) {
+    CHECK(0);
+    return;
+  }
+  snprintf(db, sizeof db, "%s/s.db", dir);
+  CHECK(xyd_key_generate(key) == XYD_OK);
+  CHECK(xyd_store_open(db, key, sizeof key, XYD_OPEN_CREATE, &st) == XYD_OK);
+  CHECK(xyd_store_set_actor(st, "c-test") == XYD_OK);
+  CHECK(xyd_store_ingest(st, feed, strlen(feed), 0, &out) == XYD_OK);
+  xyd_free(out);
+  CHECK(xyd_paserk_keygen(&secret, &pub) == XYD_OK);
+  CHECK(xyd_store_trust_key(st, pub, NULL) == XYD_OK);
+  /* a report without consent: legal_rep (national_api) omitted, no_consent */
+  CHECK(xyd_store_report(st, "{\"subject\":\"91350100M000100Y43\",\"audience\":\"bank-001\",\"purpose\":\"pre_loan\"}",
+                         &out) == XYD_OK);
+  CHECK(contains(out, "\"consent_jti\":null") && contains(out, "\"reason\":\"no_consent\"") &&
+        contains(out, "\"reason\":\"verification_only\"") && !contains(out, "欧阳娜娜"));
+  CHECK(xyd_report_html(out, &html) == XYD_OK);
+  CHECK(contains(html, "<!DOCTYPE html>") && contains(html, "未获信息主体授权"));
+  xyd_free(html);
+  xyd_free(out);
+  CHECK(xyd_report_html("{}", &html) == XYD_EPARSE);
+  CHECK(xyd_store_report(st, "{\"subject\":\"91350100M000100Y43\"}", &out) == XYD_EINVAL);
+  CHECK(xyd_store_report(st, "{\"subject\":\"91350100M000100Y43\",\"audience\":\"b\",\"purpose\":\"p\",\"token\":\"v4.public.x\"}",
+                         &out) == XYD_ECONSENT);
+  /* verification under a consent in mode verify */
+  CHECK(xyd_consent_issue(secret,
+                          "{\"iss\":\"p\",\"sub\":\"91350100M000100Y43\",\"aud\":\"bank-001\",\"exp\":\"2099-01-01T00:00:00Z\","
+                          "\"scope\":[\"tech\"],\"purpose\":\"pre_loan\",\"mode\":\"verify\"}",
+                          &token) == XYD_OK);
+  snprintf(cmd, sizeof cmd, "%s", "");
+  {
+    char request[2048];
+    snprintf(request, sizeof request,
+             "{\"subject\":\"91350100M000100Y43\",\"audience\":\"bank-001\",\"purpose\":\"pre_loan\",\"token\":\"%s\","
+             "\"claims\":[{\"id\":\"a\",\"item_type\":\"tech.innovation\",\"field\":\"srdi_sme\",\"value\":true},"
+             "{\"id\":\"b\",\"item_type\":\"tech.innovation\",\"field\":\"high_tech\",\"value\":\"是\"}]}",
+             token);
+    CHECK(xyd_store_verify(st, request, &out) == XYD_OK);
+    CHECK(contains(out, "{\"id\":\"a\",\"item_type\":\"tech.innovation\",\"answer\":\"match\"}") &&
+          contains(out, "\"answer\":\"no_match\""));
+    xyd_free(out);
+  }
+  CHECK(xyd_store_verify(st, "{\"subject\":\"x\"}", &out) == XYD_EINVAL);
+  /* the audit log: intact, checkpointed, then broken */
+  CHECK(xyd_store_audit_checkpoint(st, secret, &out) == XYD_OK);
+  xyd_free(out);
+  CHECK(xyd_store_audit_verify(st, pub, &out) == XYD_OK);
+  CHECK(contains(out, "\"ok\":true") && contains(out, "\"checkpoints\":1"));
+  xyd_free(out);
+  CHECK(xyd_store_audit_export(st, &out) == XYD_OK);
+  CHECK(contains(out, "\"actor\":\"c-test\"") && contains(out, "\"action\":\"verify\"") && !contains(out, "91350100M000100Y43"));
+  xyd_free(out);
+  CHECK(xyd_store_audit_stats(st, &out) == XYD_OK);
+  CHECK(contains(out, "\"released\"") && contains(out, "\"refused\""));
+  xyd_free(out);
+  xyd_store_close(st);
+  snprintf(cmd, sizeof cmd, "sqlite3 %s \"UPDATE audit SET entry = replace(entry, 'c-test', 'c-tesT') WHERE seq = 2\"", db);
+  if (system(cmd) == 0) {
+    CHECK(xyd_store_open(db, key, sizeof key, 0, &st) == XYD_OK);
+    CHECK(xyd_store_audit_verify(st, pub, &out) == XYD_ECORRUPT);
+    CHECK(contains(out, "\"first_bad\":2") && contains(xyd_errmsg(), "entry 2"));
+    xyd_free(out);
+    xyd_store_close(st);
+  }
+  xyd_free(token);
+  xyd_free(secret);
+  xyd_free(pub);
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  CHECK(system(cmd) == 0);
+}
+
 /* `xyd_abi_test score MODEL FEATURES` prints the result of one score through
  * the C ABI (the cross-interface test compares it with C++, Python, CLI). */
 static int score_files(const char *model_path, const char *features_path) {
@@ -528,6 +612,7 @@ int main(int argc, char **argv) {
   test_paseto_and_consent();
   test_mask();
   test_score();
+  test_report_and_audit();
   printf("%d passed, %d failed\n", checks - failures, failures);
   return failures ? 1 : 0;
 }
