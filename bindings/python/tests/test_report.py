@@ -94,12 +94,17 @@ def test_masking_by_audience(store):
     token = consent(secret, ["legal_rep"])
     consented = s.report(USCC, audience="bank-001", purpose="pre_loan", token=token)
     assert item(consented, "legal_rep")[1]["records"][0]["data"]["rep_name"] == "欧阳娜娜"
+    addresses = {}
     for role in ("external", "loan_officer", "regulator"):
         r = s.report(USCC, audience="bank-001", purpose="pre_loan", role=role, token=consent(secret, ["tax"]))
+        assert r["header"]["role"] == role
         holder = item(r, "shareholder")
         assert holder[1]["status"] == "omitted"  # national_api, not in this scope
         water = item(r, "utility.water")[1]["records"][0]["data"]
         assert "五一路1号" not in json.dumps(water, ensure_ascii=False)  # the address is masked for every role
+        addresses[role] = water["address"]
+    # …to the level each audience needs (docs/masking.md): district for banks, city for the regulator
+    assert addresses == {"external": "福建省福州市鼓楼区", "loan_officer": "福建省福州市鼓楼区", "regulator": "福建省福州市"}
     ext = s.report(USCC, audience="bank-001", purpose="pre_loan", role="external", token=consent(secret, ["tax", "shareholder"]))
     holder = item(ext, "shareholder")[1]["records"][0]["data"]
     assert holder["holder_name"] == "司马光" and holder["holder_id"] == RID  # in scope: as it is
@@ -133,10 +138,14 @@ def test_verification(store):
         {"id": "badge", "item_type": "tech.innovation", "field": "srdi_sme", "value": "是"},
         {"id": "giant", "item_type": "tech.innovation", "field": "little_giant", "value": True},
         {"id": "farm", "item_type": "property.farmhouse", "field": "area_m2", "op": "ge", "value": 1},
+        {"id": "date", "item_type": "property.owner", "field": "registered_at", "value": "2020年5月6日"},  # normalised date
+        {"id": "exact", "item_type": "property.owner", "field": "area_m2", "value": "120.5"},  # 120.50 exactly
+        {"id": "before", "item_type": "property.owner", "field": "registered_at", "op": "lt", "value": "2020/05/06"},
     ]
     r = s.verify(USCC, claims, audience="bank-001", purpose="pre_loan", token=token)
     assert {a["id"]: a["answer"] for a in r["answers"]} == {
-        "cert": "match", "big": "no_match", "badge": "match", "giant": "no_match", "farm": "no_data"}
+        "cert": "match", "big": "no_match", "badge": "match", "giant": "no_match", "farm": "no_data",
+        "date": "match", "exact": "match", "before": "no_match"}
     assert "闽" not in json.dumps(r, ensure_ascii=False)  # never the record
     with pytest.raises(xyd.ConsentError, match="wrong_mode"):
         s.verify(USCC, claims[:1], audience="bank-001", purpose="pre_loan", token=consent(secret, ["property"]))
@@ -147,6 +156,27 @@ def test_verification(store):
                  purpose="pre_loan", token=token)
     actions = [(e["entry"]["action"], e["entry"]["outcome"]) for e in s.audit_export()]
     assert ("verify", "ok") in actions and ("verify", "refused") in actions
+
+
+def test_cli_verify(tmp_path):
+    key = tmp_path / "k"
+    subprocess.run([CLI, "keygen", "--out", str(key)], check=True, capture_output=True)
+    db, feed = tmp_path / "s.db", tmp_path / "f.jsonl"
+    feed.write_text(FEED, encoding="utf-8")
+    k = ["--key-file", str(key)]
+    subprocess.run([CLI, "ingest", str(db), str(feed), *k], check=True, capture_output=True)
+    subprocess.run([CLI, "consent", "keygen", "--out", str(tmp_path / "p")], check=True, capture_output=True)
+    subprocess.run([CLI, "consent", "trust", str(db), "--public", str(tmp_path / "p.public"), *k], check=True, capture_output=True)
+    (tmp_path / "c.json").write_text(json.dumps({"iss": "p", "sub": USCC, "aud": "bank-001", "exp": "2099-01-01T00:00:00Z",
+                                                "scope": ["tech"], "purpose": "approval", "mode": "verify"}))
+    token = subprocess.run([CLI, "consent", "issue", "--secret", str(tmp_path / "p.secret"), "--claims", str(tmp_path / "c.json")],
+                           check=True, capture_output=True).stdout.decode().strip()
+    (tmp_path / "claims.json").write_text(json.dumps([{"item_type": "tech.innovation", "field": "tech_sme", "value": "是"}]))
+    base = [CLI, "verify", str(db), "--subject", USCC, "--audience", "bank-001", "--claims", str(tmp_path / "claims.json"), *k]
+    p = subprocess.run([*base, "--purpose", "approval", "--token", token], capture_output=True)
+    assert p.returncode == 0 and json.loads(p.stdout)["answers"][0]["answer"] == "match"
+    p = subprocess.run([*base, "--purpose", "post_loan", "--token", token], capture_output=True)
+    assert p.returncode == 1 and b"purpose_not_allowed" in p.stderr
 
 
 def test_cli_report_and_html_in_chromium(tmp_path):
