@@ -144,5 +144,7 @@ size_t utf8_length(std::string_view s) noexcept;
 /// Full-width ASCII (U+FF01..U+FF5E) to its half-width form and the
 /// ideographic space U+3000 to ' '; every other byte unchanged.
 std::string fold_fullwidth(std::string_view s);
+/// Lower-case hexadecimal of bytes.
+std::string to_hex(std::string_view bytes);
 
 }  // namespace xyd

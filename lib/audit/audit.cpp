@@ -9,15 +9,7 @@ namespace xyd::audit {
 
 namespace {
 
-std::string hex(std::string_view bytes) {
-  static const char digits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out += digits[c >> 4];
-    out += digits[c & 15];
-  }
-  return out;
-}
+std::string hex(std::string_view bytes) { return to_hex(bytes); }
 
 }  // namespace
 

@@ -24,13 +24,7 @@ bool annual(std::string_view type) { return type == "tax.financials" || type == 
 std::string random_id() {
   unsigned char b[16];
   randombytes_buf(b, sizeof b);
-  static const char digits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : b) {
-    out += digits[c >> 4];
-    out += digits[c & 15];
-  }
-  return out;
+  return to_hex(std::string_view(reinterpret_cast<const char *>(b), sizeof b));
 }
 
 int month_index(const civil_date &d) { return d.year * 12 + d.month - 1; }

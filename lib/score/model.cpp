@@ -544,15 +544,7 @@ int32_t model::category_id(int32_t f, std::string_view text) const noexcept {
   return -1;
 }
 
-std::string model::hash_hex() const {
-  static const char hex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : hash) {
-    out += hex[b >> 4];
-    out += hex[b & 15];
-  }
-  return out;
-}
+std::string model::hash_hex() const { return to_hex(std::string_view(reinterpret_cast<const char *>(hash.data()), hash.size())); }
 
 std::string model::canonical_json() const {
   std::string out = "{\"format\":\"xyd-scorecard/1\",\"id\":";

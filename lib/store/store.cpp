@@ -295,13 +295,7 @@ std::string now_utc() {
 }
 
 std::string to_hex(const std::array<unsigned char, bi_bytes> &b) {
-  static const char digits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : b) {
-    out += digits[c >> 4];
-    out += digits[c & 15];
-  }
-  return out;
+  return xyd::to_hex(std::string_view(reinterpret_cast<const char *>(b.data()), b.size()));
 }
 
 // ---------------------------------------------------------------- schema
