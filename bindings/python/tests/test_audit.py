@@ -163,10 +163,17 @@ def test_python_audit_api(tmp_path):
         with pytest.raises(xyd.ValidationError):
             s.ingest('{"type":"legal_rep"}\n')
         s.audit_checkpoint(secret)
-        assert s.audit_verify(public)["ok"]
+        assert s.audit_verify(public)["ok"] and s.audit_verify(public)
+        log_before = s.audit_export()
         log = s.audit_export()
         assert [e["entry"]["action"] for e in log] == ["ingest", "records", "ingest", "checkpoint"]
         refused = log[2]["entry"]
         assert refused["outcome"] == "refused" and refused["reason"] and refused["detail"]["line"] == 1
         assert {e["entry"]["actor"] for e in log} == {"loan-officer-7"}
         assert s.audit_stats()["refused"]
+    import sqlite3
+    with sqlite3.connect(str(tmp_path / "s.db")) as db:
+        db.execute("DELETE FROM audit WHERE seq = 2")
+    with xyd.Store(str(tmp_path / "s.db"), key) as s:
+        verdict = s.audit_verify(public)
+        assert not verdict and verdict["first_bad"] == 2 and len(log_before) == 4

@@ -33,6 +33,15 @@ class IngestError(ValidationError):
         self.summary = summary
 
 
+class AuditVerdict(dict):
+    """The verdict of Store.audit_verify: a dict ({"ok", "entries",
+    "checkpoints", "first_bad"?, "problem"?}) that is true only when the log
+    is intact."""
+
+    def __bool__(self):
+        return bool(self.get("ok"))
+
+
 class Store(_ffi.Handle):
     """An encrypted xyd store: ``with xyd.Store(path, key) as store: ...``.
 
@@ -182,11 +191,13 @@ class Store(_ffi.Handle):
         return json.loads(text)
 
     # -- reports and verification (docs/report.md)
-    def report(self, subject, *, audience, purpose, token=None, role=None, policy=None, model=None, at=None):
+    def report(self, subject, audience=None, purpose=None, token=None, *, role=None, policy=None, model=None, at=None):
         """A credit report (dict): header, score, sections per category,
         series, freshness, omitted item types with their reason. Without a
         token the consent-gated sections are omitted ("no_consent"); a
         refused token raises ConsentError."""
+        if not audience or not purpose:
+            raise TypeError("report() needs audience and purpose")
         request = {"subject": subject, "audience": audience, "purpose": purpose}
         for key, v in (("token", token), ("role", role), ("model", model), ("at", at)):
             if v is not None:
@@ -197,10 +208,12 @@ class Store(_ffi.Handle):
         _ffi.xyd_store_report(self._handle(), json.dumps(request, ensure_ascii=False).encode("utf-8"), ctypes.byref(out))
         return json.loads(_ffi.take_string(out), parse_float=__import__("decimal").Decimal)
 
-    def verify(self, subject, claims, *, audience, purpose, token, at=None):
+    def verify(self, subject, claims, audience=None, purpose=None, token=None, *, at=None):
         """Data verification: each claim answered "match", "no_match" or
         "no_data" (never the record); {"subject", "jti", "answers": [...]}."""
-        request = {"subject": subject, "audience": audience, "purpose": purpose, "token": token, "claims": claims}
+        if not audience or not purpose:
+            raise TypeError("verify() needs audience and purpose")
+        request = {"subject": subject, "audience": audience, "purpose": purpose, "token": token or "", "claims": claims}
         if at is not None:
             request["at"] = at
         out = ctypes.c_void_p()
@@ -220,7 +233,7 @@ class Store(_ffi.Handle):
         text = _ffi.take_string(out)
         if text is None:
             raise error_for(status, _ffi.xyd_errmsg().decode("utf-8", "replace"))
-        return json.loads(text)
+        return AuditVerdict(json.loads(text))
 
     def audit_checkpoint(self, secret):
         """Signs the chain's head with the institution's k4.secret PASERK."""
