@@ -1095,20 +1095,27 @@ int cmd_demo(const std::string &html_path) {
         return list.empty() ? std::string("(none)") : list;
       };
       std::cout << "\n6. Consent (经信息主体授权) as a PASETO v4.public token signed by the platform, checked against the store's keyring:\n"
-                << "   without consent, bank-001 gets: " << types_of(xyd::consent::release(store, q, nullptr)) << "\n";
+                << "   without consent, bank-001 gets: " << types_of(xyd::consent::serve(store, verifier, {q, "bank-001", "pre_loan", "", 0, {}})) << "\n";
       const auto granted = verifier.check({*token, enterprise, "bank-001", "pre_loan", 0});
       std::cout << "   with a consent for tax, legal_rep and social insurance, for pre-loan investigation: "
-                << types_of(xyd::consent::release(store, q, &granted)) << "\n";
+                << types_of(xyd::consent::serve(store, verifier, {q, "bank-001", "pre_loan", *token, 0, {}})) << "\n";
+      // Refusals go through the same door as releases, and are logged.
+      auto refusal = [&](const char *aud, const char *purpose, const std::string &type) {
+        xyd::record_query rq = q;
+        rq.item_type = type;
+        auto r = xyd::consent::serve(store, verifier, {rq, aud, purpose, *token, 0, {}});
+        if (r) return std::string("not refused?");
+        const std::string m = r.error().message();  // "consent refused: <reason>: <detail>"
+        const size_t a = m.find(": ") + 2;
+        return m.substr(a, m.find(':', a) - a);
+      };
       for (const auto &[aud, purpose, label] : {std::tuple<const char *, const char *, const char *>{"bank-001", "post_loan", "for post-loan management"},
-                                                {"bank-002", "pre_loan", "by another bank"}}) {
-        const auto d = verifier.check({*token, enterprise, aud, purpose, 0});
-        std::cout << "   the same token " << label << ": refused (" << xyd::consent::reason_id(d.refused) << ")\n";
-      }
+                                                {"bank-002", "pre_loan", "by another bank"}})
+        std::cout << "   the same token " << label << ": refused (" << refusal(aud, purpose, "") << ")\n";
+      std::cout << "   raw marital-status data, even with consent: refused (" << refusal("bank-001", "pre_loan", "marital")
+                << ": verification only)\n";
       (void)store.revoke_token(granted.granted->jti, xyd::now_unix());
-      std::cout << "   after the subject revokes it: refused ("
-                << xyd::consent::reason_id(verifier.check({*token, enterprise, "bank-001", "pre_loan", 0}).refused) << ")\n";
-      q.item_type = "marital";
-      std::cout << "   raw marital-status data, even with consent: refused (" << (xyd::consent::release(store, q, &granted).is_ok() ? "?" : "out_of_scope: verification only") << ")\n";
+      std::cout << "   after the subject revokes it: refused (" << refusal("bank-001", "pre_loan", "") << ")\n";
 
       // 7. One record as each audience sees it.
       const char *record = R"({"type":"shareholder","subject":"91350100M000100Y43","as_of":"2024-06-30","source":"demo",)"
