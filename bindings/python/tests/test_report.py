@@ -4,6 +4,7 @@ series, freshness), data verification, and the HTML report rendered in
 headless Chromium."""
 
 import json
+import os
 import shutil
 import subprocess
 
@@ -195,8 +196,10 @@ def test_cli_report_and_html_in_chromium(tmp_path):
     assert "<script" not in page and "http://" not in page.replace("http://www.w3.org/2000/svg", "")
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     assert chromium, "Debian's chromium is needed (scripts/install-deps.sh installs it)"
+    # Chromium is not ours: not under the sanitizer runtime the ASan run preloads.
+    env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "ASAN_OPTIONS", "UBSAN_OPTIONS")}
     dom = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                          "--dump-dom", html.as_uri()], capture_output=True, timeout=120)
+                          "--dump-dom", html.as_uri()], capture_output=True, timeout=120, env=env)
     text = dom.stdout.decode("utf-8")
     assert dom.returncode == 0, dom.stderr[-2000:]
     # the rendered DOM holds the real content: title, score, grade, a table row, the chart, an omission reason
