@@ -727,7 +727,7 @@ result<std::unique_ptr<store>> store::open(const std::string &path, const master
     }
   }
   if (auto st = p->exec("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; "
-                        "PRAGMA journal_size_limit = 67108864; PRAGMA cache_size = -131072; PRAGMA cache_spill = 4096",
+                        "PRAGMA journal_size_limit = 67108864; PRAGMA cache_size = -131072",
                         "setting pragmas");
       !st)
     return st;

@@ -297,6 +297,19 @@ TEST_CASE("store: a schema-3 store keeps its consent keys through the upgrades",
   CHECK(*s->models() == "[]");
 }
 
+TEST_CASE("store: a feed larger than the page cache ingests in bounded memory", "[store][slow]") {
+  temp_dir d;
+  auto s = open_new(d / "a.db", master_key::generate());
+  const std::string feed = test::generate_feed(3500, 21);
+  sqlite3_memory_highwater(1);  // reset the high-water mark
+  ingest_ok(*s, feed);
+  const auto pages = json::parse(*s->stats())->find("page_count")->text;
+  INFO("database of " << pages << " pages");
+  CHECK(std::stoll(pages) * 4096 > (220ll << 20));          // the batch is much larger than the 128 MiB cache…
+  CHECK(sqlite3_memory_highwater(0) < (176ll << 20));       // …and SQLite's memory stayed near the cache's size
+  CHECK(*s->integrity_check() == "ok");
+}
+
 TEST_CASE("store: read-only handles and a full disk lose nothing", "[store]") {
   temp_dir d;
   const auto k = master_key::generate();
