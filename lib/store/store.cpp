@@ -600,28 +600,42 @@ struct store::impl {
     return st;
   }
 
+  // Statements of the audit append, prepared once per connection.
+  struct audit_statements {
+    stmt last, insert, begin, commit, rollback;
+    sqlite3 *on = nullptr;
+  } audit_main, audit_side;
+
   // Appends one entry; inside the open transaction of `db` if there is one.
   status append_audit(const store::audit_event &e) {
     auto target = audit_db();
     if (!target) return target.error();
     sqlite3 *a = *target;
+    audit_statements &st = a == db ? audit_main : audit_side;
+    if (st.on != a) {
+      if (int rc = st.last.prepare(a, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"); rc != SQLITE_OK)
+        return db_error(a, rc, "reading the audit log");
+      st.insert.prepare(a, "INSERT INTO audit (seq, entry, hash) VALUES (?, ?, ?)");
+      st.begin.prepare(a, "BEGIN IMMEDIATE");
+      st.commit.prepare(a, "COMMIT");
+      st.rollback.prepare(a, "ROLLBACK");
+      st.on = a;
+    }
     const bool own = sqlite3_get_autocommit(a) != 0;
-    auto run = [&](const char *sql) -> status {
-      char *err = nullptr;
-      const int rc = sqlite3_exec(a, sql, nullptr, nullptr, &err);
-      if (rc == SQLITE_OK) return status::ok();
-      std::string msg = err ? err : sqlite3_errstr(rc);
-      sqlite3_free(err);
-      return {map_sqlite(rc), "store: audit log: " + msg};
+    auto run = [&](stmt &x) -> status {
+      const int rc = x.reset().step();
+      x.reset();
+      if (rc == SQLITE_DONE) return status::ok();
+      return db_error(a, rc, "audit log");
     };
     if (own)
-      if (auto st = run("BEGIN IMMEDIATE"); !st) return st;
-    auto fail = [&](status st) {
-      if (own) (void)run("ROLLBACK");
-      return st;
+      if (auto rs = run(st.begin); !rs) return rs;
+    auto fail = [&](status failure) {
+      if (own) (void)run(st.rollback);
+      return failure;
     };
-    stmt last;
-    last.prepare(a, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1");
+    stmt &last = st.last;
+    last.reset();
     int64_t seq = 1;
     std::string prev(32, '\0');
     int rc = last.step();
@@ -629,6 +643,7 @@ struct store::impl {
       seq = last.integer(0) + 1;
       prev = std::string(last.blob(1));
     } else if (rc != SQLITE_DONE) {
+      last.reset();
       return fail(db_error(a, rc, "reading the audit log"));
     }
     last.reset();
@@ -660,12 +675,13 @@ struct store::impl {
     entry += e.detail_json.empty() ? std::string("null") : e.detail_json;
     entry += '}';
     const auto hash = audit_chain_hash(prev, entry);
-    stmt ins;
-    ins.prepare(a, "INSERT INTO audit (seq, entry, hash) VALUES (?, ?, ?)");
-    ins.bind(seq).bind(entry).bind_blob(hash.data(), hash.size());
-    if (rc = ins.step(); rc != SQLITE_DONE) return fail(db_error(a, rc, "appending to the audit log"));
+    stmt &ins = st.insert;
+    ins.reset().bind(seq).bind(entry).bind_blob(hash.data(), hash.size());
+    rc = ins.step();
+    ins.reset();
+    if (rc != SQLITE_DONE) return fail(db_error(a, rc, "appending to the audit log"));
     if (own)
-      if (auto st = run("COMMIT"); !st) return fail(st);
+      if (auto rs = run(st.commit); !rs) return fail(rs);
     return status::ok();
   }
 };
