@@ -43,7 +43,7 @@ int main(int argc, char **argv) {
 
   // Subjects with about 40 records (history included), as a bank's
   // typical small firm; their record ids give the rows for the baseline.
-  auto list = json::parse(*s->subjects());
+  auto list = json::parse(*s->subjects(false));
   std::vector<std::string> chosen;
   std::vector<int64_t> first_ids;
   // Enterprises (USCC, sorted last) first; at most 20,000 looked at.

@@ -164,7 +164,7 @@ int memory(uint64_t n) {
   auto s = xyd::bench::open_or_build(2000, built);
   if (!s) return 2;
   auto m = score::default_model();
-  auto list = json::parse(*s->subjects());
+  auto list = json::parse(*s->subjects(false));
   std::vector<std::vector<score::input>> pool;
   for (const auto &subject : list->items) {
     record_query q;

@@ -116,8 +116,9 @@ class store {
   /// {"id","type","subject","as_of","source","data","state","current",
   ///  "repair"?:{"action","reason","date","operator"}}.
   result<std::string> records(const record_query &q);
-  /// Every subject, sorted, as a JSON array of strings.
-  result<std::string> subjects();
+  /// Every subject, sorted, as a JSON array of strings. Logged in the audit
+  /// log ("subjects") unless `audit` is false (internal use: a batch score).
+  result<std::string> subjects(bool audit = true);
   status repair(const repair_request &r);
   /// Deletes records whose as_of is before `before` (YYYY-MM-DD); JSON summary.
   result<std::string> purge(std::string_view before);

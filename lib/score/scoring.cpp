@@ -192,7 +192,7 @@ result<std::string> score_all(store &s, const batch_options &o, const std::funct
   auto m = find_model(s, o.model);
   if (!m) return m.error();
   if (auto st = check_features(**m); !st) return st;
-  auto list_json = s.subjects();
+  auto list_json = s.subjects(false);  // the batch is logged as "score"
   if (!list_json) return list_json.error();
   auto list = json::parse(*list_json);
   if (!list) return status(errc::corrupt, "score: " + list.error().message());

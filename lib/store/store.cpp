@@ -1068,7 +1068,7 @@ result<std::string> store::records(const record_query &q) {
   return out;
 }
 
-result<std::string> store::subjects() {
+result<std::string> store::subjects(bool audit) {
   std::lock_guard lock(p_->mu);
   stmt s;
   if (int rc = s.prepare(p_->db, "SELECT subject_bi, nonce, sealed FROM subjects"); rc != SQLITE_OK)
@@ -1089,6 +1089,12 @@ result<std::string> store::subjects() {
     json::append_quoted(out, list[i]);
   }
   out += ']';
+  if (audit) {
+    audit_event e;
+    e.action = "subjects";
+    e.detail_json = "{\"subjects\":" + std::to_string(list.size()) + "}";
+    if (auto st = p_->append_audit(e); !st) return st;
+  }
   return out;
 }
 

@@ -63,7 +63,7 @@ def test_every_action_is_logged_and_the_chain_holds(logged):
     rc, verdict, _ = verify(db, k, public)
     assert rc == 0 and verdict["ok"] and verdict["checkpoints"] == 1
     actions = [json.loads(e["entry"])["action"] for e in entries(db)]
-    assert actions == ["ingest"] + ["records", "release"] * 3 + ["score", "checkpoint", "records"]
+    assert actions == ["ingest", "subjects"] + ["records", "release"] * 3 + ["score", "checkpoint", "records"]
     stats = json.loads(run("audit", "stats", db, *k).stdout)
     assert stats["actions"]["release"] == 3
     month = next(iter(stats["released"]))

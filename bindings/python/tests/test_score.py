@@ -18,7 +18,7 @@ from conftest import CLI, DATA, ROOT
 SOURCE = Path(os.environ.get("XYD_SOURCE", ROOT))
 BUILD = Path(CLI).parent
 ABI_TEST = os.environ.get("XYD_ABI_TEST", str(BUILD / "xyd_abi_test"))
-SCORE_CPP = os.environ.get("XYD_SCORE_CPP", str(BUILD / "tests" / "xyd_score_cpp"))
+SCORE_CPP = os.environ.get("XYD_SCORE_CPP", str(BUILD / "xyd_score_cpp"))
 DEFAULT_MODEL = SOURCE / "models" / "xyd-public-2024.json"
 PMML = DATA / "score" / "sample-scorecard.pmml"
 PMML_ABOVE = DATA / "score" / "sample-scorecard-above.pmml"
