@@ -106,7 +106,9 @@ bool releasable(const item_type &type, const decision *granted);
 /// they are and carry "consent_jti"; every other record is masked by
 /// `masking` (policy and audience; docs/masking.md). The release is logged
 /// with its data life. Asking for one item type that may not be released is
-/// errc::consent, "out_of_scope".
+/// errc::consent, "out_of_scope". The building block of serve() and of
+/// reports: it writes no audit entry itself — banks' requests go through
+/// serve(), which does.
 result<std::string> release(store &s, const record_query &q, const decision *granted, int64_t at = 0,
                             const mask::context &masking = {}, std::vector<std::string> *released_types = nullptr);
 
