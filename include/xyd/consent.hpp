@@ -112,6 +112,11 @@ bool releasable(const item_type &type, const decision *granted);
 result<std::string> release(store &s, const record_query &q, const decision *granted, int64_t at = 0,
                             const mask::context &masking = {}, std::vector<std::string> *released_types = nullptr);
 
+/// The same on records already read (store::records' shape, current ones):
+/// `records` becomes the released array.
+status release_records(store &s, json::value &records, const decision *granted, int64_t at,
+                       const mask::context &masking, std::vector<std::string> *released_types = nullptr);
+
 /// A bank's request for a subject's records.
 struct release_request {
   record_query query;

@@ -346,9 +346,17 @@ result<std::string> release(store &s, const record_query &query, const decision 
   if (!all) return all.error();
   auto doc = json::parse(*all);
   if (!doc) return status(errc::internal, "release: " + doc.error().message());
+  if (auto st = release_records(s, *doc, granted, at, masking, released_types); !st) return st;
+  return json::dump(*doc);
+}
+
+status release_records(store &s, json::value &records, const decision *granted, int64_t at, const mask::context &masking,
+                       std::vector<std::string> *released_types) {
+  if (granted && !granted->ok()) granted = nullptr;
+  auto cat = current_catalog();
   mask::context ctx = masking;
   json::value out = json::value::array();
-  for (auto &r : doc->items) {
+  for (auto &r : records.items) {
     const json::value *type = r.find("type");
     const item_type *t = type ? cat->find(type->text) : nullptr;
     if (!t || !releasable(*t, granted)) continue;
@@ -372,7 +380,8 @@ result<std::string> release(store &s, const record_query &query, const decision 
     if (granted->granted->data_life_days) expires = when + *granted->granted->data_life_days * 86400;
     if (auto st = s.log_release(granted->granted->jti, static_cast<int64_t>(out.items.size()), when, expires); !st) return st;
   }
-  return json::dump(out);
+  records = std::move(out);
+  return status::ok();
 }
 
 result<std::string> serve(store &s, verifier &v, const release_request &r) {

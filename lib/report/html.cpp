@@ -166,6 +166,7 @@ result<std::string> render_html(std::string_view report_json) {
   }
 
   // Sections.
+  const auto cat = current_catalog();
   for (const auto &section : doc->find("sections")->items) {
     out += "<h2>";
     esc(out, text_of(section.find("category")) + ". " + text_of(section.find("zh")));
@@ -196,7 +197,6 @@ result<std::string> render_html(std::string_view report_json) {
         if (const value *data = rec.find("data"))
           for (const auto &[k, v] : data->members)
             if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
-      auto cat = current_catalog();
       const item_type *t = cat->find(text_of(item.find("item_type")));
       out += "<tr>";
       for (const auto &k : keys) {

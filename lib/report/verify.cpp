@@ -2,6 +2,7 @@
 // verification item types, never the record.
 // SPDX-License-Identifier: Apache-2.0
 #include <algorithm>
+#include <map>
 
 #include "xyd/report.hpp"
 #include "xyd/score.hpp"
@@ -162,15 +163,21 @@ result<std::string> verify(store &s, consent::verifier &v, const verify_request 
 
   size_t counts[3] = {0, 0, 0};  // match, no_match, no_data
   value answers = value::array();
+  std::map<std::string, value> read;  // each item type's current records, read once
   for (const auto &c : parsed) {
-    record_query q;
-    q.subject = r.subject;
-    q.item_type = c.type->id;
-    q.audit = false;  // logged once, as "verify"
-    auto text = s.records(q);
-    if (!text) return text.error();
-    auto recs = json::parse(*text);
-    if (!recs) return status(errc::corrupt, "verify: " + recs.error().message());
+    auto found = read.find(c.type->id);
+    if (found == read.end()) {
+      record_query q;
+      q.subject = r.subject;
+      q.item_type = c.type->id;
+      q.audit = false;  // logged once, as "verify"
+      auto text = s.records(q);
+      if (!text) return text.error();
+      auto doc = json::parse(*text);
+      if (!doc) return status(errc::corrupt, "verify: " + doc.error().message());
+      found = read.emplace(c.type->id, std::move(*doc)).first;
+    }
+    const value *recs = &found->second;
     const char *answer = "no_data";
     if (!recs->items.empty()) {
       answer = "no_match";

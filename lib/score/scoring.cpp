@@ -202,6 +202,7 @@ result<std::string> score_all(store &s, const batch_options &o, const std::funct
   unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
   threads = static_cast<unsigned>(std::min<size_t>(threads, std::max<size_t>(1, subjects.size())));
   std::vector<std::string> lines(subjects.size());
+  std::vector<int32_t> grade_of(subjects.size(), -1);
   std::vector<status> failures(threads);
   std::atomic<size_t> next{0};
   auto work = [&](unsigned t, store *conn) {
@@ -218,6 +219,7 @@ result<std::string> score_all(store &s, const batch_options &o, const std::funct
           return;
         }
         lines[i] = std::move(*line);
+        grade_of[i] = sc.out.grade;
       }
     }
   };
@@ -238,14 +240,12 @@ result<std::string> score_all(store &s, const batch_options &o, const std::funct
   for (const auto &f : failures)
     if (!f) return f;
 
-  std::map<std::string, int64_t> grades;
+  std::vector<int64_t> grades((*m)->grades.size(), 0);
   std::vector<store::score_row> rows;
   const std::string hash = (*m)->hash_hex();
   for (size_t i = 0; i < lines.size(); ++i) {
     if (each) each(lines[i]);
-    auto doc = json::parse(lines[i]);
-    if (doc)
-      if (const json::value *g = doc->find("grade"); g && g->is(json::kind::string)) ++grades[g->text];
+    if (grade_of[i] >= 0) ++grades[static_cast<size_t>(grade_of[i])];
     if (o.write_back) rows.push_back({subjects[i], hash, std::move(lines[i])});
   }
   if (o.write_back) {
@@ -260,12 +260,12 @@ result<std::string> score_all(store &s, const batch_options &o, const std::funct
   json::append_quoted(out, (*m)->version);
   out += ",\"model_hash\":\"" + hash + "\",\"threads\":" + std::to_string(threads) + ",\"grades\":{";
   bool first = true;
-  for (const auto &g : (*m)->grades) {
+  for (size_t g = 0; g < grades.size(); ++g) {
     out += first ? "" : ",";
     first = false;
-    json::append_quoted(out, g.name);
+    json::append_quoted(out, (*m)->grades[g].name);
     out += ':';
-    out += std::to_string(grades[g.name]);
+    out += std::to_string(grades[g]);
   }
   char buf[32];
   snprintf(buf, sizeof buf, "%.3f", seconds);
