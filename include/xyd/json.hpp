@@ -45,6 +45,10 @@ struct value {
 /// Parses one JSON document; trailing non-space data is an error. Errors say
 /// what is wrong and at which byte offset.
 result<value> parse(std::string_view text);
+/// The same on a buffer the caller owns: grows its capacity by simdjson's
+/// padding instead of copying the text (for payloads decrypted into a
+/// reusable buffer). The buffer's contents are unchanged.
+result<value> parse_in(std::string &buffer);
 
 /// Compact serialisation.
 std::string dump(const value &v);

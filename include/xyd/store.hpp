@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "xyd/catalog.hpp"
+#include "xyd/record.hpp"
 
 namespace xyd {
 
@@ -112,7 +113,12 @@ class store {
   /// Starts a batch (BEGIN IMMEDIATE, waiting up to the busy timeout).
   result<batch> begin_batch(const std::string &source_name);
 
-  /// A subject's records as a JSON array, newest first within each type:
+  /// A subject's records, typed: ordered by item type, newest as_of first
+  /// within each, each payload decrypted and read once. Logged in the audit
+  /// log as a record query unless `q.audit` is false (internal reads).
+  result<std::vector<stored_record>> read(const record_query &q);
+  /// The own-view records query as a direct writer (a hot path: the payload
+  /// text is spliced, not parsed), a JSON array newest first within each type:
   /// {"id","type","subject","as_of","source","data","state","current",
   ///  "repair"?:{"action","reason","date","operator"}}.
   result<std::string> records(const record_query &q);

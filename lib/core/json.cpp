@@ -161,9 +161,24 @@ struct builder {
 
 }  // namespace
 
+namespace {
+result<value> parse_padded(std::string_view text, simdjson::padded_string_view padded);
+}  // namespace
+
 result<value> parse(std::string_view text) {
+  simdjson::padded_string copy(text);
+  return parse_padded(text, copy);
+}
+
+result<value> parse_in(std::string &buffer) {
+  const size_t len = buffer.size();
+  if (buffer.capacity() < len + simdjson::SIMDJSON_PADDING) buffer.reserve(len + simdjson::SIMDJSON_PADDING);
+  return parse_padded(buffer, simdjson::padded_string_view(buffer.data(), len, buffer.capacity()));
+}
+
+namespace {
+result<value> parse_padded(std::string_view text, simdjson::padded_string_view padded) {
   thread_local od::parser parser;
-  simdjson::padded_string padded(text);
   od::document doc;
   builder b;
   b.base = padded.data();
@@ -197,6 +212,7 @@ result<value> parse(std::string_view text) {
   }
   return out;
 }
+}  // namespace
 
 void append_quoted(std::string &out, std::string_view s) {
   static const char hex[] = "0123456789abcdef";

@@ -1068,6 +1068,78 @@ result<std::string> store::records(const record_query &q) {
   return out;
 }
 
+result<std::vector<stored_record>> store::read(const record_query &q) {
+  std::lock_guard lock(p_->mu);
+  auto cat = current_catalog();
+  const bi_t sbi = p_->k->blind('s', q.subject);
+  auto subject_id = p_->find_subject(sbi);
+  if (!subject_id) return subject_id.error();
+  std::vector<stored_record> out;
+  std::vector<std::string> types;
+  size_t count = 0;
+  if (*subject_id) {
+    stmt &s = p_->record_queries[(q.history ? 2 : 0) + (q.item_type.empty() ? 0 : 1)];
+    if (!s.get()) {
+      std::string sql =
+          "SELECT id, item_type, as_of, is_current, nonce, payload, state, repair_nonce, repair FROM records "
+          "WHERE subject_id = ?";
+      if (!q.history) sql += " AND is_current = 1 AND state = 'active'";
+      if (!q.item_type.empty()) sql += " AND item_type = ?";
+      sql += " ORDER BY item_type, as_of DESC, id";
+      if (int rc = s.prepare(p_->db, sql.c_str()); rc != SQLITE_OK) return db_error(p_->db, rc, "querying records");
+    }
+    s.reset().bind(*subject_id);
+    if (!q.item_type.empty()) s.bind(q.item_type);
+    std::string plain, note;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      const std::string_view type = s.text(1);
+      if (q.audit) {
+        ++count;
+        if (types.empty() || types.back() != type) types.emplace_back(type);
+      }
+      if (q.category) {
+        const item_type *t = cat->find(type);
+        if (!t || t->category != q.category) continue;
+      }
+      const int64_t id = s.integer(0);
+      if (auto st = p_->decrypt_row(id, type, sbi, s.text(2), s.blob(4), s.blob(5), plain); !st) return st;
+      auto doc = json::parse_in(plain);
+      if (!doc) return status(errc::corrupt, "store: record " + std::to_string(id) + ": bad payload");
+      auto rec = record_from_value(std::move(*doc));
+      if (!rec) return status(errc::corrupt, "store: record " + std::to_string(id) + ": " + rec.error().message());
+      stored_record &r = out.emplace_back();
+      static_cast<record &>(r) = std::move(*rec);
+      r.id = id;
+      r.current = s.integer(3) != 0;
+      r.state = parse_record_state(s.text(6)).value_or(record_state::active);
+      if (!s.is_null(8)) {
+        if (!open_sealed(p_->k->payload, s.blob(8), s.blob(7), repair_aad(id), note))
+          return status(errc::corrupt, "store: repair note failed authentication");
+        auto n = json::parse_in(note);
+        if (!n || !n->is(json::kind::object)) return status(errc::corrupt, "store: bad repair note");
+        auto text = [&](const char *key) {
+          const json::value *v = n->find(key);
+          return v && v->is(json::kind::string) ? v->text : std::string();
+        };
+        r.repair = repair_note{text("action"), text("reason"), text("date"), text("operator"), text("recorded_at")};
+      }
+    }
+    s.reset();
+    if (rc != SQLITE_DONE) return db_error(p_->db, rc, "querying records");
+  }
+  if (q.audit) {
+    audit_event e;
+    e.action = "records";
+    e.subject = q.subject;
+    e.item_types = std::move(types);
+    e.detail_json = *subject_id ? "{\"records\":" + std::to_string(count) + ",\"history\":" + (q.history ? "true" : "false") + "}"
+                                : std::string("{\"records\":0}");
+    if (auto st = p_->append_audit(e); !st) return st;
+  }
+  return out;
+}
+
 result<std::string> store::subjects(bool audit) {
   std::lock_guard lock(p_->mu);
   stmt s;
