@@ -36,7 +36,7 @@ int main(int argc, char **argv) {
     for (const auto &[k, v] : doc->find("data")->members) {
       const auto *f = t->field(k);
       if (!f || f->pd == xyd::pd_class::public_ || !v.is(xyd::json::kind::string)) continue;
-      fields.push_back({&ctx.pol->rule_for(ctx.audience, t->id, k, f->pd), v.text});
+      fields.push_back({&ctx.pol->rule_for(ctx.role, t->id, k, f->pd), v.text});
     }
     return true;
   });

@@ -105,9 +105,10 @@ int main(int argc, char **argv) {
       r.audience = "bank-001";
       r.purpose = "approval";
       r.token = tokens[i];
-      r.masking.audience = "loan_officer";
+      r.masking.role = "loan_officer";
       auto t0 = clock_type::now();
-      auto out = report::build(*s, v, r);
+      auto built = report::build(*s, *xyd::current_catalog(), v, r);
+      result<std::string> out = built ? result<std::string>(json::dump(*built)) : result<std::string>(built.error());
       const double us = micros(t0);
       if (!out) {
         std::fprintf(stderr, "%s\n", out.error().message().c_str());

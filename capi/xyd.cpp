@@ -18,11 +18,11 @@
 #include "xyd/paseto.hpp"
 #include "xyd/report.hpp"
 #include "xyd/score.hpp"
+#include "xyd/session.hpp"
 #include "xyd/store.hpp"
 
 struct xyd_store {
-  std::unique_ptr<xyd::store> impl;
-  std::unique_ptr<xyd::consent::verifier> verifier;
+  std::unique_ptr<xyd::session> s;
 };
 
 struct xyd_scorecard {
@@ -169,11 +169,12 @@ int open_store(const char *path, const xyd::master_key &key, unsigned flags, xyd
   opt.flags = 0;
   if (flags & XYD_OPEN_CREATE) opt.flags |= xyd::store_flags::create;
   if (flags & XYD_OPEN_READONLY) opt.flags |= xyd::store_flags::read_only;
-  auto st = xyd::store::open(path, key, opt);
+  xyd::session_options so;
+  so.store = opt;
+  auto st = xyd::session::open(path, key, so);
   if (!st) return fail(st.error());
   auto handle = std::make_unique<xyd_store>();
-  handle->impl = std::move(st).value();
-  handle->verifier = std::make_unique<xyd::consent::verifier>(*handle->impl);
+  handle->s = std::move(st).value();
   *out = handle.release();
   return XYD_OK;
 }
@@ -222,7 +223,7 @@ int xyd_store_ingest(xyd_store *store, const char *data, size_t len, unsigned fl
     opt.skip_invalid = flags & XYD_INGEST_SKIP_INVALID;
     opt.source_name = "buffer";
     xyd::ingest::summary sum;
-    auto st = xyd::ingest::ingest_buffer(*store->impl, std::string_view(data ? data : "", len), opt, sum);
+    auto st = store->s->ingest_buffer(std::string_view(data ? data : "", len), opt, sum);
     return summary_result(st, sum, out_summary_json);
   });
 }
@@ -236,47 +237,16 @@ int xyd_store_ingest_file(xyd_store *store, const char *path, unsigned flags, ch
     xyd::ingest::options opt;
     opt.skip_invalid = flags & XYD_INGEST_SKIP_INVALID;
     xyd::ingest::summary sum;
-    auto st = xyd::ingest::ingest_file(*store->impl, path, opt, sum);
+    auto st = store->s->ingest_file(path, opt, sum);
     return summary_result(st, sum, out_summary_json);
   });
 }
 
 namespace {
-struct release_request {
-  bool release = false;
-  std::string audience, purpose, token, role = "external";
-  std::optional<xyd::mask::policy> policy;
-  int64_t at = 0;
-};
-
-// Reads {"subject","item_type"?,"category"?,"history"?,"audience"?,"purpose"?,"token"?,"at"?}.
-xyd::status parse_query(const char *json, xyd::record_query &q, release_request &rel) {
-  auto doc = xyd::json::parse(json);
-  if (!doc) return {xyd::errc::invalid_arg, "records query: " + doc.error().message()};
-  if (!doc->is(xyd::json::kind::object)) return {xyd::errc::invalid_arg, "records query: must be a JSON object"};
-  for (const auto &[k, v] : doc->members) {
-    if (k == "subject" && v.is(xyd::json::kind::string)) q.subject = v.text;
-    else if (k == "item_type" && v.is(xyd::json::kind::string)) q.item_type = v.text;
-    else if (k == "history" && v.is(xyd::json::kind::boolean)) q.history = v.boolean;
-    else if (k == "category" && v.is(xyd::json::kind::number) && xyd::parse_decimal(v.text, 0))
-      q.category = static_cast<int>(xyd::parse_decimal(v.text, 0)->units);
-    else if (k == "audience" && v.is(xyd::json::kind::string)) rel.audience = v.text, rel.release = true;
-    else if (k == "purpose" && v.is(xyd::json::kind::string)) rel.purpose = v.text;
-    else if (k == "token" && v.is(xyd::json::kind::string)) rel.token = v.text;
-    else if (k == "at" && v.is(xyd::json::kind::string) && xyd::parse_rfc3339(v.text)) rel.at = *xyd::parse_rfc3339(v.text);
-    else if (k == "role" && v.is(xyd::json::kind::string)) rel.role = v.text;
-    else if (k == "policy" && v.is(xyd::json::kind::object)) {
-      auto p = xyd::mask::policy::from_json(xyd::json::dump(v), *xyd::current_catalog());
-      if (!p) return p.error();
-      rel.policy = std::move(*p);
-    } else return {xyd::errc::invalid_arg, "records query: bad or unknown member \"" + k + "\""};
-  }
-  if (q.subject.empty()) return {xyd::errc::invalid_arg, "records query: \"subject\" is required"};
-  if (!rel.release && (!rel.token.empty() || !rel.purpose.empty()))
-    return {xyd::errc::invalid_arg, "records query: a token or purpose needs an \"audience\""};
-  if (!rel.token.empty() && rel.purpose.empty())
-    return {xyd::errc::invalid_arg, "records query: a token needs a \"purpose\""};
-  return xyd::status::ok();
+int put_json(char **out, const xyd::result<std::string> &r) {
+  if (!r) return fail(r.error());
+  *out = dup(*r);
+  return XYD_OK;
 }
 }  // namespace
 
@@ -285,24 +255,20 @@ int xyd_store_records(xyd_store *store, const char *query_json, char **out_json)
     if (!out_json) return fail(XYD_EINVAL, "xyd_store_records: out_json is NULL");
     *out_json = nullptr;
     if (!store || !query_json) return fail(XYD_EINVAL, "xyd_store_records: store and query_json are required");
-    xyd::record_query q;
-    release_request rel;
-    if (auto st = parse_query(query_json, q, rel); !st) return fail(st);
-    if (!rel.release) {
-      auto r = store->impl->records(q);
-      if (!r) return fail(r.error());
-      *out_json = dup(*r);
-      return XYD_OK;
-    }
-    xyd::consent::release_request req{q, rel.audience, rel.purpose, rel.token, rel.at, {}};
-    if (rel.policy) req.masking.pol = &*rel.policy;
-    req.masking.audience = rel.role;
-    if (!req.masking.pol->has_audience(req.masking.audience))
-      return fail(XYD_ENOTFOUND, "records query: unknown role \"" + rel.role + "\" (loan_officer, external, regulator)");
-    auto r = xyd::consent::serve(*store->impl, *store->verifier, req);
+    auto q = xyd::decode_records_request(query_json);
+    if (!q) return fail(q.error());
+    return put_json(out_json, store->s->own_records(*q));
+  });
+}
+
+int xyd_store_release(xyd_store *store, const char *request_json, char **out_json) {
+  return guarded([&] {
+    if (!out_json) return fail(XYD_EINVAL, "xyd_store_release: out_json is NULL");
+    *out_json = nullptr;
+    if (!store || !request_json) return fail(XYD_EINVAL, "xyd_store_release: store and request_json are required");
+    auto r = xyd::decode_release_request(request_json, store->s->cat());
     if (!r) return fail(r.error());
-    *out_json = dup(*r);
-    return XYD_OK;
+    return put_json(out_json, store->s->release(*r));
   });
 }
 
@@ -311,28 +277,16 @@ int xyd_store_subjects(xyd_store *store, char **out_json) {
     if (!out_json) return fail(XYD_EINVAL, "xyd_store_subjects: out_json is NULL");
     *out_json = nullptr;
     if (!store) return fail(XYD_EINVAL, "xyd_store_subjects: store is NULL");
-    auto r = store->impl->subjects();
-    if (!r) return fail(r.error());
-    *out_json = dup(*r);
-    return XYD_OK;
+    return put_json(out_json, store->s->subjects());
   });
 }
 
 int xyd_store_repair(xyd_store *store, const char *request_json) {
   return guarded([&] {
     if (!store || !request_json) return fail(XYD_EINVAL, "xyd_store_repair: store and request_json are required");
-    auto doc = xyd::json::parse(request_json);
-    if (!doc || !doc->is(xyd::json::kind::object)) return fail(XYD_EINVAL, "xyd_store_repair: request must be a JSON object");
-    xyd::repair_request r;
-    for (const auto &[k, v] : doc->members) {
-      if (k == "id" && v.is(xyd::json::kind::number) && xyd::parse_decimal(v.text, 0)) r.id = xyd::parse_decimal(v.text, 0)->units;
-      else if (k == "action" && v.is(xyd::json::kind::string)) r.action = v.text;
-      else if (k == "reason" && v.is(xyd::json::kind::string)) r.reason = v.text;
-      else if (k == "date" && v.is(xyd::json::kind::string)) r.date = v.text;
-      else if (k == "operator" && v.is(xyd::json::kind::string)) r.operator_name = v.text;
-      else return fail(XYD_EINVAL, "xyd_store_repair: bad or unknown member \"" + k + "\"");
-    }
-    if (auto st = store->impl->repair(r); !st) return fail(st);
+    auto r = xyd::decode_repair_request(request_json);
+    if (!r) return fail(r.error());
+    if (auto st = store->s->repair(*r); !st) return fail(st);
     return XYD_OK;
   });
 }
@@ -342,14 +296,7 @@ int xyd_store_purge(xyd_store *store, const char *before, char **out_summary_jso
     if (!out_summary_json) return fail(XYD_EINVAL, "xyd_store_purge: out_summary_json is NULL");
     *out_summary_json = nullptr;
     if (!store || !before) return fail(XYD_EINVAL, "xyd_store_purge: store and before are required");
-    auto r = store->impl->purge(before);
-    if (!r) return fail(r.error());
-    auto releases = store->impl->purge_releases(xyd::now_unix());
-    if (!releases) return fail(releases.error());
-    std::string summary = *r;
-    summary.insert(summary.size() - 1, ",\"releases_expired\":" + std::to_string(*releases));
-    *out_summary_json = dup(summary);
-    return XYD_OK;
+    return put_json(out_summary_json, store->s->purge(before));
   });
 }
 
@@ -357,7 +304,7 @@ int xyd_store_rekey(xyd_store *store, const unsigned char *new_key, size_t key_l
   return guarded([&] {
     if (!store || !new_key) return fail(XYD_EINVAL, "xyd_store_rekey: store and new_key are required");
     if (key_len != XYD_KEY_BYTES) return fail(XYD_EINVAL, "xyd_store_rekey: the key must be 32 bytes");
-    if (auto st = store->impl->rekey(xyd::master_key(new_key)); !st) return fail(st);
+    if (auto st = store->s->rekey(xyd::master_key(new_key)); !st) return fail(st);
     return XYD_OK;
   });
 }
@@ -367,10 +314,7 @@ int xyd_store_stats(xyd_store *store, char **out_json) {
     if (!out_json) return fail(XYD_EINVAL, "xyd_store_stats: out_json is NULL");
     *out_json = nullptr;
     if (!store) return fail(XYD_EINVAL, "xyd_store_stats: store is NULL");
-    auto r = store->impl->stats();
-    if (!r) return fail(r.error());
-    *out_json = dup(*r);
-    return XYD_OK;
+    return put_json(out_json, store->s->stats());
   });
 }
 
@@ -530,23 +474,10 @@ int xyd_consent_verify(const char *public_paserk, const char *token, char **out_
 int xyd_store_trust_key(xyd_store *store, const char *public_paserk, const char *options_json) {
   return guarded([&] {
     if (!store || !public_paserk) return fail(XYD_EINVAL, "xyd_store_trust_key: store and public_paserk are required");
-    auto pk = xyd::paseto::parse_public(public_paserk);
-    if (!pk) return fail(pk.error());
-    xyd::store::trusted_key k{xyd::paseto::pid(*pk), xyd::paseto::paserk(*pk), "", std::nullopt};
-    if (options_json) {
-      auto doc = xyd::json::parse(options_json);
-      if (!doc || !doc->is(xyd::json::kind::object)) return fail(XYD_EINVAL, "xyd_store_trust_key: options must be a JSON object");
-      for (const auto &[key, v] : doc->members) {
-        if (key == "issuer" && v.is(xyd::json::kind::string)) k.issuer = v.text;
-        else if (key == "retired_from" && v.is(xyd::json::kind::string) && xyd::parse_rfc3339(v.text))
-          k.retired_from = xyd::parse_rfc3339(v.text);
-        else if (key == "use" && v.is(xyd::json::kind::string) && (v.text == "consent" || v.text == "model" || v.text == "audit"))
-          k.use = v.text;
-        else return fail(XYD_EINVAL, "xyd_store_trust_key: bad or unknown option \"" + key + "\"");
-      }
-    }
-    if (auto st = store->impl->trust_key(k); !st) return fail(st);
-    store->verifier->forget();
+    auto r = xyd::decode_trust_options(public_paserk, options_json ? options_json : "");
+    if (!r) return fail(r.error());
+    auto kid = store->s->trust_key(*r);
+    if (!kid) return fail(kid.error());
     return XYD_OK;
   });
 }
@@ -556,8 +487,7 @@ int xyd_store_retire_key(xyd_store *store, const char *kid, const char *from) {
     if (!store || !kid || !from) return fail(XYD_EINVAL, "xyd_store_retire_key: store, kid and from are required");
     auto when = xyd::parse_rfc3339(from);
     if (!when) return fail(XYD_EINVAL, "xyd_store_retire_key: from must be an RFC 3339 date-time");
-    if (auto st = store->impl->retire_key(kid, *when); !st) return fail(st);
-    store->verifier->forget();
+    if (auto st = store->s->retire_key(kid, *when); !st) return fail(st);
     return XYD_OK;
   });
 }
@@ -567,32 +497,16 @@ int xyd_store_keys(xyd_store *store, char **out_json) {
     if (!out_json) return fail(XYD_EINVAL, "xyd_store_keys: out_json is NULL");
     *out_json = nullptr;
     if (!store) return fail(XYD_EINVAL, "xyd_store_keys: store is NULL");
-    auto r = store->impl->keys();
-    if (!r) return fail(r.error());
-    *out_json = dup(*r);
-    return XYD_OK;
+    return put_json(out_json, store->s->keys());
   });
 }
 
 int xyd_store_revoke(xyd_store *store, const char *request_json) {
   return guarded([&] {
     if (!store || !request_json) return fail(XYD_EINVAL, "xyd_store_revoke: store and request_json are required");
-    auto doc = xyd::json::parse(request_json);
-    if (!doc || !doc->is(xyd::json::kind::object)) return fail(XYD_EINVAL, "xyd_store_revoke: request must be a JSON object");
-    std::string jti, subject, audience;
-    int64_t at = xyd::now_unix();
-    for (const auto &[k, v] : doc->members) {
-      if (k == "jti" && v.is(xyd::json::kind::string)) jti = v.text;
-      else if (k == "subject" && v.is(xyd::json::kind::string)) subject = v.text;
-      else if (k == "audience" && v.is(xyd::json::kind::string)) audience = v.text;
-      else if (k == "at" && v.is(xyd::json::kind::string) && xyd::parse_rfc3339(v.text)) at = *xyd::parse_rfc3339(v.text);
-      else return fail(XYD_EINVAL, "xyd_store_revoke: bad or unknown member \"" + k + "\"");
-    }
-    xyd::status st;
-    if (!jti.empty() && subject.empty() && audience.empty()) st = store->impl->revoke_token(jti, at);
-    else if (jti.empty() && !subject.empty() && !audience.empty()) st = store->impl->revoke_grant(subject, audience, at);
-    else return fail(XYD_EINVAL, "xyd_store_revoke: give a jti, or a subject and an audience");
-    if (!st) return fail(st);
+    auto r = xyd::decode_revoke_request(request_json);
+    if (!r) return fail(r.error());
+    if (auto st = store->s->revoke(*r); !st) return fail(st);
     return XYD_OK;
   });
 }
@@ -602,21 +516,9 @@ int xyd_store_check_consent(xyd_store *store, const char *request_json, char **o
     if (!out_decision_json) return fail(XYD_EINVAL, "xyd_store_check_consent: out_decision_json is NULL");
     *out_decision_json = nullptr;
     if (!store || !request_json) return fail(XYD_EINVAL, "xyd_store_check_consent: store and request_json are required");
-    auto doc = xyd::json::parse(request_json);
-    if (!doc || !doc->is(xyd::json::kind::object))
-      return fail(XYD_EINVAL, "xyd_store_check_consent: request must be a JSON object");
-    xyd::consent::request r;
-    for (const auto &[k, v] : doc->members) {
-      if (k == "token" && v.is(xyd::json::kind::string)) r.token = v.text;
-      else if (k == "subject" && v.is(xyd::json::kind::string)) r.subject = v.text;
-      else if (k == "audience" && v.is(xyd::json::kind::string)) r.audience = v.text;
-      else if (k == "purpose" && v.is(xyd::json::kind::string)) r.purpose = v.text;
-      else if (k == "at" && v.is(xyd::json::kind::string) && xyd::parse_rfc3339(v.text)) r.at = *xyd::parse_rfc3339(v.text);
-      else return fail(XYD_EINVAL, "xyd_store_check_consent: bad or unknown member \"" + k + "\"");
-    }
-    if (r.token.empty() || r.subject.empty() || r.audience.empty() || r.purpose.empty())
-      return fail(XYD_EINVAL, "xyd_store_check_consent: token, subject, audience and purpose are required");
-    const auto d = store->verifier->check(r);
+    auto r = xyd::decode_consent_check(request_json);
+    if (!r) return fail(r.error());
+    const auto d = store->s->check_consent(*r);
     *out_decision_json = dup(d.to_json());
     if (!d.ok()) return fail(XYD_ECONSENT, std::string("consent refused: ") + xyd::consent::reason_id(d.refused) + ": " + d.detail);
     return XYD_OK;
@@ -649,7 +551,7 @@ int xyd_mask_record(const char *json, const char *audience, const char *policy_j
       pol = std::move(*p);
       ctx.pol = &*pol;
     }
-    ctx.audience = audience;
+    ctx.role = audience;
     if (pseudonym_key) {
       std::array<unsigned char, 32> k;
       std::memcpy(k.data(), pseudonym_key, 32);
@@ -671,14 +573,6 @@ int xyd_mask_record(const char *json, const char *audience, const char *policy_j
 }
 
 // ---------------------------------------------------------------- scoring
-
-namespace {
-int put_json(char **out, const xyd::result<std::string> &r) {
-  if (!r) return fail(r.error());
-  *out = dup(*r);
-  return XYD_OK;
-}
-}  // namespace
 
 int xyd_scorecard_load(const char *text, size_t len, xyd_scorecard **out) {
   return guarded([&] {
@@ -785,7 +679,7 @@ int xyd_store_add_model(xyd_store *store, const xyd_scorecard *model, const char
     if (!store || !model) return fail(XYD_EINVAL, "xyd_store_add_model: store and model are required");
     std::optional<std::string_view> sig;
     if (signature) sig = signature;
-    if (auto st = xyd::score::add_model(*store->impl, *model->impl, sig); !st) return fail(st);
+    if (auto st = store->s->add_model(*model->impl, sig); !st) return fail(st);
     return XYD_OK;
   });
 }
@@ -795,14 +689,14 @@ int xyd_store_models(xyd_store *store, char **out_json) {
     if (!out_json) return fail(XYD_EINVAL, "xyd_store_models: out_json is NULL");
     *out_json = nullptr;
     if (!store) return fail(XYD_EINVAL, "xyd_store_models: store is NULL");
-    return put_json(out_json, store->impl->models());
+    return put_json(out_json, store->s->models());
   });
 }
 
 int xyd_store_require_signed_models(xyd_store *store, int on) {
   return guarded([&] {
     if (!store) return fail(XYD_EINVAL, "xyd_store_require_signed_models: store is NULL");
-    if (auto st = store->impl->set_setting("require_signed_models", on ? "1" : "0"); !st) return fail(st);
+    if (auto st = store->s->require_signed_models(on != 0); !st) return fail(st);
     return XYD_OK;
   });
 }
@@ -812,32 +706,9 @@ int xyd_store_score(xyd_store *store, const char *request_json, char **out_json)
     if (!out_json) return fail(XYD_EINVAL, "xyd_store_score: out_json is NULL");
     *out_json = nullptr;
     if (!store || !request_json) return fail(XYD_EINVAL, "xyd_store_score: store and request_json are required");
-    auto doc = xyd::json::parse(request_json);
-    if (!doc || !doc->is(xyd::json::kind::object)) return fail(XYD_EINVAL, "xyd_store_score: the request must be a JSON object");
-    xyd::score::batch_options o;
-    std::string subject;
-    bool all = false;
-    using xyd::json::kind;
-    for (const auto &[key, v] : doc->members) {
-      if (key == "subject" && v.is(kind::string)) subject = v.text;
-      else if (key == "all" && v.is(kind::boolean)) all = v.boolean;
-      else if (key == "model" && v.is(kind::string)) o.model = v.text;
-      else if (key == "write" && v.is(kind::boolean)) o.write_back = v.boolean;
-      else if (key == "as_of" && v.is(kind::string) && xyd::parse_date(v.text)) o.as_of = xyd::parse_date(v.text);
-      else if (key == "threads" && v.is(kind::number) && v.text.size() <= 3 && v.text.find_first_not_of("0123456789") == std::string::npos)
-        o.threads = static_cast<unsigned>(std::stoul(v.text));
-      else return fail(XYD_EINVAL, "xyd_store_score: bad or unknown member \"" + key + "\"");
-    }
-    if (all == !subject.empty()) return fail(XYD_EINVAL, "xyd_store_score: give \"subject\" or \"all\": true");
-    if (!all) return put_json(out_json, xyd::score::score_subject(*store->impl, subject, o));
-    std::string results = "[";
-    auto summary = xyd::score::score_all(*store->impl, o, [&](const std::string &line) {
-      if (results.size() > 1) results += ',';
-      results += line;
-    });
-    if (!summary) return fail(summary.error());
-    *out_json = dup("{\"summary\":" + *summary + ",\"results\":" + results + "]}");
-    return XYD_OK;
+    auto r = xyd::decode_score_request(request_json);
+    if (!r) return fail(r.error());
+    return put_json(out_json, store->s->score(*r));
   });
 }
 
@@ -846,7 +717,7 @@ int xyd_store_scores(xyd_store *store, const char *subject, char **out_json) {
     if (!out_json) return fail(XYD_EINVAL, "xyd_store_scores: out_json is NULL");
     *out_json = nullptr;
     if (!store || !subject) return fail(XYD_EINVAL, "xyd_store_scores: store and subject are required");
-    return put_json(out_json, store->impl->scores(subject));
+    return put_json(out_json, store->s->scores(subject));
   });
 }
 
@@ -855,7 +726,7 @@ int xyd_store_scores(xyd_store *store, const char *subject, char **out_json) {
 int xyd_store_set_actor(xyd_store *store, const char *actor) {
   return guarded([&] {
     if (!store || !actor) return fail(XYD_EINVAL, "xyd_store_set_actor: store and actor are required");
-    store->impl->set_actor(actor);
+    store->s->set_actor(actor);
     return XYD_OK;
   });
 }
@@ -871,7 +742,7 @@ int xyd_store_audit_verify(xyd_store *store, const char *public_paserk, char **o
       if (!pk) return fail(pk.error());
       keys.push_back(*pk);
     }
-    auto v = xyd::audit::verify(*store->impl, keys);
+    auto v = store->s->audit_verify(keys);
     if (!v) return fail(v.error());
     *out_json = dup(v->to_json());
     if (!v->ok) return fail(XYD_ECORRUPT, "audit log broken at entry " + std::to_string(v->first_bad) + ": " + v->problem);
@@ -886,7 +757,7 @@ int xyd_store_audit_checkpoint(xyd_store *store, const char *secret_paserk, char
     if (!store || !secret_paserk) return fail(XYD_EINVAL, "xyd_store_audit_checkpoint: store and secret_paserk are required");
     auto sk = xyd::paseto::parse_secret(secret_paserk);
     if (!sk) return fail(sk.error());
-    return put_json(out_json, xyd::audit::checkpoint(*store->impl, *sk));
+    return put_json(out_json, store->s->audit_checkpoint(*sk));
   });
 }
 
@@ -896,7 +767,7 @@ int xyd_store_audit_export(xyd_store *store, char **out_jsonl) {
     *out_jsonl = nullptr;
     if (!store) return fail(XYD_EINVAL, "xyd_store_audit_export: store is NULL");
     std::string all;
-    if (auto st = xyd::audit::export_jsonl(*store->impl, [&](const std::string &l) { all += l + "\n"; }); !st) return fail(st);
+    if (auto st = store->s->audit_export([&](const std::string &l) { all += l + "\n"; }); !st) return fail(st);
     *out_jsonl = dup(all);
     return XYD_OK;
   });
@@ -907,7 +778,7 @@ int xyd_store_audit_stats(xyd_store *store, char **out_json) {
     if (!out_json) return fail(XYD_EINVAL, "xyd_store_audit_stats: out_json is NULL");
     *out_json = nullptr;
     if (!store) return fail(XYD_EINVAL, "xyd_store_audit_stats: store is NULL");
-    return put_json(out_json, xyd::audit::stats(*store->impl));
+    return put_json(out_json, store->s->audit_stats());
   });
 }
 
@@ -918,31 +789,9 @@ int xyd_store_report(xyd_store *store, const char *request_json, char **out_json
     if (!out_json) return fail(XYD_EINVAL, "xyd_store_report: out_json is NULL");
     *out_json = nullptr;
     if (!store || !request_json) return fail(XYD_EINVAL, "xyd_store_report: store and request_json are required");
-    auto doc = xyd::json::parse(request_json);
-    if (!doc || !doc->is(xyd::json::kind::object)) return fail(XYD_EINVAL, "xyd_store_report: the request must be a JSON object");
-    xyd::report::request r;
-    std::optional<xyd::mask::policy> pol;
-    using xyd::json::kind;
-    for (const auto &[k, v] : doc->members) {
-      if (k == "subject" && v.is(kind::string)) r.subject = v.text;
-      else if (k == "audience" && v.is(kind::string)) r.audience = v.text;
-      else if (k == "purpose" && v.is(kind::string)) r.purpose = v.text;
-      else if (k == "token" && v.is(kind::string)) r.token = v.text;
-      else if (k == "role" && v.is(kind::string)) r.masking.audience = v.text;
-      else if (k == "model" && v.is(kind::string)) r.model = v.text;
-      else if (k == "at" && v.is(kind::string) && xyd::parse_rfc3339(v.text)) r.at = *xyd::parse_rfc3339(v.text);
-      else if (k == "policy" && v.is(kind::object)) {
-        auto p = xyd::mask::policy::from_json(xyd::json::dump(v), *xyd::current_catalog());
-        if (!p) return fail(p.error());
-        pol = std::move(*p);
-      } else {
-        return fail(XYD_EINVAL, "xyd_store_report: bad or unknown member \"" + k + "\"");
-      }
-    }
-    if (pol) r.masking.pol = &*pol;
-    if (!r.masking.pol->has_audience(r.masking.audience))
-      return fail(XYD_ENOTFOUND, "xyd_store_report: unknown role \"" + r.masking.audience + "\"");
-    return put_json(out_json, xyd::report::build(*store->impl, *store->verifier, r));
+    auto r = xyd::decode_report_request(request_json, store->s->cat());
+    if (!r) return fail(r.error());
+    return put_json(out_json, store->s->report(*r));
   });
 }
 
@@ -951,29 +800,18 @@ int xyd_report_html(const char *report_json, char **out_html) {
     if (!out_html) return fail(XYD_EINVAL, "xyd_report_html: out_html is NULL");
     *out_html = nullptr;
     if (!report_json) return fail(XYD_EINVAL, "xyd_report_html: report_json is NULL");
-    return put_json(out_html, xyd::report::render_html(report_json));
+    return put_json(out_html, xyd::report::render_html(std::string_view(report_json), *xyd::current_catalog()));
   });
 }
 
-int xyd_store_verify(xyd_store *store, const char *request_json, char **out_json) {
+int xyd_store_check_claims(xyd_store *store, const char *request_json, char **out_json) {
   return guarded([&] {
-    if (!out_json) return fail(XYD_EINVAL, "xyd_store_verify: out_json is NULL");
+    if (!out_json) return fail(XYD_EINVAL, "xyd_store_check_claims: out_json is NULL");
     *out_json = nullptr;
-    if (!store || !request_json) return fail(XYD_EINVAL, "xyd_store_verify: store and request_json are required");
-    auto doc = xyd::json::parse(request_json);
-    if (!doc || !doc->is(xyd::json::kind::object)) return fail(XYD_EINVAL, "xyd_store_verify: the request must be a JSON object");
-    xyd::report::verify_request r;
-    using xyd::json::kind;
-    for (const auto &[k, v] : doc->members) {
-      if (k == "subject" && v.is(kind::string)) r.subject = v.text;
-      else if (k == "audience" && v.is(kind::string)) r.audience = v.text;
-      else if (k == "purpose" && v.is(kind::string)) r.purpose = v.text;
-      else if (k == "token" && v.is(kind::string)) r.token = v.text;
-      else if (k == "at" && v.is(kind::string) && xyd::parse_rfc3339(v.text)) r.at = *xyd::parse_rfc3339(v.text);
-      else if (k == "claims") r.claims_json = xyd::json::dump(v);
-      else return fail(XYD_EINVAL, "xyd_store_verify: bad or unknown member \"" + k + "\"");
-    }
-    return put_json(out_json, xyd::report::verify(*store->impl, *store->verifier, r));
+    if (!store || !request_json) return fail(XYD_EINVAL, "xyd_store_check_claims: store and request_json are required");
+    auto r = xyd::decode_claims_check_request(request_json);
+    if (!r) return fail(r.error());
+    return put_json(out_json, store->s->check_claims(*r));
   });
 }
 

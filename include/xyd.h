@@ -204,25 +204,34 @@ XYD_API int xyd_store_ingest(xyd_store *store, const char *data, size_t len, uns
 /* The same from a file. */
 XYD_API int xyd_store_ingest_file(xyd_store *store, const char *path, unsigned flags, char **out_summary_json);
 
-/* A subject's records as a JSON array. query_json:
- *   {"subject": "…", "item_type"?: "…", "category"?: N, "history"?: false,
- *    "audience"?: "…", "purpose"?: "…", "token"?: "…", "at"?: "<RFC 3339>",
- *    "role"?: "external", "policy"?: {…}}
- * With "audience" the query is a release to that institution: only the
- * channels that need no consent, plus — with a token granted for this
- * subject, audience and purpose — the national_api item types of its scope,
- * each stamped "consent_jti"; every record a consent does not cover is
- * masked for "role" (loan_officer, external — the default —, regulator)
- * under "policy" (default: the built-in one); verification data is never
- * released raw. A
- * refused token is XYD_ECONSENT ("consent refused: <reason>: …"); asking for
- * one item type that may not be released is XYD_ECONSENT, out_of_scope.
- * Current records only unless "history" is true (then superseded, withdrawn
- * and repaired records too). Each record:
+/* The institution's own view of a subject's records (unmasked, repair
+ * notes included), as a JSON array. query_json:
+ *   {"subject": "…", "item_type"?: "…", "category"?: N, "history"?: false}
+ * Current, active records only unless "history" is true (then superseded,
+ * withdrawn and repaired records too). Each record:
  *   {"id","state","current","repair"?:{…},"type","subject","as_of","source","data"}
- * Errors: XYD_EINVAL (bad query), XYD_ECORRUPT (a record failed
- * authentication). */
+ * Logged in the audit log. A release to a bank is xyd_store_release.
+ * Errors: XYD_EINVAL (bad query, naming the JSON path), XYD_ECORRUPT (a
+ * record failed authentication). Since 0.2: "audience", "token" and the
+ * other release members are refused here. */
 XYD_API int xyd_store_records(xyd_store *store, const char *query_json, char **out_json);
+
+/* A release of a subject's records to a bank. request_json:
+ *   {"subject": "…", "audience": "<institution>", "purpose"?: "…",
+ *    "token"?: "<consent token>", "item_type"?: "…", "category"?: N,
+ *    "history"?: false, "at"?: "<RFC 3339>", "role"?: "external",
+ *    "policy"?: {…}}
+ * Only the channels that need no consent, plus — with a token granted for
+ * this subject, audience and purpose — the national_api item types of its
+ * scope, each stamped "consent_jti"; every record a consent does not cover
+ * is masked for "role" (loan_officer, external — the default —, regulator)
+ * under "policy" (default: the built-in one); verification data is never
+ * released raw; repair notes never leave. Each record:
+ *   {"id","state","current","type","subject","as_of","source","data","consent_jti"?}
+ * A refused token is XYD_ECONSENT ("consent refused: <reason>: …"); asking
+ * for one item type that may not be released is XYD_ECONSENT, out_of_scope;
+ * an unknown role XYD_ENOTFOUND. The release or the refusal is logged. */
+XYD_API int xyd_store_release(xyd_store *store, const char *request_json, char **out_json);
 
 /* Every subject of the store, sorted, as a JSON array of strings. */
 XYD_API int xyd_store_subjects(xyd_store *store, char **out_json);
@@ -237,7 +246,8 @@ XYD_API int xyd_store_repair(xyd_store *store, const char *request_json);
 
 /* Deletes records whose as_of is before `before` (YYYY-MM-DD); the newest
  * remaining record of each natural key becomes current.
- * *out_summary_json: {"before","deleted"}. */
+ * Logged releases whose data life has passed are deleted too (every door
+ * does both). *out_summary_json: {"before","deleted",…,"releases_expired"}. */
 XYD_API int xyd_store_purge(xyd_store *store, const char *before, char **out_summary_json);
 
 /* Re-encrypts everything under a new 32-byte master key in one transaction;
@@ -420,13 +430,15 @@ XYD_API int xyd_store_report(xyd_store *store, const char *request_json, char **
 /* The report (as xyd_store_report gives it) as a self-contained HTML page
  * in Chinese. Thread-safe. */
 XYD_API int xyd_report_html(const char *report_json, char **out_html);
-/* Data verification: request_json {"subject","audience","purpose","token",
+/* Data verification (数据核验: the caller's claims checked against the
+ * subject's verification data; named apart from token and audit-chain
+ * verification; xyd_store_verify in 0.1): request_json {"subject","audience","purpose","token",
  * "at"?, "claims":[{"id"?,"item_type","field","op"?,"value"} |
  * {"id"?,"item_type","conditions":[…]}]}; the token must grant mode
  * "verify" over the claims' item types. *out_json {"subject","jti",
  * "answers":[{"id","item_type","answer":"match"|"no_match"|"no_data"}]}.
  * Refusals are XYD_ECONSENT; bad claims XYD_EINVAL naming the claim. */
-XYD_API int xyd_store_verify(xyd_store *store, const char *request_json, char **out_json);
+XYD_API int xyd_store_check_claims(xyd_store *store, const char *request_json, char **out_json);
 
 /* ------------------------------------------------------------ audit log (docs/audit.md) */
 

@@ -423,10 +423,12 @@ int cmd_records(const std::vector<std::string> &args) {
   std::optional<xyd::mask::policy> pol;
   if (!load_policy(policy_file, pol)) return 2;
   if (pol) req.masking.pol = &*pol;
-  req.masking.audience = role;
-  if (!req.masking.pol->has_audience(role)) return usage("records: unknown role '" + role + "' (loan_officer, external, regulator)");
+  req.masking.role = role;
+  if (!req.masking.pol->has_role(role)) return usage("records: unknown role '" + role + "' (loan_officer, external, regulator)");
   xyd::consent::verifier v(*store);
-  auto r = xyd::consent::serve(*store, v, req);
+  auto served = xyd::consent::serve(*store, *xyd::current_catalog(), v, req);
+  xyd::result<std::string> r = served ? xyd::result<std::string>(std::string()) : xyd::result<std::string>(served.error());
+  if (served) xyd::append_records_json(*r, served->data(), served->size(), xyd::record_shape::released);
   if (!r && r.error().code() == xyd::errc::consent) {
     std::cerr << "xyd: " << r.error().message() << "\n";
     return 1;
@@ -844,7 +846,9 @@ int cmd_report(const std::vector<std::string> &args, bool verification) {
       std::cerr << "xyd: cannot read " << o["--claims"] << "\n";
       return 2;
     }
-    auto r = xyd::report::verify(*store, v, {o["--subject"], o["--audience"], o["--purpose"], inline_or_file(o["--token"]), 0, claims});
+    auto cj = xyd::json::parse(claims);
+    if (!cj) return fail_with(cj.error());
+    auto r = xyd::report::check_claims(*store, *xyd::current_catalog(), v, {o["--subject"], o["--audience"], o["--purpose"], inline_or_file(o["--token"]), 0, std::move(*cj)});
     if (!r) return fail_with(r.error());
     std::cout << *r << "\n";
     return 0;
@@ -857,12 +861,13 @@ int cmd_report(const std::vector<std::string> &args, bool verification) {
   std::optional<xyd::mask::policy> pol;
   if (!load_policy(o["--policy"], pol)) return 2;
   if (pol) req.masking.pol = &*pol;
-  if (!o["--role"].empty()) req.masking.audience = o["--role"];
-  if (!req.masking.pol->has_audience(req.masking.audience)) return usage("report: unknown role '" + req.masking.audience + "'");
-  auto r = xyd::report::build(*store, v, req);
-  if (!r) return fail_with(r.error());
+  if (!o["--role"].empty()) req.masking.role = o["--role"];
+  if (!req.masking.pol->has_role(req.masking.role)) return usage("report: unknown role '" + req.masking.role + "'");
+  auto rv = xyd::report::build(*store, *xyd::current_catalog(), v, req);
+  if (!rv) return fail_with(rv.error());
+  xyd::result<std::string> r = xyd::json::dump(*rv);
   if (!o["--html"].empty()) {
-    auto html = xyd::report::render_html(*r);
+    auto html = xyd::report::render_html(*rv, *xyd::current_catalog());
     if (!html) return fail_with(html.error());
     std::ofstream f(o["--html"], std::ios::binary);
     if (!(f << *html)) {
@@ -929,8 +934,8 @@ int cmd_mask(const std::vector<std::string> &args) {
   std::optional<xyd::mask::policy> pol;
   if (!load_policy(policy_file, pol)) return 2;
   if (pol) ctx.pol = &*pol;
-  ctx.audience = audience;
-  if (!ctx.pol->has_audience(audience)) return usage("mask: unknown audience '" + audience + "'");
+  ctx.role = audience;
+  if (!ctx.pol->has_role(audience)) return usage("mask: unknown audience '" + audience + "'");
   if (!key_file.empty()) {
     auto k = xyd::master_key::from_file(key_file);
     if (!k) {
@@ -1084,26 +1089,24 @@ int cmd_demo(const std::string &html_path) {
       xyd::consent::verifier verifier(store);
       xyd::record_query q;
       q.subject = enterprise;
-      auto types_of = [&](const xyd::result<std::string> &r) {
+      auto types_of = [&](const xyd::result<std::vector<xyd::stored_record>> &r) {
         std::set<std::string> types;
-        if (r) {
-          const auto doc = xyd::json::parse(*r);
-          for (const auto &v : doc->items) types.insert(v.find("type")->text);
-        }
+        if (r)
+          for (const auto &v : *r) types.insert(v.type);
         std::string list;
         for (const auto &t : types) list += (list.empty() ? "" : ", ") + t;
         return list.empty() ? std::string("(none)") : list;
       };
       std::cout << "\n6. Consent (经信息主体授权) as a PASETO v4.public token signed by the platform, checked against the store's keyring:\n"
-                << "   without consent, bank-001 gets: " << types_of(xyd::consent::serve(store, verifier, {q, "bank-001", "pre_loan", "", 0, {}})) << "\n";
+                << "   without consent, bank-001 gets: " << types_of(xyd::consent::serve(store, *cat, verifier, {q, "bank-001", "pre_loan", "", 0, {}})) << "\n";
       const auto granted = verifier.check({*token, enterprise, "bank-001", "pre_loan", 0});
       std::cout << "   with a consent for tax, legal_rep and social insurance, for pre-loan investigation: "
-                << types_of(xyd::consent::serve(store, verifier, {q, "bank-001", "pre_loan", *token, 0, {}})) << "\n";
+                << types_of(xyd::consent::serve(store, *cat, verifier, {q, "bank-001", "pre_loan", *token, 0, {}})) << "\n";
       // Refusals go through the same door as releases, and are logged.
       auto refusal = [&](const char *aud, const char *purpose, const std::string &type) {
         xyd::record_query rq = q;
         rq.item_type = type;
-        auto r = xyd::consent::serve(store, verifier, {rq, aud, purpose, *token, 0, {}});
+        auto r = xyd::consent::serve(store, *cat, verifier, {rq, aud, purpose, *token, 0, {}});
         if (r) return std::string("not refused?");
         const std::string m = r.error().message();  // "consent refused: <reason>: <detail>"
         const size_t a = m.find(": ") + 2;
@@ -1126,7 +1129,7 @@ int cmd_demo(const std::string &html_path) {
       if (auto k = store.pseudonym_key()) ctx.pseudonym_key = *k;
       for (const char *aud : {"loan_officer", "external", "regulator"}) {
         auto doc = xyd::json::parse(record);
-        ctx.audience = aud;
+        ctx.role = aud;
         (void)xyd::mask::mask_record(*doc, *cat, ctx);
         std::cout << "   " << aud << std::string(13 - std::strlen(aud), ' ') << xyd::json::dump(*doc->find("data")) << "\n";
       }
@@ -1198,16 +1201,16 @@ int cmd_demo(const std::string &html_path) {
       req.subject = enterprise;
       req.audience = "bank-001";
       req.purpose = "approval";
-      req.masking.audience = "loan_officer";
-      auto without = xyd::report::build(store, verifier, req);
+      req.masking.role = "loan_officer";
+      auto without = xyd::report::build(store, *cat, verifier, req);
       req.token = *report_token;
-      auto with = xyd::report::build(store, verifier, req);
+      auto with = xyd::report::build(store, *cat, verifier, req);
       if (!with || !without) {
         std::cerr << "xyd: " << (with ? without.error() : with.error()).message() << "\n";
         rc = 2;
       } else {
-        auto summarise = [](const std::string &text) {
-          auto r = xyd::json::parse(text);
+        auto summarise = [](const xyd::json::value &report) {
+          const xyd::json::value *r = &report;
           std::map<std::string, int> status, reasons;
           for (const auto &sec : r->find("sections")->items) ++status[sec.find("status")->text];
           for (const auto &o : r->find("omitted")->items) ++reasons[o.find("reason")->text];
@@ -1222,7 +1225,7 @@ int cmd_demo(const std::string &html_path) {
         std::cout << "\n9. Credit report (信用报告) on the enterprise for bank-001, purpose approval, as a loan officer sees it:\n"
                   << "   without consent: " << summarise(*without) << "\n"
                   << "   with consent:    " << summarise(*with) << "\n";
-        auto html = xyd::report::render_html(*with);
+        auto html = xyd::report::render_html(*with, *cat);
         std::ofstream out(html_path, std::ios::binary);
         if (html && (out << *html)) std::cout << "   the report as HTML (Chinese, self-contained): " << html_path << "\n";
         else std::cerr << "xyd: cannot write " << html_path << "\n";
@@ -1264,7 +1267,7 @@ int cmd_demo(const std::string &html_path) {
         claim("area at least 50", "area_m2", "ge", "50");
         claim("area at least 10000", "area_m2", "ge", "10000");
         claim("married", "marital_status", "eq", "已婚");
-        auto answers = xyd::report::verify(store, verifier, {owner, "bank-001", "approval", *vtoken, 0, xyd::json::dump(claims)});
+        auto answers = xyd::report::check_claims(store, *cat, verifier, {owner, "bank-001", "approval", *vtoken, 0, claims});
         std::cout << "\n10. Data verification (数据核验) for a property owner (area " << area << " m2), consent mode verify:";
         if (answers) {
           const auto parsed = xyd::json::parse(*answers);

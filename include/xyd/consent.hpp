@@ -99,30 +99,29 @@ class verifier {
 /// scope covers it; verification never (match / no match only).
 bool releasable(const item_type &type, const decision *granted);
 
-/// A subject's records as store::records gives them, keeping only what may
-/// be released: without a granted consent, the channels that need none;
-/// with one, also the national_api item types of its scope. Verification
-/// data is never released raw. Records a consent covers are released as
-/// they are and carry "consent_jti"; every other record is masked by
-/// `masking` (policy and audience; docs/masking.md). The release is logged
-/// with its data life. Asking for one item type that may not be released is
-/// errc::consent, "out_of_scope". The building block of serve() and of
-/// reports: it writes no audit entry itself — banks' requests go through
-/// serve(), which does.
-result<std::string> release(store &s, const record_query &q, const decision *granted, int64_t at = 0,
-                            const mask::context &masking = {}, std::vector<std::string> *released_types = nullptr);
+/// A subject's current records (store::read), keeping only what may be
+/// released: without a granted consent, the channels that need none; with
+/// one, also the national_api item types of its scope. Verification data is
+/// never released raw. Records a consent covers are released as they are
+/// and carry their consent_jti; every other record is masked by `masking`
+/// (policy and role; docs/masking.md). Repair notes are never released. The
+/// release is logged with its data life. Asking for one item type that may
+/// not be released is errc::consent, "out_of_scope". The building block of
+/// serve() and of reports: it writes no audit entry itself.
+result<std::vector<stored_record>> release(store &s, const catalog &cat, const record_query &q, const decision *granted,
+                                          int64_t at = 0, const mask::context &masking = {},
+                                          std::vector<std::string> *released_types = nullptr);
 
-/// The same on records already read (store::records' shape, current ones):
-/// `records` becomes the released array.
-status release_records(store &s, json::value &records, const decision *granted, int64_t at,
-                       const mask::context &masking, std::vector<std::string> *released_types = nullptr);
+/// The same on records already read: `records` keeps the released ones.
+status release_records(store &s, const catalog &cat, std::vector<stored_record> &records, const decision *granted,
+                       int64_t at, const mask::context &masking, std::vector<std::string> *released_types = nullptr);
 
 /// A bank's request for a subject's records.
 struct release_request {
   record_query query;
   std::string audience, purpose, token;  ///< token empty: no consent
   int64_t at = 0;                        ///< Unix seconds; 0: now
-  mask::context masking;
+  mask::context masking;  ///< policy and role
 };
 
 /// The whole release as a bank makes it: the token (when given) checked
@@ -130,6 +129,6 @@ struct release_request {
 /// release — or the refusal, with its reason — is appended to the audit log
 /// (action "release"). A refused token is errc::consent, "consent refused:
 /// <reason>: <detail>".
-result<std::string> serve(store &s, verifier &v, const release_request &r);
+result<std::vector<stored_record>> serve(store &s, const catalog &cat, verifier &v, const release_request &r);
 
 }  // namespace xyd::consent

@@ -1,4 +1,5 @@
-// xyd C++ API: masking (脱敏) operators and policies per audience.
+// xyd C++ API: masking (脱敏) operators and policies per role (the masking
+// view: loan_officer, external, regulator, or a policy's own).
 // docs/masking.md documents the operators, the built-in policy and why.
 // Every operator works on Unicode code points, never splits a UTF-8
 // sequence, and is deterministic. Thread-safe.
@@ -15,6 +16,7 @@
 
 #include "xyd/catalog.hpp"
 #include "xyd/json.hpp"
+#include "xyd/record.hpp"
 
 namespace xyd::mask {
 
@@ -46,20 +48,22 @@ struct op {
 /// name `path` and the member.
 result<op> parse_op(const json::value &v, const std::string &path);
 
-/// The built-in audiences.
-inline constexpr const char *builtin_audiences[] = {"loan_officer", "external", "regulator"};
+/// The built-in roles.
+inline constexpr const char *builtin_roles[] = {"loan_officer", "external", "regulator"};
 
-/// A policy: audience -> (personal-data class, or "item_type.field") -> op.
+/// A policy: role -> (personal-data class, or "item_type.field") -> op.
 class policy {
  public:
-  /// {"name"?: "…", "audiences": {"external": {"person_name": {"op": …}, "tax.arrears.arrears_amount": {…}}}}
-  /// Audiences and keys not given fall back to the built-in policy.
+  /// {"name"?: "…", "roles": {"external": {"person_name": {"op": …}, "tax.arrears.arrears_amount": {…}}}}
+  /// ("audiences" is read as "roles", as 0.1 wrote it). Roles and keys not
+  /// given fall back to the built-in policy.
   static result<policy> from_json(std::string_view json, const catalog &cat);
+  static result<policy> from_json(const json::value &doc, const catalog &cat);
   static const policy &builtin();
-  bool has_audience(std::string_view audience) const;
+  bool has_role(std::string_view role) const;
   /// The rule for a field: the policy's "type.field", then its class rule,
-  /// then the built-in class rule of the audience, then of "external".
-  const op &rule_for(std::string_view audience, std::string_view type, std::string_view field, pd_class cls) const;
+  /// then the built-in class rule of the role, then of "external".
+  const op &rule_for(std::string_view role, std::string_view type, std::string_view field, pd_class cls) const;
   std::string to_json() const;
 
  private:
@@ -69,7 +73,7 @@ class policy {
 
 struct context {
   const policy *pol = &policy::builtin();
-  std::string audience = "external";
+  std::string role = "external";
   std::optional<std::array<unsigned char, 32>> pseudonym_key;  ///< the institution's key
 };
 
@@ -77,12 +81,16 @@ struct context {
 /// errc::invalid_arg when a pseudonym is asked for without a key.
 result<std::optional<std::string>> apply(const op &o, std::string_view value, const context &ctx);
 
-/// Masks a record {"type","subject",…,"data"} in place for ctx's audience:
+/// Masks a record {"type","subject",…,"data"} in place for ctx's role:
 /// every field by its rule, structured fields leaf by leaf, and the subject
 /// when it is a person (a resident id number). Fields of item types in
 /// `covered` (a consent covers them for this request) are left as they are.
 status mask_record(json::value &record, const catalog &cat, const context &ctx,
                    const std::set<std::string> *covered = nullptr);
+
+/// The same on a typed record: the subject (a person's id number; a
+/// redacted subject becomes empty) and every field of its data.
+status mask_record(record &r, const catalog &cat, const context &ctx);
 
 /// Number of Unicode code points; positions in code points (helpers shared
 /// with the tests).

@@ -21,23 +21,26 @@ struct request {
   std::string model = "xyd-public-2024";  ///< the scorecard (id or id@version)
 };
 
-/// A credit report as JSON (docs/report.md): a header (report id, subject,
-/// time, consent jti, catalog and library versions), the score with grade
-/// and top reason codes, one section per category in catalog order with the
-/// current records (masked unless a consent covers them), the 24-month
-/// series of social insurance and utilities, data freshness per item type,
-/// and each omitted item type with its reason: no_consent, out_of_scope,
-/// verification_only or no_data. A refused token is errc::consent.
-result<std::string> build(store &s, consent::verifier &v, const request &r);
+/// A credit report (docs/report.md): a header (report id, subject, time,
+/// consent jti, catalog and library versions), the score with grade and top
+/// reason codes, one section per category in catalog order with the current
+/// records (masked unless a consent covers them), the 24-month series of
+/// social insurance and utilities, data freshness per item type, and each
+/// omitted item type with its reason: no_consent, out_of_scope,
+/// verification_only or no_data. A refused token is errc::consent. The
+/// value is written out once by the caller: json::dump or render_html.
+result<json::value> build(store &s, const catalog &cat, consent::verifier &v, const request &r);
 
 /// The report as a self-contained HTML page in Chinese (inline CSS and SVG,
 /// no script, nothing fetched).
-result<std::string> render_html(std::string_view report_json);
+result<std::string> render_html(const json::value &report, const catalog &cat);
+/// The same from report JSON given by a caller (the C ABI).
+result<std::string> render_html(std::string_view report_json, const catalog &cat);
 
-struct verify_request {
+struct claims_request {
   std::string subject, audience, purpose, token;  ///< the token must grant mode "verify"
   int64_t at = 0;
-  std::string claims_json;  ///< [{"id"?, "item_type", "field", "op"?, "value"} | {"id"?, "item_type", "conditions": [...]}]
+  json::value claims;  ///< [{"id"?, "item_type", "field", "op"?, "value"} | {"id"?, "item_type", "conditions": [...]}]
 };
 
 /// Data verification (数据核验): each claim about a verification item type is
@@ -45,7 +48,8 @@ struct verify_request {
 /// Values are compared after the catalog's normalisation (dates, amounts,
 /// full-width and half-width characters). Operators: eq (default), ne, lt,
 /// le, gt, ge (numbers and dates), contains (text). Result:
-/// {"subject","jti","answers":[{"id","item_type","answer"}]}.
-result<std::string> verify(store &s, consent::verifier &v, const verify_request &r);
+/// {"subject","jti","answers":[{"id","item_type","answer"}]}. Named apart
+/// from token and audit-chain verification.
+result<std::string> check_claims(store &s, const catalog &cat, consent::verifier &v, const claims_request &r);
 
 }  // namespace xyd::report

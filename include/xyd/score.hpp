@@ -24,6 +24,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -212,6 +213,8 @@ result<std::vector<input>> bind(const model &m, std::string_view features_json);
 /// "zh","en"}],"characteristics":[{"name","attribute","partial_score"}]}.
 /// `top` limits the reason codes (0: the model's limit, or all).
 std::string to_json(const model &m, const outcome &o, size_t top = 0);
+/// The same as a value, to embed in a report.
+json::value to_value(const model &m, const outcome &o, size_t top = 0);
 
 /// Convenience: bind, evaluate and format.
 result<std::string> score_json(const model &m, std::string_view features_json);
@@ -236,6 +239,11 @@ bool is_feature(std::string_view name) noexcept;
 /// which features are 0 and which are missing when there is no data.
 result<std::string> features_from_records(std::string_view records_json, std::optional<civil_date> as_of = {});
 result<json::value> features_from_records(const json::value &records, std::optional<civil_date> as_of = {});
+/// The same on stored records (store::read with history): active records
+/// only, and of those the ones `counts` accepts (all when empty) — a report
+/// scores on what its request may see.
+json::value features_from_records(std::span<const stored_record> records, std::optional<civil_date> as_of = {},
+                                  const std::function<bool(const stored_record &)> &counts = {});
 
 // ---------------------------------------------------------------- models in a store
 

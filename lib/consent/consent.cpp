@@ -328,70 +328,66 @@ bool releasable(const item_type &type, const decision *granted) {
   return false;
 }
 
-result<std::string> release(store &s, const record_query &query, const decision *granted, int64_t at,
-                            const mask::context &masking, std::vector<std::string> *released_types) {
+result<std::vector<stored_record>> release(store &s, const catalog &cat, const record_query &query, const decision *granted,
+                                          int64_t at, const mask::context &masking, std::vector<std::string> *released_types) {
   record_query q = query;
   q.audit = false;  // the caller logs the release itself
   if (granted && !granted->ok()) granted = nullptr;
-  auto cat = current_catalog();
   if (!q.item_type.empty()) {
-    const item_type *t = cat->find(q.item_type);
+    const item_type *t = cat.find(q.item_type);
     if (!t) return status(errc::not_found, "unknown item type " + q.item_type);
     if (!releasable(*t, granted))
       return status(errc::consent, std::string("consent refused: out_of_scope: ") + q.item_type +
                                        (t->chan == channel::verification ? " is answered by data verification only"
                                                                          : " is not covered by a consent for this request"));
   }
-  auto all = s.records(q);
-  if (!all) return all.error();
-  auto doc = json::parse(*all);
-  if (!doc) return status(errc::internal, "release: " + doc.error().message());
-  if (auto st = release_records(s, *doc, granted, at, masking, released_types); !st) return st;
-  return json::dump(*doc);
+  auto records = s.read(q);
+  if (!records) return records.error();
+  if (auto st = release_records(s, cat, *records, granted, at, masking, released_types); !st) return st;
+  return std::move(*records);
 }
 
-status release_records(store &s, json::value &records, const decision *granted, int64_t at, const mask::context &masking,
-                       std::vector<std::string> *released_types) {
+status release_records(store &s, const catalog &cat, std::vector<stored_record> &records, const decision *granted,
+                       int64_t at, const mask::context &masking, std::vector<std::string> *released_types) {
   if (granted && !granted->ok()) granted = nullptr;
-  auto cat = current_catalog();
   mask::context ctx = masking;
-  json::value out = json::value::array();
-  for (auto &r : records.items) {
-    const json::value *type = r.find("type");
-    const item_type *t = type ? cat->find(type->text) : nullptr;
+  size_t kept = 0;
+  for (size_t i = 0; i < records.size(); ++i) {
+    stored_record &r = records[i];
+    const item_type *t = cat.find(r.type);
     if (!t || !releasable(*t, granted)) continue;
     if (granted && t->consent_required()) {
-      r.add("consent_jti", json::value::of_string(granted->granted->jti));  // covered: as it is
+      r.consent_jti = granted->granted->jti;  // covered: as it is
     } else {
       if (!ctx.pseudonym_key) {
         auto key = s.pseudonym_key();
         if (key) ctx.pseudonym_key = *key;
       }
-      if (auto st = mask::mask_record(r, *cat, ctx); !st) return st;
-      // Repair notes name operators and reasons: not for release.
-      if (json::value *repair = r.find("repair")) *repair = json::value::null();
+      if (auto st = mask::mask_record(r, cat, ctx); !st) return st;
     }
+    r.repair.reset();  // repair notes name operators and reasons: never released
     if (released_types && (released_types->empty() || released_types->back() != t->id)) released_types->push_back(t->id);
-    out.push(std::move(r));
+    if (kept != i) records[kept] = std::move(r);
+    ++kept;
   }
+  records.resize(kept);
   if (granted) {
     const int64_t when = at ? at : now_unix();
     std::optional<int64_t> expires;
     if (granted->granted->data_life_days) expires = when + *granted->granted->data_life_days * 86400;
-    if (auto st = s.log_release(granted->granted->jti, static_cast<int64_t>(out.items.size()), when, expires); !st) return st;
+    if (auto st = s.log_release(granted->granted->jti, static_cast<int64_t>(kept), when, expires); !st) return st;
   }
-  records = std::move(out);
   return status::ok();
 }
 
-result<std::string> serve(store &s, verifier &v, const release_request &r) {
+result<std::vector<stored_record>> serve(store &s, const catalog &cat, verifier &v, const release_request &r) {
   store::audit_event e;
   e.action = "release";
   e.subject = r.query.subject;
   e.audience = r.audience;
   e.purpose = r.purpose;
   if (!r.query.item_type.empty()) e.item_types = {r.query.item_type};
-  auto refuse = [&](const std::string &reason, status st) -> result<std::string> {
+  auto refuse = [&](const std::string &reason, status st) -> result<std::vector<stored_record>> {
     e.outcome = "refused";
     e.reason = reason;
     if (auto logged = s.audit(e); !logged) return logged;
@@ -405,7 +401,7 @@ result<std::string> serve(store &s, verifier &v, const release_request &r) {
     e.jti = d->granted->jti;
   }
   std::vector<std::string> types;
-  auto out = release(s, r.query, d ? &*d : nullptr, r.at, r.masking, &types);
+  auto out = release(s, cat, r.query, d ? &*d : nullptr, r.at, r.masking, &types);
   if (!out) {
     if (out.error().code() == errc::consent) return refuse("out_of_scope", out.error());
     return out;

@@ -61,7 +61,8 @@ void append_record_json(std::string &out, const stored_record &r, record_shape s
   out += ",\"type\":";
   json::append_quoted(out, r.type);
   out += ",\"subject\":";
-  json::append_quoted(out, r.subject);
+  if (r.subject.empty()) out += "null";  // redacted by a masking policy
+  else json::append_quoted(out, r.subject);
   out += ",\"as_of\":";
   json::append_quoted(out, r.as_of);
   if (!r.source.empty()) {

@@ -398,15 +398,15 @@ const policy &policy::builtin() {
   return p;
 }
 
-bool policy::has_audience(std::string_view audience) const {
-  return rules_.count(audience) || builtin().rules_.count(audience);
+bool policy::has_role(std::string_view role) const {
+  return rules_.count(role) || builtin().rules_.count(role);
 }
 
-const op &policy::rule_for(std::string_view audience, std::string_view type, std::string_view field, pd_class cls) const {
+const op &policy::rule_for(std::string_view role, std::string_view type, std::string_view field, pd_class cls) const {
   const char *cname = "public";
   for (const auto &[n, c] : class_names)
     if (c == cls) cname = n;
-  if (auto a = rules_.find(audience); a != rules_.end()) {
+  if (auto a = rules_.find(role); a != rules_.end()) {
     std::string key(type);
     key += '.';
     key += field;
@@ -414,7 +414,7 @@ const op &policy::rule_for(std::string_view audience, std::string_view type, std
     if (auto r = a->second.find(std::string_view(cname)); r != a->second.end()) return r->second;
   }
   const auto &b = builtin().rules_;
-  auto a = b.find(audience);
+  auto a = b.find(role);
   if (a == b.end()) a = b.find(std::string_view("external"));
   return a->second.find(std::string_view(cname))->second;
 }
@@ -422,20 +422,28 @@ const op &policy::rule_for(std::string_view audience, std::string_view type, std
 result<policy> policy::from_json(std::string_view text, const catalog &cat) {
   auto doc = json::parse(text);
   if (!doc) return status(errc::parse, "mask policy: " + doc.error().message());
-  if (!doc->is(json::kind::object)) return status(errc::validation, "mask policy: $: must be a JSON object");
+  return from_json(*doc, cat);
+}
+
+result<policy> policy::from_json(const json::value &doc, const catalog &cat) {
+  if (!doc.is(json::kind::object)) return status(errc::validation, "mask policy: $: must be a JSON object");
   policy p;
-  for (const auto &[k, v] : doc->members) {
+  const json::value *roles = nullptr;
+  std::string roles_key;
+  for (const auto &[k, v] : doc.members) {
     if (k == "name") {
       if (!v.is(json::kind::string)) return status(errc::validation, "mask policy: $.name: must be a string");
       p.name_ = v.text;
-    } else if (k != "audiences") {
+    } else if ((k == "roles" || k == "audiences") && !roles) {
+      roles = &v;
+      roles_key = k;
+    } else {
       return status(errc::validation, "mask policy: " + json::path_member("$", k) + ": unknown member");
     }
   }
-  const json::value *aud = doc->find("audiences");
-  if (!aud || !aud->is(json::kind::object)) return status(errc::validation, "mask policy: $.audiences: required object");
-  for (const auto &[name, rules] : aud->members) {
-    const std::string apath = json::path_member("$.audiences", name);
+  if (!roles || !roles->is(json::kind::object)) return status(errc::validation, "mask policy: $.roles: required object");
+  for (const auto &[name, rules] : roles->members) {
+    const std::string apath = json::path_member("$." + roles_key, name);
     if (name.empty() || !rules.is(json::kind::object))
       return status(errc::validation, "mask policy: " + apath + ": an object of rules");
     auto &out = p.rules_[name];
@@ -460,7 +468,7 @@ result<policy> policy::from_json(std::string_view text, const catalog &cat) {
 std::string policy::to_json() const {
   std::string s = "{\"name\":";
   json::append_quoted(s, name_);
-  s += ",\"audiences\":{";
+  s += ",\"roles\":{";
   bool first_a = true;
   for (const auto &[a, rules] : rules_) {
     s += first_a ? "" : ",";
@@ -515,36 +523,53 @@ status mask_value(const op &o, json::value &v, const context &ctx) {
 
 }  // namespace
 
-status mask_record(json::value &record, const catalog &cat, const context &ctx, const std::set<std::string> *covered) {
-  if (!record.is(json::kind::object)) return {errc::validation, "mask: a record must be a JSON object"};
-  if (!ctx.pol->has_audience(ctx.audience)) return {errc::not_found, "mask: unknown audience \"" + ctx.audience + "\""};
-  const json::value *type = record.find("type");
-  const item_type *t = type && type->is(json::kind::string) ? cat.find(type->text) : nullptr;
-  if (!t) return {errc::validation, "mask: unknown item type"};
-  if (covered && covered->count(t->id)) return status::ok();
-  // An identifier is an enterprise's (public) only when it is a valid USCC
-  // and not a valid resident id number: some 18-digit numbers are both, and
-  // then it is treated as a person's.
-  auto is_enterprise = [](const std::string &id) { return check_uscc(id) && !check_rid(id); };
+namespace {
+
+// An identifier is an enterprise's (public) only when it is a valid USCC and
+// not a valid resident id number: some 18-digit numbers are both, and then
+// it is treated as a person's.
+bool is_enterprise(const std::string &id) { return check_uscc(id) && !check_rid(id); }
+
+status mask_parts(const item_type &t, json::value *subject, json::value *data, const context &ctx) {
   // The subject: a person's id number is masked like any person_id.
-  if (json::value *subject = record.find("subject"); subject && subject->is(json::kind::string) && !is_enterprise(subject->text))
-    if (auto st = mask_value(ctx.pol->rule_for(ctx.audience, t->id, "subject", pd_class::person_id), *subject, ctx); !st)
+  if (subject && subject->is(json::kind::string) && !is_enterprise(subject->text))
+    if (auto st = mask_value(ctx.pol->rule_for(ctx.role, t.id, "subject", pd_class::person_id), *subject, ctx); !st)
       return st;
-  json::value *data = record.find("data");
   if (!data || !data->is(json::kind::object)) return status::ok();
   for (auto &[key, v] : data->members) {
-    const field_def *f = t->field(key);
+    const field_def *f = t.field(key);
     // Unknown fields (not in the catalog) reveal nothing.
-    const op &o = f ? ctx.pol->rule_for(ctx.audience, t->id, key, f->pd) : ctx.pol->rule_for(ctx.audience, t->id, key, pd_class::person_name);
     if (!f) {
       v = json::value::null();
       continue;
     }
     // Identifiers of enterprises are public even in person_id fields.
     if (f->pd == pd_class::person_id && v.is(json::kind::string) && is_enterprise(v.text)) continue;
-    if (auto st = mask_value(o, v, ctx); !st) return st;
+    if (auto st = mask_value(ctx.pol->rule_for(ctx.role, t.id, key, f->pd), v, ctx); !st) return st;
   }
   return status::ok();
+}
+
+}  // namespace
+
+status mask_record(json::value &record, const catalog &cat, const context &ctx, const std::set<std::string> *covered) {
+  if (!record.is(json::kind::object)) return {errc::validation, "mask: a record must be a JSON object"};
+  if (!ctx.pol->has_role(ctx.role)) return {errc::not_found, "mask: unknown role \"" + ctx.role + "\""};
+  const json::value *type = record.find("type");
+  const item_type *t = type && type->is(json::kind::string) ? cat.find(type->text) : nullptr;
+  if (!t) return {errc::validation, "mask: unknown item type"};
+  if (covered && covered->count(t->id)) return status::ok();
+  return mask_parts(*t, record.find("subject"), record.find("data"), ctx);
+}
+
+status mask_record(record &r, const catalog &cat, const context &ctx) {
+  if (!ctx.pol->has_role(ctx.role)) return {errc::not_found, "mask: unknown role \"" + ctx.role + "\""};
+  const item_type *t = cat.find(r.type);
+  if (!t) return {errc::validation, "mask: unknown item type"};
+  json::value subject = json::value::of_string(std::move(r.subject));
+  auto st = mask_parts(*t, &subject, &r.data, ctx);
+  r.subject = subject.is(json::kind::string) ? std::move(subject.text) : std::string();
+  return st;
 }
 
 }  // namespace xyd::mask

@@ -85,10 +85,17 @@ void chart(std::string &out, const value &series) {
 
 }  // namespace
 
-result<std::string> render_html(std::string_view report_json) {
-  auto doc = json::parse(report_json);
-  if (!doc || !doc->is(json::kind::object) || !doc->find("header") || !doc->find("sections"))
+result<std::string> render_html(std::string_view report_json, const catalog &cat) {
+  auto doc = json::parse(report_json);  // a report from outside the library (the C ABI's xyd_report_html)
+  if (!doc) return status(errc::parse, "report html: not a report (header and sections expected)");
+  return render_html(*doc, cat);
+}
+
+result<std::string> render_html(const json::value &report, const catalog &cat_) {
+  const value *doc = &report;
+  if (!doc->is(json::kind::object) || !doc->find("header") || !doc->find("sections"))
     return status(errc::parse, "report html: not a report (header and sections expected)");
+  const catalog *cat = &cat_;
   const value &header = *doc->find("header");
   std::string out =
       "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
@@ -166,7 +173,6 @@ result<std::string> render_html(std::string_view report_json) {
   }
 
   // Sections.
-  const auto cat = current_catalog();
   for (const auto &section : doc->find("sections")->items) {
     out += "<h2>";
     esc(out, text_of(section.find("category")) + ". " + text_of(section.find("zh")));

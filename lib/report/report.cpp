@@ -36,9 +36,10 @@ std::string month_text(int index) {
 
 }  // namespace
 
-result<std::string> build(store &s, consent::verifier &v, const request &r) {
+result<json::value> build(store &s, const catalog &cat_, consent::verifier &v, const request &r) {
   if (r.subject.empty() || r.audience.empty() || r.purpose.empty())
     return status(errc::invalid_arg, "report: subject, audience and purpose are required");
+  const catalog *cat = &cat_;
   const int64_t at = r.at ? r.at : now_unix();
   store::audit_event e;
   e.action = "report";
@@ -58,40 +59,57 @@ result<std::string> build(store &s, consent::verifier &v, const request &r) {
     e.jti = d->granted->jti;
   }
   const consent::decision *granted = d ? &*d : nullptr;
-  auto cat = current_catalog();
 
   // Everything of the subject, for the series, the freshness and the score
-  // (internal: the report is logged once, as "report").
+  // (internal: the report is logged once, as "report"). Read once, typed.
   record_query all_q;
   all_q.subject = r.subject;
   all_q.history = true;
   all_q.audit = false;
-  auto all_text = s.records(all_q);
-  if (!all_text) return all_text.error();
-  auto all = json::parse(*all_text);
-  if (!all) return status(errc::corrupt, "report: " + all.error().message());
+  auto all_read = s.read(all_q);
+  if (!all_read) return all_read.error();
+  const std::vector<stored_record> &all = *all_read;
 
-  // What this request may see, masked unless a consent covers it: the
-  // current, active records of the read above (same order as a query of
-  // current records), without reading them again.
-  value released = value::array();
-  for (const auto &rec : all->items) {
-    const value *cur = rec.find("current"), *state = rec.find("state");
-    if (cur && cur->boolean && state && state->text == "active") released.push(rec);
+  // The score, from the data this request may see (docs/report.md),
+  // computed before the released copies are masked.
+  value score_v = value::null();
+  if (!all.empty()) {
+    auto m = score::find_model(s, r.model);
+    if (!m) return m.error();
+    const json::value features = score::features_from_records(all, std::nullopt, [&](const stored_record &rec) {
+      const item_type *t = cat->find(rec.type);
+      return t && consent::releasable(*t, granted);
+    });
+    std::vector<score::input> inputs;
+    if (auto st = score::bind(**m, features, inputs); !st) return st;
+    score::outcome out;
+    score::workspace ws;
+    if (auto st = score::evaluate(**m, inputs.data(), inputs.size(), out, ws); !st) return st;
+    score_v = score::to_value(**m, out);
+    if (out.grade >= 0) {
+      score_v.add("grade_zh", value::of_string((*m)->grades[static_cast<size_t>(out.grade)].zh));
+      score_v.add("grade_en", value::of_string((*m)->grades[static_cast<size_t>(out.grade)].en));
+    }
+    score_v.add("basis", value::of_string(granted ? "released_data_with_consent" : "released_data_without_consent"));
   }
-  if (auto st = consent::release_records(s, released, granted, at, r.masking); !st) return st;
-  std::map<std::string, std::vector<value *>> by_type;
-  for (auto &rec : released.items) by_type[rec.find("type")->text].push_back(&rec);
+
+  // What this request may see, masked unless a consent covers it: copies of
+  // the current, active records of the read above (same order as a query of
+  // current records), without reading them again.
+  std::vector<stored_record> released;
+  for (const auto &rec : all)
+    if (rec.current && rec.state == record_state::active) released.push_back(rec);
+  if (auto st = consent::release_records(s, *cat, released, granted, at, r.masking); !st) return st;
+  std::map<std::string_view, std::vector<stored_record *>> by_type;
+  for (auto &rec : released) by_type[rec.type].push_back(&rec);
 
   // Latest as_of per item type among current, active records.
-  std::map<std::string, std::string> latest;
+  std::map<std::string_view, std::string_view> latest;
   std::string newest;
-  for (const auto &rec : all->items) {
-    const value *state = rec.find("state");
-    if (state && state->text != "active") continue;
-    const std::string &type = rec.find("type")->text, &as_of = rec.find("as_of")->text;
-    if (rec.find("current") && rec.find("current")->boolean) latest[type] = std::max(latest[type], as_of);
-    newest = std::max(newest, as_of);
+  for (const auto &rec : all) {
+    if (rec.state != record_state::active) continue;
+    if (rec.current) latest[rec.type] = std::max(latest[rec.type], std::string_view(rec.as_of));
+    if (rec.as_of > newest) newest = rec.as_of;
   }
   const civil_date today = civil_from_days((at + 8 * 3600) / 86400);  // China Standard Time
   const int64_t today_days = days_from_civil(today);
@@ -105,7 +123,7 @@ result<std::string> build(store &s, consent::verifier &v, const request &r) {
   header.add("data_as_of", newest.empty() ? value::null() : value::of_string(newest));
   header.add("audience", value::of_string(r.audience));
   header.add("purpose", value::of_string(r.purpose));
-  header.add("role", value::of_string(r.masking.audience));
+  header.add("role", value::of_string(r.masking.role));
   header.add("consent_jti", granted ? value::of_string(granted->granted->jti) : value::null());
   header.add("catalog_version", value::of_string(cat->version()));
   header.add("library_version", value::of_string(XYD_VERSION_STRING));
@@ -146,7 +164,7 @@ result<std::string> build(store &s, consent::verifier &v, const request &r) {
       } else {
         ++shown;
         included.insert(t.id);
-        const std::string &as_of = latest[t.id];
+        const std::string as_of(latest[t.id]);
         auto date = parse_date(as_of);
         const int64_t age = date ? today_days - days_from_civil(*date) : 0;
         const bool stale = age > (annual(t.id) ? 400 : 92);
@@ -160,10 +178,13 @@ result<std::string> build(store &s, consent::verifier &v, const request &r) {
         fr.add("stale", value::of_bool(stale));
         freshness.push(std::move(fr));
         value recs = value::array();
-        for (value *rec : by_type[t.id]) {
+        for (stored_record *rec : by_type[t.id]) {
           value one = value::object();
-          for (const char *key : {"id", "as_of", "state", "consent_jti", "data"})
-            if (value *x = rec->find(key)) one.add(key, std::move(*x));
+          one.add("id", value::of_int(rec->id));
+          one.add("as_of", value::of_string(std::move(rec->as_of)));
+          one.add("state", value::of_string(record_state_id(rec->state)));
+          if (!rec->consent_jti.empty()) one.add("consent_jti", value::of_string(std::move(rec->consent_jti)));
+          one.add("data", std::move(rec->data));
           recs.push(std::move(one));
         }
         item.add("records", std::move(recs));
@@ -190,9 +211,9 @@ result<std::string> build(store &s, consent::verifier &v, const request &r) {
   value series = value::object();
   const auto ref = parse_date(newest);
   if (ref && included.count("social.medical")) {
-    for (const auto &rec : all->items) {
-      if (rec.find("type")->text != "social.medical" || !rec.find("current")->boolean) continue;
-      if (const value *hc = rec.find("data")->find("monthly_headcount_24m"); hc && hc->is(json::kind::array)) {
+    for (const auto &rec : all) {
+      if (rec.type != "social.medical" || !rec.current) continue;
+      if (const value *hc = rec.data.find("monthly_headcount_24m"); hc && hc->is(json::kind::array)) {
         value points = value::array();
         for (const auto &p : hc->items) {
           const value *m = p.find("month"), *val = p.find("value");
@@ -215,12 +236,12 @@ result<std::string> build(store &s, consent::verifier &v, const request &r) {
     const int last = month_index(*ref);
     std::map<int, int64_t> in_arrears;
     for (int m = last - 23; m <= last; ++m) in_arrears[m] = 0;
-    for (const auto &rec : all->items) {
-      const std::string &type = rec.find("type")->text;
+    for (const auto &rec : all) {
+      const std::string &type = rec.type;
       if (!included.count(type) || type.rfind("utility.", 0) != 0) continue;
-      if (const value *st = rec.find("state"); st && st->text != "active") continue;
-      auto date = parse_date(rec.find("as_of")->text);
-      const value *arrears = rec.find("data")->find("arrears_amount");
+      if (rec.state != record_state::active) continue;
+      auto date = parse_date(rec.as_of);
+      const value *arrears = rec.data.find("arrears_amount");
       if (!date || !arrears) continue;
       auto amount = score::parse_fixed(arrears->text);
       const int m = month_index(*date);
@@ -240,31 +261,6 @@ result<std::string> build(store &s, consent::verifier &v, const request &r) {
     series.add("utility_arrears", std::move(sr));
   }
 
-  // The score, from the data this request may see (docs/report.md).
-  value score_v = value::null();
-  if (!all->items.empty()) {
-    auto m = score::find_model(s, r.model);
-    if (!m) return m.error();
-    value basis = value::array();
-    for (const auto &rec : all->items) {
-      const item_type *t = cat->find(rec.find("type")->text);
-      if (t && consent::releasable(*t, granted)) basis.push(rec);
-    }
-    auto features = score::features_from_records(basis);
-    if (!features) return features.error();
-    std::vector<score::input> inputs;
-    if (auto st = score::bind(**m, *features, inputs); !st) return st;
-    score::outcome out;
-    score::workspace ws;
-    if (auto st = score::evaluate(**m, inputs.data(), inputs.size(), out, ws); !st) return st;
-    auto parsed = json::parse(score::to_json(**m, out));
-    score_v = std::move(*parsed);
-    if (out.grade >= 0) {
-      score_v.add("grade_zh", value::of_string((*m)->grades[static_cast<size_t>(out.grade)].zh));
-      score_v.add("grade_en", value::of_string((*m)->grades[static_cast<size_t>(out.grade)].en));
-    }
-    score_v.add("basis", value::of_string(granted ? "released_data_with_consent" : "released_data_without_consent"));
-  }
   report.add("score", std::move(score_v));
   report.add("sections", std::move(sections));
   report.add("series", std::move(series));
@@ -274,7 +270,7 @@ result<std::string> build(store &s, consent::verifier &v, const request &r) {
   e.item_types.assign(included.begin(), included.end());
   e.detail_json = "{\"report_id\":\"" + report_id + "\",\"omitted\":" + std::to_string(report.find("omitted")->items.size()) + "}";
   if (auto st = s.audit(e); !st) return st;
-  return json::dump(report);
+  return report;
 }
 
 }  // namespace xyd::report

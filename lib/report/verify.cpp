@@ -59,12 +59,11 @@ std::optional<bool> holds(const condition &c, const value &data) {
 
 }  // namespace
 
-result<std::string> verify(store &s, consent::verifier &v, const verify_request &r) {
+result<std::string> check_claims(store &s, const catalog &cat_, consent::verifier &v, const claims_request &r) {
   if (r.subject.empty() || r.audience.empty() || r.purpose.empty())
     return status(errc::invalid_arg, "verify: subject, audience and purpose are required");
-  auto cat = current_catalog();
-  auto claims = json::parse(r.claims_json);
-  if (!claims) return status(errc::parse, "verify: claims: " + claims.error().message());
+  const catalog *cat = &cat_;
+  const value *claims = &r.claims;
   if (!claims->is(json::kind::array) || claims->items.empty())
     return status(errc::invalid_arg, "verify: claims must be a non-empty JSON array");
 
@@ -163,7 +162,7 @@ result<std::string> verify(store &s, consent::verifier &v, const verify_request 
 
   size_t counts[3] = {0, 0, 0};  // match, no_match, no_data
   value answers = value::array();
-  std::map<std::string, value> read;  // each item type's current records, read once
+  std::map<std::string, std::vector<stored_record>> read;  // each item type's current records, read once
   for (const auto &c : parsed) {
     auto found = read.find(c.type->id);
     if (found == read.end()) {
@@ -171,21 +170,19 @@ result<std::string> verify(store &s, consent::verifier &v, const verify_request 
       q.subject = r.subject;
       q.item_type = c.type->id;
       q.audit = false;  // logged once, as "verify"
-      auto text = s.records(q);
-      if (!text) return text.error();
-      auto doc = json::parse(*text);
-      if (!doc) return status(errc::corrupt, "verify: " + doc.error().message());
-      found = read.emplace(c.type->id, std::move(*doc)).first;
+      auto recs = s.read(q);
+      if (!recs) return recs.error();
+      found = read.emplace(c.type->id, std::move(*recs)).first;
     }
-    const value *recs = &found->second;
+    const std::vector<stored_record> &recs = found->second;
     const char *answer = "no_data";
-    if (!recs->items.empty()) {
+    if (!recs.empty()) {
       answer = "no_match";
-      for (const auto &rec : recs->items) {
-        const value *data = rec.find("data");
-        bool all = data != nullptr;
+      for (const auto &rec : recs) {
+        const value *data = &rec.data;
+        bool all = true;
         for (const auto &cond : c.conditions) {
-          auto h = data ? holds(cond, *data) : std::nullopt;
+          auto h = holds(cond, *data);
           if (!h || !*h) {
             all = false;
             break;

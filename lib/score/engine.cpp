@@ -246,55 +246,50 @@ result<std::vector<input>> bind(const model &m, std::string_view features_json) 
 
 // ---------------------------------------------------------------- output
 
-std::string to_json(const model &m, const outcome &o, size_t top) {
+json::value to_value(const model &m, const outcome &o, size_t top) {
+  using json::value;
   if (top == 0) top = m.max_reason_codes;
   const size_t n = top == 0 ? o.reasons.size() : std::min(top, o.reasons.size());
-  std::string out = "{\"model\":";
-  json::append_quoted(out, m.id);
-  out += ",\"version\":";
-  json::append_quoted(out, m.version);
-  out += ",\"model_hash\":\"" + m.hash_hex() + "\",\"score\":" + format_fixed(o.score) + ",\"grade\":";
-  if (o.grade >= 0) json::append_quoted(out, m.grades[static_cast<size_t>(o.grade)].name);
-  else out += "null";
-  out += ",\"knockout\":";
-  if (o.knockout >= 0) json::append_quoted(out, m.knockouts[static_cast<size_t>(o.knockout)].id);
-  else out += "null";
-  out += ",\"reason_codes\":[";
-  for (size_t i = 0; i < n; ++i) {
-    if (i) out += ',';
-    json::append_quoted(out, m.reason_codes[static_cast<size_t>(o.reasons[i].code)]);
-  }
-  out += "],\"reasons\":[";
+  value out = value::object();
+  out.members.reserve(12);
+  out.add("model", value::of_string(m.id));
+  out.add("version", value::of_string(m.version));
+  out.add("model_hash", value::of_string(m.hash_hex()));
+  out.add("score", value::of_number(format_fixed(o.score)));
+  out.add("grade", o.grade >= 0 ? value::of_string(m.grades[static_cast<size_t>(o.grade)].name) : value::null());
+  out.add("knockout", o.knockout >= 0 ? value::of_string(m.knockouts[static_cast<size_t>(o.knockout)].id) : value::null());
+  value codes = value::array(), reasons = value::array(), chars = value::array();
   for (size_t i = 0; i < n; ++i) {
     const std::string &code = m.reason_codes[static_cast<size_t>(o.reasons[i].code)];
-    out += i ? ",{\"code\":" : "{\"code\":";
-    json::append_quoted(out, code);
-    if (o.knockout >= 0) out += ",\"knockout\":true";
-    else out += ",\"points\":" + format_fixed(o.reasons[i].points);
+    codes.push(value::of_string(code));
+    value r = value::object();
+    r.add("code", value::of_string(code));
+    if (o.knockout >= 0) r.add("knockout", value::of_bool(true));
+    else r.add("points", value::of_number(format_fixed(o.reasons[i].points)));
     if (auto it = m.reason_texts.find(code); it != m.reason_texts.end()) {
-      out += ",\"zh\":";
-      json::append_quoted(out, it->second.zh);
-      out += ",\"en\":";
-      json::append_quoted(out, it->second.en);
+      r.add("zh", value::of_string(it->second.zh));
+      r.add("en", value::of_string(it->second.en));
     }
-    out += '}';
+    reasons.push(std::move(r));
   }
-  out += "],\"characteristics\":[";
+  chars.items.reserve(o.attribute.size());
   for (size_t i = 0; i < o.attribute.size(); ++i) {
     const characteristic &c = m.characteristics[i];
     const attribute &a = c.attributes[static_cast<size_t>(o.attribute[i])];
-    out += i ? ",{\"name\":" : "{\"name\":";
-    json::append_quoted(out, c.name);
-    out += ",\"attribute\":" + std::to_string(o.attribute[i]);
-    if (!a.label.empty()) {
-      out += ",\"label\":";
-      json::append_quoted(out, a.label);
-    }
-    out += ",\"partial_score\":" + format_fixed(a.partial_score) + "}";
+    value x = value::object();
+    x.add("name", value::of_string(c.name));
+    x.add("attribute", value::of_int(o.attribute[i]));
+    if (!a.label.empty()) x.add("label", value::of_string(a.label));
+    x.add("partial_score", value::of_number(format_fixed(a.partial_score)));
+    chars.push(std::move(x));
   }
-  out += "]}";
+  out.add("reason_codes", std::move(codes));
+  out.add("reasons", std::move(reasons));
+  out.add("characteristics", std::move(chars));
   return out;
 }
+
+std::string to_json(const model &m, const outcome &o, size_t top) { return json::dump(to_value(m, o, top)); }
 
 result<std::string> score_json(const model &m, std::string_view features_json) {
   auto inputs = score::bind(m, features_json);

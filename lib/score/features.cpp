@@ -46,7 +46,7 @@ const std::vector<feature_def> catalog_list = {
 struct record_view {
   std::string_view type;
   const json::value *data;
-  std::string as_of;
+  std::string_view as_of;
   bool current;
 };
 
@@ -105,6 +105,10 @@ bool is_feature(std::string_view name) noexcept {
   return false;
 }
 
+namespace {
+json::value compute(std::vector<record_view> &all, const std::string &latest, std::optional<civil_date> as_of);
+}  // namespace
+
 result<json::value> features_from_records(const json::value &records, std::optional<civil_date> as_of) {
   if (!records.is(json::kind::array)) return status(errc::validation, "features: records must be a JSON array");
   // Active records only: withdrawn (撤销) and repaired (信用修复) records no
@@ -124,6 +128,25 @@ result<json::value> features_from_records(const json::value &records, std::optio
     all.push_back({type->text, data, date->text, !cur || !cur->is(json::kind::boolean) || cur->boolean});
     latest = std::max(latest, date->text);
   }
+  return compute(all, latest, as_of);
+}
+
+json::value features_from_records(std::span<const stored_record> records, std::optional<civil_date> as_of,
+                                  const std::function<bool(const stored_record &)> &counts) {
+  std::vector<record_view> all;
+  all.reserve(records.size());
+  std::string latest;
+  for (const auto &r : records) {
+    if (r.state != record_state::active) continue;
+    if (counts && !counts(r)) continue;
+    all.push_back({r.type, &r.data, r.as_of, r.current});
+    if (r.as_of > latest) latest = r.as_of;
+  }
+  return compute(all, latest, as_of);
+}
+
+namespace {
+json::value compute(std::vector<record_view> &all, const std::string &latest, std::optional<civil_date> as_of) {
   civil_date ref;
   if (as_of) ref = *as_of;
   else if (auto d = parse_date(latest)) ref = *d;
@@ -322,6 +345,7 @@ result<json::value> features_from_records(const json::value &records, std::optio
   b.set("as_of", json::value::of_string(format_date(ref)));
   return std::move(b.out);
 }
+}  // namespace
 
 result<std::string> features_from_records(std::string_view records_json, std::optional<civil_date> as_of) {
   auto doc = json::parse(records_json);

@@ -133,19 +133,16 @@ struct scorer {
     q.subject = subject;
     q.history = true;
     q.audit = false;  // scoring is logged once, as "score"
-    auto records = s.records(q);
+    auto records = s.read(q);
     if (!records) return records.error();
-    auto doc = json::parse(*records);
-    if (!doc) return status(errc::corrupt, "score: " + doc.error().message());
-    if (doc->items.empty()) return status(errc::not_found, "score: the store holds no records of this subject");
-    auto features = features_from_records(*doc, as_of);
-    if (!features) return features.error();
-    if (auto st = score::bind(*m, *features, inputs); !st) return st;
+    if (records->empty()) return status(errc::not_found, "score: the store holds no records of this subject");
+    const json::value features = features_from_records(std::span<const stored_record>(*records), as_of);
+    if (auto st = score::bind(*m, features, inputs); !st) return st;
     if (auto st = evaluate(*m, inputs.data(), inputs.size(), out, ws); !st) return st;
     std::string line = "{\"subject\":";
     json::append_quoted(line, subject);
     line += ",\"as_of\":";
-    json::append_quoted(line, features->find("as_of")->text);
+    json::append_quoted(line, features.find("as_of")->text);
     line += ',';
     const std::string body = to_json(*m, out);
     line.append(body, 1, std::string::npos);

@@ -1,0 +1,225 @@
+// The session: every composed operation, once. The C ABI and the CLI call
+// these; what one door does, every door does.
+// SPDX-License-Identifier: Apache-2.0
+#include "xyd/session.hpp"
+
+namespace xyd {
+
+namespace {
+
+status check_role(const mask::policy &pol, const std::string &role) {
+  if (pol.has_role(role)) return status::ok();
+  return status(errc::not_found, "unknown role \"" + role + "\" (loan_officer, external, regulator, or the policy's)");
+}
+
+}  // namespace
+
+result<std::unique_ptr<session>> session::open(const std::string &path, const master_key &key,
+                                               const session_options &options) {
+  auto s = store::open(path, key, options.store);
+  if (!s) return s.error();
+  return std::make_unique<session>(std::move(*s), options);
+}
+
+session::session(std::unique_ptr<store> s, const session_options &options)
+    : store_(std::move(s)),
+      cat_(options.cat ? options.cat : current_catalog()),
+      verifier_(std::make_unique<consent::verifier>(*store_)),
+      clock_(options.clock ? options.clock : std::function<int64_t()>(now_unix)) {}
+
+session::~session() = default;
+
+int64_t session::now() const { return clock_(); }
+
+void session::set_actor(std::string actor) { store_->set_actor(std::move(actor)); }
+
+// ---------------------------------------------------------------- records
+
+status session::ingest(std::istream &in, const ingest::options &opt, ingest::summary &out) {
+  return ingest::ingest(*store_, in, opt, out);
+}
+
+status session::ingest_buffer(std::string_view buffer, const ingest::options &opt, ingest::summary &out) {
+  return ingest::ingest_buffer(*store_, buffer, opt, out);
+}
+
+status session::ingest_file(const std::string &path, const ingest::options &opt, ingest::summary &out) {
+  return ingest::ingest_file(*store_, path, opt, out);
+}
+
+result<std::string> session::own_records(const record_query &q) {
+  if (q.subject.empty()) return status(errc::invalid_arg, "records: a subject is required");
+  return store_->records(q);
+}
+
+result<std::string> session::release(const release_request &r) {
+  if (r.query.subject.empty() || r.audience.empty())
+    return status(errc::invalid_arg, "release: a subject and an audience are required");
+  if (!r.token.empty() && r.purpose.empty()) return status(errc::invalid_arg, "release: a token needs a purpose");
+  consent::release_request req;
+  req.query = r.query;
+  req.audience = r.audience;
+  req.purpose = r.purpose;
+  req.token = r.token;
+  req.at = r.at ? r.at : now();
+  if (r.policy) req.masking.pol = &*r.policy;
+  req.masking.role = r.role;
+  if (auto st = check_role(*req.masking.pol, r.role); !st) return st;
+  auto out = consent::serve(*store_, *cat_, *verifier_, req);
+  if (!out) return out.error();
+  std::string json;
+  append_records_json(json, out->data(), out->size(), record_shape::released);
+  return json;
+}
+
+result<std::string> session::subjects() { return store_->subjects(); }
+
+status session::repair(const repair_request &r) { return store_->repair(r); }
+
+result<std::string> session::purge(std::string_view before) {
+  auto r = store_->purge(before);
+  if (!r) return r.error();
+  auto releases = store_->purge_releases(now());
+  if (!releases) return releases.error();
+  std::string summary = std::move(*r);
+  summary.insert(summary.size() - 1, ",\"releases_expired\":" + std::to_string(*releases));
+  return summary;
+}
+
+status session::rekey(const master_key &new_key) {
+  auto st = store_->rekey(new_key);
+  verifier_->forget();
+  return st;
+}
+
+result<std::string> session::stats() { return store_->stats(); }
+
+// ---------------------------------------------------------------- consent
+
+result<std::string> session::trust_key(const trust_request &r) {
+  auto pk = paseto::parse_public(r.public_paserk);
+  if (!pk) return pk.error();
+  store::trusted_key k{paseto::pid(*pk), paseto::paserk(*pk), r.issuer, r.retired_from, r.use};
+  if (auto st = store_->trust_key(k); !st) return st;
+  verifier_->forget();
+  return k.kid;
+}
+
+status session::retire_key(std::string_view kid, int64_t from) {
+  auto st = store_->retire_key(kid, from);
+  verifier_->forget();
+  return st;
+}
+
+result<std::string> session::keys() { return store_->keys(); }
+
+status session::revoke(const revoke_request &r) {
+  const int64_t at = r.at ? r.at : now();
+  status st;
+  if (!r.jti.empty() && r.subject.empty() && r.audience.empty()) st = store_->revoke_token(r.jti, at);
+  else if (r.jti.empty() && !r.subject.empty() && !r.audience.empty()) st = store_->revoke_grant(r.subject, r.audience, at);
+  else return status(errc::invalid_arg, "revoke: give a jti, or a subject and an audience");
+  verifier_->forget();
+  return st;
+}
+
+consent::decision session::check_consent(const consent::request &r) {
+  consent::request req = r;
+  if (!req.at) req.at = now();
+  return verifier_->check(req);
+}
+
+// ---------------------------------------------------------------- reports
+
+namespace {
+
+result<json::value> build_report(session &s, const report_request &r) {
+  report::request req;
+  req.subject = r.subject;
+  req.audience = r.audience;
+  req.purpose = r.purpose;
+  req.token = r.token;
+  req.at = r.at ? r.at : s.now();
+  req.model = r.model;
+  if (r.policy) req.masking.pol = &*r.policy;
+  req.masking.role = r.role;
+  if (auto st = check_role(*req.masking.pol, r.role); !st) return st;
+  return report::build(s.db(), s.cat(), s.verifier(), req);
+}
+
+}  // namespace
+
+result<std::string> session::report(const report_request &r) {
+  auto v = build_report(*this, r);
+  if (!v) return v.error();
+  return json::dump(*v);
+}
+
+result<std::string> session::report_html(const report_request &r, std::string *json_out) {
+  auto v = build_report(*this, r);
+  if (!v) return v.error();
+  if (json_out) *json_out = json::dump(*v);
+  return report::render_html(*v, *cat_);
+}
+
+result<std::string> session::check_claims(const claims_check_request &r) {
+  if (r.at) return report::check_claims(*store_, *cat_, *verifier_, r);
+  claims_check_request req = r;
+  req.at = now();
+  return report::check_claims(*store_, *cat_, *verifier_, req);
+}
+
+// ---------------------------------------------------------------- scoring
+
+status session::add_model(const score::model &m, std::optional<std::string_view> signature) {
+  return score::add_model(*store_, m, signature);
+}
+
+result<std::string> session::models() { return store_->models(); }
+
+status session::require_signed_models(bool on) { return store_->set_setting("require_signed_models", on ? "1" : "0"); }
+
+result<std::string> session::score(const score_request &r, const std::function<void(const std::string &)> &each) {
+  if (r.all == !r.subject.empty()) return status(errc::invalid_arg, "score: give a subject, or all");
+  if (!r.all) {
+    auto line = score::score_subject(*store_, r.subject, r.options);
+    if (line && each) each(*line);
+    return line;
+  }
+  std::string results = "[";
+  auto summary = score::score_all(*store_, r.options, [&](const std::string &line) {
+    if (each) each(line);
+    if (results.size() > 1) results += ',';
+    results += line;
+  });
+  if (!summary) return summary.error();
+  return "{\"summary\":" + *summary + ",\"results\":" + results + "]}";
+}
+
+result<std::string> session::features(std::string_view subject, std::optional<civil_date> as_of) {
+  record_query q;
+  q.subject = std::string(subject);
+  q.history = true;
+  auto records = store_->read(q);
+  if (!records) return records.error();
+  if (records->empty()) return status(errc::not_found, "features: the store holds no records of this subject");
+  return json::dump(score::features_from_records(std::span<const stored_record>(*records), as_of));
+}
+
+result<std::string> session::scores(std::string_view subject) { return store_->scores(subject); }
+
+// ---------------------------------------------------------------- audit
+
+result<audit::verdict> session::audit_verify(const std::vector<paseto::public_key> &keys) {
+  return audit::verify(*store_, keys);
+}
+
+result<std::string> session::audit_checkpoint(const paseto::secret_key &sk) { return audit::checkpoint(*store_, sk); }
+
+status session::audit_export(const std::function<void(const std::string &line)> &each) {
+  return audit::export_jsonl(*store_, each);
+}
+
+result<std::string> session::audit_stats() { return audit::stats(*store_); }
+
+}  // namespace xyd
