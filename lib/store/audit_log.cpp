@@ -77,10 +77,10 @@ status store::impl::append_audit(const audit_event &e) {
   if (st.on != a) {
     if (int rc = st.last.prepare(a, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"); rc != SQLITE_OK)
       return db_error(a, rc, "reading the audit log");
-    st.insert.prepare(a, "INSERT INTO audit (seq, entry, hash) VALUES (?, ?, ?)");
-    st.begin.prepare(a, "BEGIN IMMEDIATE");
-    st.commit.prepare(a, "COMMIT");
-    st.rollback.prepare(a, "ROLLBACK");
+    if (int rc = st.insert.prepare(a, "INSERT INTO audit (seq, entry, hash) VALUES (?, ?, ?)"); rc != SQLITE_OK)
+      return db_error(a, rc, "appending to the audit log");
+    for (auto [x, sql] : {std::pair{&st.begin, "BEGIN IMMEDIATE"}, {&st.commit, "COMMIT"}, {&st.rollback, "ROLLBACK"}})
+      if (int rc = x->prepare(a, sql); rc != SQLITE_OK) return db_error(a, rc, "audit log");
     st.on = a;
   }
   const bool own = sqlite3_get_autocommit(a) != 0;
@@ -164,7 +164,10 @@ status store::add_checkpoint(int64_t seq, std::string_view token) {
   auto target = p_->audit_db();
   if (!target) return target.error();
   stmt s;
-  s.prepare(*target, "INSERT INTO audit_checkpoints (seq, token, added_at) VALUES (?, ?, ?)");
+  if (auto st = s.prepare(*target, "INSERT INTO audit_checkpoints (seq, token, added_at) VALUES (?, ?, ?)",
+                          "adding an audit checkpoint");
+      !st)
+    return st;
   s.bind(seq).bind(token).bind(now_utc());
   if (int rc = s.step(); rc != SQLITE_DONE) return db_error(*target, rc, "adding an audit checkpoint");
   return status::ok();
@@ -173,7 +176,9 @@ status store::add_checkpoint(int64_t seq, std::string_view token) {
 result<std::vector<std::pair<int64_t, std::string>>> store::checkpoints() {
   std::lock_guard lock(p_->mu);
   stmt s;
-  s.prepare(p_->db, "SELECT seq, token FROM audit_checkpoints ORDER BY id");
+  if (auto st = s.prepare(p_->db, "SELECT seq, token FROM audit_checkpoints ORDER BY id", "reading audit checkpoints");
+      !st)
+    return st;
   std::vector<std::pair<int64_t, std::string>> out;
   int rc;
   while ((rc = s.step()) == SQLITE_ROW) out.emplace_back(s.integer(0), std::string(s.text(1)));

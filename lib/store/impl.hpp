@@ -63,7 +63,7 @@ struct store::impl {
 
   // ---- schema.cpp: opening, creating, migrating
   result<int64_t> user_version();
-  bool has_table(const char *name);
+  result<bool> has_table(const char *name);
   status migrate(int64_t from, int64_t to);
   status backfill_subjects();
   /// Is this an xyd store (false), a new file (true), or something else (an error)?

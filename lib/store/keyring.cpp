@@ -14,10 +14,14 @@ status store::trust_key(const trusted_key &k) {
   std::lock_guard lock(p_->mu);
   if (p_->read_only) return {errc::read_only, "store: opened read-only"};
   stmt s;
-  s.prepare(p_->db,
-            "INSERT INTO trusted_keys (kid, public_key, issuer, added_at, retired_from, use) VALUES (?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (kid) DO UPDATE SET issuer = excluded.issuer, retired_from = excluded.retired_from, "
-            "use = excluded.use");
+  if (auto st = s.prepare(
+          p_->db,
+          "INSERT INTO trusted_keys (kid, public_key, issuer, added_at, retired_from, use) VALUES (?, ?, ?, ?, ?, ?) "
+          "ON CONFLICT (kid) DO UPDATE SET issuer = excluded.issuer, retired_from = excluded.retired_from, "
+          "use = excluded.use",
+          "trusting a key");
+      !st)
+    return st;
   if (k.use != "consent" && k.use != "model" && k.use != "audit")
     return {errc::invalid_arg, "store: a key's use is \"consent\", \"model\" or \"audit\""};
   s.bind(k.kid).bind(k.public_paserk).bind(k.issuer).bind(now_utc());
@@ -41,7 +45,8 @@ status store::retire_key(std::string_view kid, int64_t from) {
   std::lock_guard lock(p_->mu);
   if (p_->read_only) return {errc::read_only, "store: opened read-only"};
   stmt s;
-  s.prepare(p_->db, "UPDATE trusted_keys SET retired_from = ? WHERE kid = ?");
+  if (auto st = s.prepare(p_->db, "UPDATE trusted_keys SET retired_from = ? WHERE kid = ?", "retiring a key"); !st)
+    return st;
   s.bind(from).bind(kid);
   audit_event e;
   e.action = "key";
@@ -58,7 +63,10 @@ status store::retire_key(std::string_view kid, int64_t from) {
 result<std::optional<store::trusted_key>> store::find_key(std::string_view kid) {
   std::lock_guard lock(p_->mu);
   stmt s;
-  s.prepare(p_->db, "SELECT kid, public_key, issuer, retired_from, use FROM trusted_keys WHERE kid = ?");
+  if (auto st = s.prepare(p_->db, "SELECT kid, public_key, issuer, retired_from, use FROM trusted_keys WHERE kid = ?",
+                          "finding a key");
+      !st)
+    return st;
   s.bind(kid);
   const int rc = s.step();
   if (rc == SQLITE_DONE) return std::optional<trusted_key>();
@@ -71,7 +79,12 @@ result<std::optional<store::trusted_key>> store::find_key(std::string_view kid) 
 result<std::string> store::keys() {
   std::lock_guard lock(p_->mu);
   stmt s;
-  s.prepare(p_->db, "SELECT kid, public_key, issuer, retired_from, added_at, use FROM trusted_keys ORDER BY added_at, kid");
+  if (auto st = s.prepare(
+          p_->db,
+          "SELECT kid, public_key, issuer, retired_from, added_at, use FROM trusted_keys ORDER BY added_at, kid",
+          "listing keys");
+      !st)
+    return st;
   std::string out = "[";
   int rc;
   while ((rc = s.step()) == SQLITE_ROW) {
@@ -104,9 +117,12 @@ std::string grant_text(std::string_view subject, std::string_view audience) {
 
 status store::impl::insert_revocation(const bi_t &key, const char *kind, int64_t at) {
   stmt s;
-  s.prepare(db,
-            "INSERT INTO revocations (key_bi, kind, revoked_at) VALUES (?, ?, ?) "
-            "ON CONFLICT (key_bi) DO UPDATE SET revoked_at = max(revoked_at, excluded.revoked_at)");
+  if (auto st = s.prepare(db,
+                          "INSERT INTO revocations (key_bi, kind, revoked_at) VALUES (?, ?, ?) "
+                          "ON CONFLICT (key_bi) DO UPDATE SET revoked_at = max(revoked_at, excluded.revoked_at)",
+                          "revoking");
+      !st)
+    return st;
   s.bind(key).bind(std::string_view(kind)).bind(at);
   if (int rc = s.step(); rc != SQLITE_DONE) return db_error(db, rc, "revoking");
   auto &set = std::string_view(kind) == "token" ? revoked_tokens : revoked_grants;
@@ -167,7 +183,8 @@ result<bool> store::is_revoked(const revocation_ids &ids, int64_t issued_at) {
   }
   if (version != p_->revocations_version) {
     stmt s;
-    s.prepare(p_->db, "SELECT key_bi, kind, revoked_at FROM revocations");
+    if (auto st = s.prepare(p_->db, "SELECT key_bi, kind, revoked_at FROM revocations", "loading revocations"); !st)
+      return st;
     p_->revoked_tokens.clear();
     p_->revoked_grants.clear();
     int rc;
@@ -188,7 +205,10 @@ status store::log_release(std::string_view jti, int64_t records, int64_t at, std
   std::lock_guard lock(p_->mu);
   if (p_->read_only) return status::ok();  // a read-only handle releases without logging
   stmt s;
-  s.prepare(p_->db, "INSERT INTO releases (jti, released_at, expires_at, records) VALUES (?, ?, ?, ?)");
+  if (auto st = s.prepare(p_->db, "INSERT INTO releases (jti, released_at, expires_at, records) VALUES (?, ?, ?, ?)",
+                          "logging a release");
+      !st)
+    return st;
   s.bind(jti).bind(at);
   if (expires_at) s.bind(*expires_at);
   else s.bind_blob(nullptr, 0);
@@ -201,7 +221,10 @@ result<int64_t> store::purge_releases(int64_t now) {
   std::lock_guard lock(p_->mu);
   if (p_->read_only) return status(errc::read_only, "store: opened read-only");
   stmt s;
-  s.prepare(p_->db, "DELETE FROM releases WHERE expires_at IS NOT NULL AND expires_at <= ?");
+  if (auto st = s.prepare(p_->db, "DELETE FROM releases WHERE expires_at IS NOT NULL AND expires_at <= ?",
+                          "purging releases");
+      !st)
+    return st;
   s.bind(now);
   if (int rc = s.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "purging releases");
   return static_cast<int64_t>(sqlite3_changes(p_->db));
@@ -209,8 +232,9 @@ result<int64_t> store::purge_releases(int64_t now) {
 
 result<std::array<unsigned char, 32>> store::pseudonym_key() {
   std::lock_guard lock(p_->mu);
-    stmt s;
-  s.prepare(p_->db, "SELECT value FROM meta WHERE key = 'pseudonym_key'");
+  stmt s;
+  if (auto st = s.prepare(p_->db, "SELECT value FROM meta WHERE key = 'pseudonym_key'", "reading the pseudonym key"); !st)
+    return st;
   std::array<unsigned char, 32> key{};
   std::string plain;
   if (s.step() == SQLITE_ROW) {
@@ -227,7 +251,10 @@ result<std::array<unsigned char, 32>> store::pseudonym_key() {
   std::string nonce;
   const std::string sealed = seal(p_->k->payload, std::string_view(reinterpret_cast<const char *>(key.data()), key.size()), pseudonym_aad, nonce);
   stmt ins;
-  ins.prepare(p_->db, "INSERT INTO meta (key, value) VALUES ('pseudonym_key', ?)");
+  if (auto st =
+          ins.prepare(p_->db, "INSERT INTO meta (key, value) VALUES ('pseudonym_key', ?)", "storing the pseudonym key");
+      !st)
+    return st;
   const std::string value = nonce + sealed;
   ins.bind_blob(value.data(), value.size());
   if (int rc = ins.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "storing the pseudonym key");

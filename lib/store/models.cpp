@@ -16,7 +16,10 @@ status store::put_model(const stored_model &m) {
     return st;
   };
   stmt q;
-  q.prepare(p_->db, "SELECT model_hash FROM models WHERE model_hash = ? OR (id = ? AND version = ?)");
+  if (auto st = q.prepare(p_->db, "SELECT model_hash FROM models WHERE model_hash = ? OR (id = ? AND version = ?)",
+                          "adding a model");
+      !st)
+    return fail(st);
   q.bind(m.model_hash).bind(m.id).bind(m.version);
   int rc = q.step();
   if (rc == SQLITE_ROW) {
@@ -29,9 +32,13 @@ status store::put_model(const stored_model &m) {
   if (rc != SQLITE_DONE) return fail(db_error(p_->db, rc, "adding a model"));
   q.reset();
   stmt ins;
-  ins.prepare(p_->db,
-              "INSERT INTO models (model_hash, id, version, format, content, signed_by, signature, added_at) "
-              "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  if (auto st =
+          ins.prepare(p_->db,
+                      "INSERT INTO models (model_hash, id, version, format, content, signed_by, signature, added_at) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                      "adding a model");
+      !st)
+    return fail(st);
   ins.bind(m.model_hash).bind(m.id).bind(m.version).bind(m.format).bind(m.content);
   if (m.signed_by.empty()) ins.bind_blob(nullptr, 0).bind_blob(nullptr, 0);
   else ins.bind(m.signed_by).bind(m.signature);
@@ -52,12 +59,22 @@ result<std::optional<store::stored_model>> store::get_model(std::string_view id,
   std::lock_guard lock(p_->mu);
   stmt s;
   if (version.empty()) {
-    s.prepare(p_->db, "SELECT id, version, model_hash, format, content, signed_by, added_at, signature FROM models "
-                      "WHERE id = ? ORDER BY seq DESC LIMIT 1");
+    if (auto st =
+            s.prepare(p_->db,
+                      "SELECT id, version, model_hash, format, content, signed_by, added_at, signature FROM models "
+                      "WHERE id = ? ORDER BY seq DESC LIMIT 1",
+                      "finding a model");
+        !st)
+      return st;
     s.bind(id);
   } else {
-    s.prepare(p_->db, "SELECT id, version, model_hash, format, content, signed_by, added_at, signature FROM models "
-                      "WHERE id = ? AND version = ?");
+    if (auto st =
+            s.prepare(p_->db,
+                      "SELECT id, version, model_hash, format, content, signed_by, added_at, signature FROM models "
+                      "WHERE id = ? AND version = ?",
+                      "finding a model");
+        !st)
+      return st;
     s.bind(id).bind(version);
   }
   const int rc = s.step();
@@ -71,7 +88,11 @@ result<std::optional<store::stored_model>> store::get_model(std::string_view id,
 result<std::string> store::models() {
   std::lock_guard lock(p_->mu);
   stmt s;
-  s.prepare(p_->db, "SELECT id, version, model_hash, format, signed_by, added_at FROM models ORDER BY seq");
+  if (auto st =
+          s.prepare(p_->db, "SELECT id, version, model_hash, format, signed_by, added_at FROM models ORDER BY seq",
+                    "listing models");
+      !st)
+    return st;
   std::string out = "[";
   int rc;
   while ((rc = s.step()) == SQLITE_ROW) {
@@ -94,7 +115,11 @@ status store::set_setting(std::string_view key, std::string_view value) {
   std::lock_guard lock(p_->mu);
   if (p_->read_only) return {errc::read_only, "store: opened read-only"};
   stmt s;
-  s.prepare(p_->db, "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+  if (auto st = s.prepare(
+          p_->db, "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+          "changing a setting");
+      !st)
+    return st;
   const std::string k = "setting." + std::string(key);
   s.bind(k).bind(value);
   if (int rc = s.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "changing a setting");
@@ -104,7 +129,7 @@ status store::set_setting(std::string_view key, std::string_view value) {
 result<std::optional<std::string>> store::setting(std::string_view key) {
   std::lock_guard lock(p_->mu);
   stmt s;
-  s.prepare(p_->db, "SELECT value FROM meta WHERE key = ?");
+  if (auto st = s.prepare(p_->db, "SELECT value FROM meta WHERE key = ?", "reading a setting"); !st) return st;
   const std::string k = "setting." + std::string(key);
   s.bind(k);
   const int rc = s.step();
@@ -123,11 +148,16 @@ status store::put_scores(const std::vector<score_row> &rows) {
     return st;
   };
   stmt next, ins, subj;
-  next.prepare(p_->db, "SELECT coalesce(max(id), 0) + 1 FROM scores");
+  if (auto st = next.prepare(p_->db, "SELECT coalesce(max(id), 0) + 1 FROM scores", "keeping scores"); !st)
+    return fail(st);
   if (int rc = next.step(); rc != SQLITE_ROW) return fail(db_error(p_->db, rc, "keeping scores"));
   int64_t id = next.integer(0);
   next.reset();
-  ins.prepare(p_->db, "INSERT INTO scores (id, subject_id, model_hash, scored_at, nonce, sealed) VALUES (?, ?, ?, ?, ?, ?)");
+  if (auto st = ins.prepare(
+          p_->db, "INSERT INTO scores (id, subject_id, model_hash, scored_at, nonce, sealed) VALUES (?, ?, ?, ?, ?, ?)",
+          "keeping scores");
+      !st)
+    return fail(st);
   const std::string at = now_utc();
   std::string nonce;
   for (const auto &r : rows) {
@@ -155,11 +185,19 @@ result<std::string> store::scores(std::string_view subject, std::string_view mod
   if (!*sid) return std::string("[]");
   stmt s;
   if (model_hash.empty()) {
-    s.prepare(p_->db, "SELECT id, scored_at, nonce, sealed FROM scores WHERE subject_id = ? ORDER BY id DESC");
+    if (auto st =
+            s.prepare(p_->db, "SELECT id, scored_at, nonce, sealed FROM scores WHERE subject_id = ? ORDER BY id DESC",
+                      "reading scores");
+        !st)
+      return st;
     s.bind(*sid);
   } else {
-    s.prepare(p_->db,
-              "SELECT id, scored_at, nonce, sealed FROM scores WHERE subject_id = ? AND model_hash = ? ORDER BY id DESC");
+    if (auto st = s.prepare(
+            p_->db,
+            "SELECT id, scored_at, nonce, sealed FROM scores WHERE subject_id = ? AND model_hash = ? ORDER BY id DESC",
+            "reading scores");
+        !st)
+      return st;
     s.bind(*sid).bind(model_hash);
   }
   std::string out = "[", plain;

@@ -3,6 +3,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <algorithm>
 #include <cctype>
+#include <iterator>
 
 #include "impl.hpp"
 
@@ -53,7 +54,8 @@ result<store::batch> store::begin_batch(const std::string &source_name) {
   // Record ids are handed out here (the write lock is held), so that each
   // payload can be sealed to its row id before the row exists.
   stmt max_id;
-  max_id.prepare(p_->db, "SELECT coalesce(max(id), 0) + 1 FROM records");
+  if (auto st = max_id.prepare(p_->db, "SELECT coalesce(max(id), 0) + 1 FROM records", "starting a batch"); !st)
+    return st;
   if (int rc = max_id.step(); rc != SQLITE_ROW) return db_error(p_->db, rc, "starting a batch");
   s->next_id = max_id.integer(0);
   return batch(std::move(s));
@@ -362,7 +364,12 @@ status store::repair(const repair_request &r) {
   std::lock_guard lock(p_->mu);
   if (p_->read_only) return {errc::read_only, "store: opened read-only"};
   stmt s;
-  s.prepare(p_->db, "SELECT r.state, r.item_type, hex(j.subject_bi) FROM records r JOIN subjects j USING (subject_id) WHERE r.id = ?");
+  if (auto st = s.prepare(p_->db,
+                          "SELECT r.state, r.item_type, hex(j.subject_bi) "
+                          "FROM records r JOIN subjects j USING (subject_id) WHERE r.id = ?",
+                          "repairing");
+      !st)
+    return st;
   s.bind(r.id);
   int rc = s.step();
   if (rc == SQLITE_DONE) return {errc::not_found, "store: no record with id " + std::to_string(r.id)};
@@ -385,7 +392,11 @@ status store::repair(const repair_request &r) {
   std::string nonce;
   const std::string sealed = seal(p_->k->payload, json::dump(note), repair_aad(r.id), nonce);
   stmt u;
-  u.prepare(p_->db, "UPDATE records SET state = ?, repair_nonce = ?, repair = ? WHERE id = ? AND state = 'active'");
+  if (auto st = u.prepare(
+          p_->db, "UPDATE records SET state = ?, repair_nonce = ?, repair = ? WHERE id = ? AND state = 'active'",
+          "repairing");
+      !st)
+    return st;
   u.bind(std::string_view(r.action == "withdraw" ? "withdrawn" : "repaired"))
       .bind_blob(nonce.data(), nonce.size())
       .bind_blob(sealed.data(), sealed.size())
@@ -418,7 +429,7 @@ result<std::string> store::purge(std::string_view before) {
     return st;
   };
   stmt del;
-  del.prepare(p_->db, "DELETE FROM records WHERE as_of < ?");
+  if (auto st = del.prepare(p_->db, "DELETE FROM records WHERE as_of < ?", "purging"); !st) return fail(st);
   del.bind(before);
   if (int rc = del.step(); rc != SQLITE_DONE) return fail(db_error(p_->db, rc, "purging"));
   const int64_t deleted = sqlite3_changes(p_->db);
@@ -453,20 +464,23 @@ result<std::string> store::stats() {
   }
   if (rc != SQLITE_DONE) return db_error(p_->db, rc, "stats");
   per_type += '}';
-  auto scalar = [&](const char *sql) -> int64_t {
+  // The scalars, in the order they are reported; one that cannot be read reports -1.
+  const char *const scalar_sql[] = {"PRAGMA user_version", "SELECT count(*) FROM subjects", "SELECT count(*) FROM facts",
+                                    "SELECT count(*) FROM batches WHERE finished_at IS NOT NULL", "PRAGMA page_count",
+                                    "PRAGMA page_size"};
+  int64_t scalar[std::size(scalar_sql)];
+  for (size_t i = 0; i < std::size(scalar_sql); ++i) {
     stmt q;
-    q.prepare(p_->db, sql);
-    return q.step() == SQLITE_ROW ? q.integer(0) : -1;
-  };
-  std::string out = "{\"schema_version\":" + std::to_string(scalar("PRAGMA user_version")) +
-                    ",\"records\":" + std::to_string(records) + ",\"current\":" + std::to_string(current) +
+    if (auto st = q.prepare(p_->db, scalar_sql[i], "stats"); !st) return st;
+    scalar[i] = q.step() == SQLITE_ROW ? q.integer(0) : -1;
+  }
+  std::string out = "{\"schema_version\":" + std::to_string(scalar[0]) + ",\"records\":" + std::to_string(records) +
+                    ",\"current\":" + std::to_string(current) +
                     ",\"history\":" + std::to_string(records - current - withdrawn - repaired) +
                     ",\"withdrawn\":" + std::to_string(withdrawn) + ",\"repaired\":" + std::to_string(repaired) +
-                    ",\"subjects\":" + std::to_string(scalar("SELECT count(*) FROM subjects")) +
-                    ",\"facts\":" + std::to_string(scalar("SELECT count(*) FROM facts")) +
-                    ",\"batches\":" + std::to_string(scalar("SELECT count(*) FROM batches WHERE finished_at IS NOT NULL")) +
-                    ",\"page_count\":" + std::to_string(scalar("PRAGMA page_count")) +
-                    ",\"page_size\":" + std::to_string(scalar("PRAGMA page_size")) + ",\"per_type\":" + per_type + "}";
+                    ",\"subjects\":" + std::to_string(scalar[1]) + ",\"facts\":" + std::to_string(scalar[2]) +
+                    ",\"batches\":" + std::to_string(scalar[3]) + ",\"page_count\":" + std::to_string(scalar[4]) +
+                    ",\"page_size\":" + std::to_string(scalar[5]) + ",\"per_type\":" + per_type + "}";
   return out;
 }
 

@@ -13,8 +13,11 @@ using namespace store_detail;
 // Subjects first: their new blind indexes are needed for the records' AAD.
 status store::impl::rekey_subjects(const key_set &next, subject_bi_map &subject_bis) {
   stmt s, u;
-  s.prepare(db, "SELECT subject_id, subject_bi, nonce, sealed FROM subjects");
-  u.prepare(db, "UPDATE subjects SET subject_bi = ?, nonce = ?, sealed = ? WHERE subject_id = ?");
+  if (auto st = s.prepare(db, "SELECT subject_id, subject_bi, nonce, sealed FROM subjects", "rekeying"); !st) return st;
+  if (auto st =
+          u.prepare(db, "UPDATE subjects SET subject_bi = ?, nonce = ?, sealed = ? WHERE subject_id = ?", "rekeying");
+      !st)
+    return st;
   std::string plain, nonce;
   std::vector<std::tuple<int64_t, bi_t, std::string>> all;
   int rc;
@@ -41,11 +44,19 @@ status store::impl::rekey_subjects(const key_set &next, subject_bi_map &subject_
 status store::impl::rekey_records(const key_set &next, const subject_bi_map &subject_bis) {
   auto cat = current_catalog();
   stmt sel, upd, fact;
-  sel.prepare(db,
-              "SELECT id, item_type, subject_id, as_of, nonce, payload, repair_nonce, repair, fact_id FROM records "
-              "WHERE id > ? ORDER BY id LIMIT 512");
-  upd.prepare(db, "UPDATE records SET content_hash = ?, nonce = ?, payload = ?, repair_nonce = ?, repair = ? WHERE id = ?");
-  fact.prepare(db, "UPDATE facts SET nk_bi = ? WHERE fact_id = ?");
+  if (auto st = sel.prepare(
+          db,
+          "SELECT id, item_type, subject_id, as_of, nonce, payload, repair_nonce, repair, fact_id FROM records "
+          "WHERE id > ? ORDER BY id LIMIT 512",
+          "rekeying");
+      !st)
+    return st;
+  if (auto st = upd.prepare(
+          db, "UPDATE records SET content_hash = ?, nonce = ?, payload = ?, repair_nonce = ?, repair = ? WHERE id = ?",
+          "rekeying");
+      !st)
+    return st;
+  if (auto st = fact.prepare(db, "UPDATE facts SET nk_bi = ? WHERE fact_id = ?", "rekeying"); !st) return st;
   std::unordered_map<int64_t, bi_t> new_nk;  // fact id -> new natural-key index (facts are renamed after the loop)
   std::string plain, repair, nonce, repair_nonce;
   int64_t last = 0;
@@ -101,7 +112,7 @@ status store::impl::rekey_records(const key_set &next, const subject_bi_map &sub
 status store::impl::rekey_meta(const key_set &next) {
   {
     stmt pk;
-    pk.prepare(db, "SELECT value FROM meta WHERE key = 'pseudonym_key'");
+    if (auto st = pk.prepare(db, "SELECT value FROM meta WHERE key = 'pseudonym_key'", "rekeying"); !st) return st;
     if (pk.step() == SQLITE_ROW) {
       const std::string_view v = pk.blob(0);
       const size_t n = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
@@ -116,14 +127,14 @@ status store::impl::rekey_meta(const key_set &next) {
       sodium_memzero(key.data(), key.size());
       pk.reset();
       stmt up;
-      up.prepare(db, "UPDATE meta SET value = ? WHERE key = 'pseudonym_key'");
+      if (auto st = up.prepare(db, "UPDATE meta SET value = ? WHERE key = 'pseudonym_key'", "rekeying"); !st) return st;
       up.bind_blob(value.data(), value.size());
       if (int rc = up.step(); rc != SQLITE_DONE) return db_error(db, rc, "rekeying");
     }
   }
   const auto check = next.key_check();
   stmt m;
-  m.prepare(db, "UPDATE meta SET value = ? WHERE key = 'key_check'");
+  if (auto st = m.prepare(db, "UPDATE meta SET value = ? WHERE key = 'key_check'", "rekeying"); !st) return st;
   m.bind_blob(check.data(), check.size());
   if (int rc = m.step(); rc != SQLITE_DONE) return db_error(db, rc, "rekeying");
   return status::ok();
@@ -132,7 +143,7 @@ status store::impl::rekey_meta(const key_set &next) {
 // Score results are sealed to their row: open and seal anew.
 status store::impl::rekey_scores(const key_set &next) {
   stmt s, u;
-  s.prepare(db, "SELECT id, nonce, sealed FROM scores");
+  if (auto st = s.prepare(db, "SELECT id, nonce, sealed FROM scores", "rekeying"); !st) return st;
   std::vector<std::pair<int64_t, std::string>> all;
   std::string plain;
   int rc;
@@ -143,7 +154,7 @@ status store::impl::rekey_scores(const key_set &next) {
   }
   if (rc != SQLITE_DONE) return db_error(db, rc, "rekeying");
   s.reset();
-  u.prepare(db, "UPDATE scores SET nonce = ?, sealed = ? WHERE id = ?");
+  if (auto st = u.prepare(db, "UPDATE scores SET nonce = ?, sealed = ? WHERE id = ?", "rekeying"); !st) return st;
   std::string nonce3;
   for (const auto &[id, text] : all) {
     const std::string sealed = seal(next.payload, text, score_aad(id), nonce3);

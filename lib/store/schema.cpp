@@ -125,11 +125,14 @@ result<int64_t> store::impl::user_version() {
   return s.integer(0);
 }
 
-bool store::impl::has_table(const char *name) {
+result<bool> store::impl::has_table(const char *name) {
   stmt s;
-  if (s.prepare(db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?") != SQLITE_OK) return false;
+  if (auto st = s.prepare(db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?", "reading the schema"); !st)
+    return st;
   s.bind(std::string_view(name));
-  return s.step() == SQLITE_ROW;
+  const int rc = s.step();
+  if (rc == SQLITE_ROW || rc == SQLITE_DONE) return rc == SQLITE_ROW;
+  return db_error(db, rc, "reading the schema");
 }
 
 status store::impl::migrate(int64_t from, int64_t to) {
@@ -152,7 +155,9 @@ status store::impl::backfill_subjects() {
                          "WHERE s.sealed IS NULL");
       rc != SQLITE_OK)
     return db_error(db, rc, "backfilling subjects");
-  u.prepare(db, "UPDATE subjects SET nonce = ?, sealed = ? WHERE subject_id = ?");
+  if (auto st = u.prepare(db, "UPDATE subjects SET nonce = ?, sealed = ? WHERE subject_id = ?", "backfilling subjects");
+      !st)
+    return st;
   std::string plain, nonce;
   int rc;
   while ((rc = s.step()) == SQLITE_ROW) {
@@ -219,7 +224,11 @@ status store::impl::create_schema() {
   if (auto st = migrate(0, schema_version); !st) return st;
   const auto check = k->key_check();
   stmt m;
-  m.prepare(db, "INSERT INTO meta (key, value) VALUES ('format', 'xyd-store'), ('key_check', ?), ('created_at', ?)");
+  if (auto st = m.prepare(
+          db, "INSERT INTO meta (key, value) VALUES ('format', 'xyd-store'), ('key_check', ?), ('created_at', ?)",
+          "creating the store");
+      !st)
+    return st;
   m.bind_blob(check.data(), check.size()).bind(now_utc());
   if (int rc = m.step(); rc != SQLITE_DONE) return db_error(db, rc, "creating the store");
   return status::ok();
@@ -288,7 +297,12 @@ result<std::unique_ptr<store>> store::open(const std::string &path, const master
   if (*fresh) {
     if (auto st = p->exec("BEGIN IMMEDIATE", "creating the store"); !st) return st;
     // Another process may have created it while we waited for the lock.
-    if (p->has_table("meta")) {
+    auto exists = p->has_table("meta");
+    if (!exists) {
+      (void)p->exec("ROLLBACK", "rollback");
+      return exists.error();
+    }
+    if (*exists) {
       if (auto st = p->exec("COMMIT", "opening the store"); !st) return st;
     } else {
       status st = p->create_schema();

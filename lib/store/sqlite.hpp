@@ -30,10 +30,17 @@ class stmt {
   stmt(const stmt &) = delete;
   stmt &operator=(const stmt &) = delete;
   ~stmt() { sqlite3_finalize(s_); }
-  int prepare(sqlite3 *db, const char *sql) {
+  /// SQLITE_OK, or the error: a statement that failed to prepare must not be
+  /// stepped (a null statement steps as SQLITE_MISUSE), so every caller checks.
+  [[nodiscard]] int prepare(sqlite3 *db, const char *sql) {
     sqlite3_finalize(s_);
     s_ = nullptr;
     return sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s_, nullptr);
+  }
+  /// The same, the failure as db_error(db, rc, what).
+  [[nodiscard]] status prepare(sqlite3 *db, const char *sql, const char *what) {
+    if (int rc = prepare(db, sql); rc != SQLITE_OK) return db_error(db, rc, what);
+    return status::ok();
   }
   sqlite3_stmt *get() const { return s_; }
   stmt &reset() {
