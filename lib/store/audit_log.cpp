@@ -79,23 +79,13 @@ status store::impl::append_audit(const audit_event &e) {
       return db_error(a, rc, "reading the audit log");
     if (int rc = st.insert.prepare(a, "INSERT INTO audit (seq, entry, hash) VALUES (?, ?, ?)"); rc != SQLITE_OK)
       return db_error(a, rc, "appending to the audit log");
-    for (auto [x, sql] : {std::pair{&st.begin, "BEGIN IMMEDIATE"}, {&st.commit, "COMMIT"}, {&st.rollback, "ROLLBACK"}})
-      if (int rc = x->prepare(a, sql); rc != SQLITE_OK) return db_error(a, rc, "audit log");
+    if (auto ps = st.tx.prepare(a, "audit log"); !ps) return ps;
     st.on = a;
   }
-  const bool own = sqlite3_get_autocommit(a) != 0;
-  auto run = [&](stmt &x) -> status {
-    const int rc = x.reset().step();
-    x.reset();
-    if (rc == SQLITE_DONE) return status::ok();
-    return db_error(a, rc, "audit log");
-  };
-  if (own)
-    if (auto rs = run(st.begin); !rs) return rs;
-  auto fail = [&](status failure) {
-    if (own) (void)run(st.rollback);
-    return failure;
-  };
+  // Its own transaction unless `a` is in one already.
+  write_tx tx(a, &st.tx);
+  if (sqlite3_get_autocommit(a) != 0)
+    if (auto ts = tx.begin("audit log"); !ts) return ts;
   stmt &last = st.last;
   last.reset();
   int64_t seq = 1;
@@ -106,7 +96,7 @@ status store::impl::append_audit(const audit_event &e) {
     prev = std::string(last.blob(1));
   } else if (rc != SQLITE_DONE) {
     last.reset();
-    return fail(db_error(a, rc, "reading the audit log"));
+    return db_error(a, rc, "reading the audit log");
   }
   last.reset();
   const std::string entry = audit_entry(seq, actor, e, *k);
@@ -115,10 +105,8 @@ status store::impl::append_audit(const audit_event &e) {
   ins.reset().bind(seq).bind(entry).bind_blob(hash.data(), hash.size());
   rc = ins.step();
   ins.reset();
-  if (rc != SQLITE_DONE) return fail(db_error(a, rc, "appending to the audit log"));
-  if (own)
-    if (auto rs = run(st.commit); !rs) return fail(rs);
-  return status::ok();
+  if (rc != SQLITE_DONE) return db_error(a, rc, "appending to the audit log");
+  return tx.active() ? tx.commit("audit log") : status::ok();
 }
 
 std::array<unsigned char, 32> audit_chain_hash(std::string_view previous, std::string_view entry) {

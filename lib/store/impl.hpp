@@ -55,7 +55,8 @@ struct store::impl {
 
   // Statements of the audit append, prepared once per connection.
   struct audit_statements {
-    store_detail::stmt last, insert, begin, commit, rollback;
+    store_detail::stmt last, insert;
+    store_detail::tx_statements tx;
     sqlite3 *on = nullptr;
   } audit_main, audit_side;
 
@@ -70,6 +71,7 @@ struct store::impl {
   result<bool> inspect();
   status configure(const store_options &opt);
   status create_schema();
+  result<bool> create_store();
   status check_key_and_upgrade();
 
   // ---- store.cpp: shared by the record paths
@@ -98,15 +100,16 @@ struct store::impl {
   /// Appends one entry; inside the open transaction of `db` if there is one.
   status append_audit(const audit_event &e);
 
-  // Runs `action` and appends `e` in one write transaction.
+  /// Runs `action` and appends `e` in one write transaction: both commit, or
+  /// neither. `e` is read after `action` ran, so that `action` may fill in
+  /// its detail.
   template <class F>
   status audited(const audit_event &e, const char *what, F &&action) {
-    if (auto st = exec("BEGIN IMMEDIATE", what); !st) return st;
-    status st = action();
-    if (st) st = append_audit(e);
-    if (st) st = exec("COMMIT", what);
-    if (!st) (void)exec("ROLLBACK", "rollback");
-    return st;
+    store_detail::write_tx tx(db);
+    if (auto st = tx.begin(what); !st) return st;
+    if (status st = action(); !st) return st;
+    if (auto st = append_audit(e); !st) return st;
+    return tx.commit(what);
   }
 };
 

@@ -10,26 +10,23 @@ using namespace store_detail;
 status store::put_model(const stored_model &m) {
   std::lock_guard lock(p_->mu);
   if (p_->read_only) return {errc::read_only, "store: opened read-only"};
-  if (auto st = p_->exec("BEGIN IMMEDIATE", "adding a model"); !st) return st;
-  auto fail = [&](status st) {
-    (void)p_->exec("ROLLBACK", "rollback");
-    return st;
-  };
+  write_tx tx(p_->db);
+  if (auto st = tx.begin("adding a model"); !st) return st;
   stmt q;
   if (auto st = q.prepare(p_->db, "SELECT model_hash FROM models WHERE model_hash = ? OR (id = ? AND version = ?)",
                           "adding a model");
       !st)
-    return fail(st);
+    return st;
   q.bind(m.model_hash).bind(m.id).bind(m.version);
   int rc = q.step();
   if (rc == SQLITE_ROW) {
     const bool same = q.text(0) == m.model_hash;
     q.reset();
-    (void)p_->exec("ROLLBACK", "rollback");
+    tx.rollback();
     if (same) return status::ok();
     return {errc::exists, "store: model " + m.id + " version " + m.version + " exists with another content"};
   }
-  if (rc != SQLITE_DONE) return fail(db_error(p_->db, rc, "adding a model"));
+  if (rc != SQLITE_DONE) return db_error(p_->db, rc, "adding a model");
   q.reset();
   stmt ins;
   if (auto st =
@@ -38,12 +35,12 @@ status store::put_model(const stored_model &m) {
                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                       "adding a model");
       !st)
-    return fail(st);
+    return st;
   ins.bind(m.model_hash).bind(m.id).bind(m.version).bind(m.format).bind(m.content);
   if (m.signed_by.empty()) ins.bind_blob(nullptr, 0).bind_blob(nullptr, 0);
   else ins.bind(m.signed_by).bind(m.signature);
   ins.bind(now_utc());
-  if (rc = ins.step(); rc != SQLITE_DONE) return fail(db_error(p_->db, rc, "adding a model"));
+  if (rc = ins.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "adding a model");
   audit_event e;
   e.action = "model";
   e.detail_json = "{\"id\":";
@@ -51,8 +48,8 @@ status store::put_model(const stored_model &m) {
   e.detail_json += ",\"version\":";
   json::append_quoted(e.detail_json, m.version);
   e.detail_json += ",\"model_hash\":\"" + m.model_hash + "\",\"signed\":" + (m.signed_by.empty() ? "false" : "true") + "}";
-  if (auto st = p_->append_audit(e); !st) return fail(st);
-  return p_->exec("COMMIT", "adding a model");
+  if (auto st = p_->append_audit(e); !st) return st;
+  return tx.commit("adding a model");
 }
 
 result<std::optional<store::stored_model>> store::get_model(std::string_view id, std::string_view version) {
@@ -142,40 +139,35 @@ status store::put_scores(const std::vector<score_row> &rows) {
   std::lock_guard lock(p_->mu);
   if (p_->read_only) return {errc::read_only, "store: opened read-only"};
   if (rows.empty()) return status::ok();
-  if (auto st = p_->exec("BEGIN IMMEDIATE", "keeping scores"); !st) return st;
-  auto fail = [&](status st) {
-    (void)p_->exec("ROLLBACK", "rollback");
-    return st;
-  };
-  stmt next, ins, subj;
-  if (auto st = next.prepare(p_->db, "SELECT coalesce(max(id), 0) + 1 FROM scores", "keeping scores"); !st)
-    return fail(st);
-  if (int rc = next.step(); rc != SQLITE_ROW) return fail(db_error(p_->db, rc, "keeping scores"));
-  int64_t id = next.integer(0);
-  next.reset();
-  if (auto st = ins.prepare(
-          p_->db, "INSERT INTO scores (id, subject_id, model_hash, scored_at, nonce, sealed) VALUES (?, ?, ?, ?, ?, ?)",
-          "keeping scores");
-      !st)
-    return fail(st);
-  const std::string at = now_utc();
-  std::string nonce;
-  for (const auto &r : rows) {
-    auto sid = p_->find_subject(p_->k->blind('s', r.subject));
-    if (!sid) return fail(sid.error());
-    if (!*sid) return fail({errc::not_found, "store: a scored subject is not in the store"});
-    const std::string sealed = seal(p_->k->payload, r.result_json, score_aad(id), nonce);
-    ins.reset().bind(id).bind(*sid).bind(r.model_hash).bind(at).bind_blob(nonce.data(), nonce.size())
-        .bind_blob(sealed.data(), sealed.size());
-    if (int rc = ins.step(); rc != SQLITE_DONE) return fail(db_error(p_->db, rc, "keeping scores"));
-    ++id;
-  }
   audit_event e;
   e.action = "score";
   if (rows.size() == 1) e.subject = rows[0].subject;
   e.detail_json = "{\"subjects\":" + std::to_string(rows.size()) + ",\"model_hash\":\"" + rows[0].model_hash + "\"}";
-  if (auto st = p_->append_audit(e); !st) return fail(st);
-  return p_->exec("COMMIT", "keeping scores");
+  return p_->audited(e, "keeping scores", [&]() -> status {
+    stmt next, ins;
+    if (auto st = next.prepare(p_->db, "SELECT coalesce(max(id), 0) + 1 FROM scores", "keeping scores"); !st) return st;
+    if (int rc = next.step(); rc != SQLITE_ROW) return db_error(p_->db, rc, "keeping scores");
+    int64_t id = next.integer(0);
+    next.reset();
+    if (auto st = ins.prepare(
+            p_->db, "INSERT INTO scores (id, subject_id, model_hash, scored_at, nonce, sealed) VALUES (?, ?, ?, ?, ?, ?)",
+            "keeping scores");
+        !st)
+      return st;
+    const std::string at = now_utc();
+    std::string nonce;
+    for (const auto &r : rows) {
+      auto sid = p_->find_subject(p_->k->blind('s', r.subject));
+      if (!sid) return sid.error();
+      if (!*sid) return {errc::not_found, "store: a scored subject is not in the store"};
+      const std::string sealed = seal(p_->k->payload, r.result_json, score_aad(id), nonce);
+      ins.reset().bind(id).bind(*sid).bind(r.model_hash).bind(at).bind_blob(nonce.data(), nonce.size())
+          .bind_blob(sealed.data(), sealed.size());
+      if (int rc = ins.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "keeping scores");
+      ++id;
+    }
+    return status::ok();
+  });
 }
 
 result<std::string> store::scores(std::string_view subject, std::string_view model_hash) {

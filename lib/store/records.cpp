@@ -14,10 +14,11 @@ using namespace store_detail;
 // ---------------------------------------------------------------- batches
 
 struct store::batch::state {
-  store::impl *p = nullptr;
+  explicit state(store::impl *owner) : p(owner), tx(owner->db) {}
+  store::impl *p;
   std::unique_lock<std::mutex> lock;
+  write_tx tx;  // after the lock: rolled back (when still open) before the lock is released
   int64_t id = 0;
-  bool open = false;
   std::unordered_map<std::string, int64_t> subject_ids;  // blind index -> id, this batch
   int64_t next_id = 1;                                    // the id the next new record gets
   struct fact_state {
@@ -30,10 +31,6 @@ struct store::batch::state {
   std::string last_subject;                               // feeds come grouped by subject:
   bi_t last_subject_bi{};                                 // its blind index, computed once
   std::string plain, nonce;
-
-  ~state() {
-    if (open) (void)p->exec("ROLLBACK", "rolling back");
-  }
 };
 
 store::batch::batch(std::unique_ptr<state> s) : s_(std::move(s)) {}
@@ -42,12 +39,10 @@ store::batch::~batch() = default;
 int64_t store::batch::id() const noexcept { return s_ ? s_->id : 0; }
 
 result<store::batch> store::begin_batch(const std::string &source_name) {
-  auto s = std::make_unique<batch::state>();
-  s->p = p_.get();
+  auto s = std::make_unique<batch::state>(p_.get());
   s->lock = std::unique_lock(p_->mu);
   if (p_->read_only) return status(errc::read_only, "store: opened read-only; cannot ingest");
-  if (auto st = p_->exec("BEGIN IMMEDIATE", "starting a batch"); !st) return st;
-  s->open = true;
+  if (auto st = s->tx.begin("starting a batch"); !st) return st;
   p_->batch_ins.reset().bind(now_utc()).bind(source_name);
   if (int rc = p_->batch_ins.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "starting a batch");
   s->id = sqlite3_last_insert_rowid(p_->db);
@@ -62,7 +57,7 @@ result<store::batch> store::begin_batch(const std::string &source_name) {
 }
 
 result<store::batch::outcome> store::batch::put(const item_type &type, const json::value &record) {
-  if (!s_ || !s_->open) return {errc::invalid_arg, "store: batch is closed"};
+  if (!s_ || !s_->tx.active()) return {errc::invalid_arg, "store: batch is closed"};
   impl &p = *s_->p;
   const json::value *subject = record.find("subject");
   const json::value *as_of = record.find("as_of");
@@ -165,7 +160,7 @@ result<store::batch::outcome> store::batch::put(const item_type &type, const jso
 }
 
 status store::batch::commit(const std::string &summary_json) {
-  if (!s_ || !s_->open) return {errc::invalid_arg, "store: batch is closed"};
+  if (!s_ || !s_->tx.active()) return {errc::invalid_arg, "store: batch is closed"};
   impl &p = *s_->p;
   p.batch_done.reset().bind(now_utc()).bind(summary_json).bind(s_->id);
   if (int rc = p.batch_done.step(); rc != SQLITE_DONE) return db_error(p.db, rc, "finishing a batch");
@@ -183,10 +178,7 @@ status store::batch::commit(const std::string &summary_json) {
     e.detail_json = detail + "}";
     if (auto st = p.append_audit(e); !st) return st;
   }
-  status st = p.exec("COMMIT", "committing a batch");
-  if (!st) return st;  // the destructor rolls back
-  s_->open = false;
-  return status::ok();
+  return s_->tx.commit("committing a batch");  // on failure, the destructor rolls back
 }
 
 // ---------------------------------------------------------------- queries
@@ -423,22 +415,20 @@ result<std::string> store::purge(std::string_view before) {
   if (!parse_date(before)) return status(errc::invalid_arg, "store: purge cut-off must be YYYY-MM-DD");
   std::lock_guard lock(p_->mu);
   if (p_->read_only) return status(errc::read_only, "store: opened read-only");
-  if (auto st = p_->exec("BEGIN IMMEDIATE", "purging"); !st) return st;
-  auto fail = [&](status st) {
-    (void)p_->exec("ROLLBACK", "rollback");
-    return st;
-  };
-  stmt del;
-  if (auto st = del.prepare(p_->db, "DELETE FROM records WHERE as_of < ?", "purging"); !st) return fail(st);
-  del.bind(before);
-  if (int rc = del.step(); rc != SQLITE_DONE) return fail(db_error(p_->db, rc, "purging"));
-  const int64_t deleted = sqlite3_changes(p_->db);
-  if (auto st = p_->exec(recompute_current, "purging"); !st) return fail(st);
+  int64_t deleted = 0;
   audit_event e;
   e.action = "purge";
-  e.detail_json = "{\"before\":\"" + std::string(before) + "\",\"deleted\":" + std::to_string(deleted) + "}";
-  if (auto st = p_->append_audit(e); !st) return fail(st);
-  if (auto st = p_->exec("COMMIT", "purging"); !st) return fail(st);
+  const status st = p_->audited(e, "purging", [&]() -> status {
+    stmt del;
+    if (auto ps = del.prepare(p_->db, "DELETE FROM records WHERE as_of < ?", "purging"); !ps) return ps;
+    del.bind(before);
+    if (int rc = del.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "purging");
+    deleted = sqlite3_changes(p_->db);
+    if (auto rs = p_->exec(recompute_current, "purging"); !rs) return rs;
+    e.detail_json = "{\"before\":\"" + std::string(before) + "\",\"deleted\":" + std::to_string(deleted) + "}";
+    return status::ok();
+  });
+  if (!st) return st;
   return std::string("{\"before\":\"") + std::string(before) + "\",\"deleted\":" + std::to_string(deleted) + "}";
 }
 

@@ -168,23 +168,18 @@ status store::rekey(const master_key &new_key) {
   std::lock_guard lock(p_->mu);
   if (p_->read_only) return {errc::read_only, "store: opened read-only"};
   auto next = std::make_unique<key_set>(new_key);
-  if (auto st = p_->exec("BEGIN IMMEDIATE", "rekeying"); !st) return st;
-  auto fail = [&](status st) {
-    (void)p_->exec("ROLLBACK", "rollback");
-    return st;
-  };
   impl::subject_bi_map subject_bis;  // id -> (old, new)
-  if (auto st = p_->rekey_subjects(*next, subject_bis); !st) return fail(st);
-  if (auto st = p_->rekey_records(*next, subject_bis); !st) return fail(st);
-  if (auto st = p_->rekey_meta(*next); !st) return fail(st);
-  {
-    audit_event e;
-    e.action = "rekey";
+  audit_event e;
+  e.action = "rekey";
+  const status st = p_->audited(e, "rekeying", [&]() -> status {
+    if (auto rs = p_->rekey_subjects(*next, subject_bis); !rs) return rs;
+    if (auto rs = p_->rekey_records(*next, subject_bis); !rs) return rs;
+    if (auto rs = p_->rekey_meta(*next); !rs) return rs;
+    if (auto rs = p_->rekey_scores(*next); !rs) return rs;
     e.detail_json = "{\"subjects\":" + std::to_string(subject_bis.size()) + "}";
-    if (auto st = p_->append_audit(e); !st) return fail(st);
-  }
-  if (auto st = p_->rekey_scores(*next); !st) return fail(st);
-  if (auto st = p_->exec("COMMIT", "rekeying"); !st) return fail(st);
+    return status::ok();
+  });
+  if (!st) return st;
   std::swap(p_->k, next);
   p_->master = new_key;
   return status::ok();

@@ -261,13 +261,29 @@ status store::impl::check_key_and_upgrade() {
   if (read_only)
     return status(errc::read_only, "store: " + path + " has schema version " + std::to_string(*version) +
                                        " and must be upgraded; open it once for writing");
-  if (auto st = exec("BEGIN IMMEDIATE", "upgrading the store"); !st) return st;
+  write_tx tx(db);
+  if (auto st = tx.begin("upgrading the store"); !st) return st;
   // Another process may have upgraded it meanwhile.
   auto again = user_version();
-  status st = again ? migrate(*again, schema_version) : again.error();
-  if (st) st = exec("COMMIT", "upgrading the store");
-  if (!st) (void)exec("ROLLBACK", "rollback");
-  return st;
+  if (!again) return again.error();
+  if (auto st = migrate(*again, schema_version); !st) return st;
+  return tx.commit("upgrading the store");
+}
+
+// A new file, created under the write lock: true, or false when another
+// process created it while we waited for the lock.
+result<bool> store::impl::create_store() {
+  write_tx tx(db);
+  if (auto st = tx.begin("creating the store"); !st) return st;
+  auto exists = has_table("meta");
+  if (!exists) return exists.error();
+  if (*exists) {
+    if (auto st = tx.commit("opening the store"); !st) return st;
+    return false;
+  }
+  if (auto st = create_schema(); !st) return st;
+  if (auto st = tx.commit("creating the store"); !st) return st;
+  return true;
 }
 
 result<std::unique_ptr<store>> store::open(const std::string &path, const master_key &key, const store_options &opt) {
@@ -295,24 +311,9 @@ result<std::unique_ptr<store>> store::open(const std::string &path, const master
   if (auto st = p->configure(opt); !st) return st;
   bool created = false;
   if (*fresh) {
-    if (auto st = p->exec("BEGIN IMMEDIATE", "creating the store"); !st) return st;
-    // Another process may have created it while we waited for the lock.
-    auto exists = p->has_table("meta");
-    if (!exists) {
-      (void)p->exec("ROLLBACK", "rollback");
-      return exists.error();
-    }
-    if (*exists) {
-      if (auto st = p->exec("COMMIT", "opening the store"); !st) return st;
-    } else {
-      status st = p->create_schema();
-      if (st) st = p->exec("COMMIT", "creating the store");
-      if (!st) {
-        (void)p->exec("ROLLBACK", "rollback");
-        return st;
-      }
-      created = true;
-    }
+    auto made = p->create_store();
+    if (!made) return made.error();
+    created = *made;
   }
   if (!created)
     if (auto st = p->check_key_and_upgrade(); !st) return st;

@@ -33,4 +33,38 @@ status exec(sqlite3 *db, const char *sql, const char *what) {
   return {map_sqlite(rc), std::string("store: ") + what + ": " + msg};
 }
 
+status tx_statements::prepare(sqlite3 *db, const char *what) {
+  if (auto st = begin.prepare(db, "BEGIN IMMEDIATE", what); !st) return st;
+  if (auto st = commit.prepare(db, "COMMIT", what); !st) return st;
+  return rollback.prepare(db, "ROLLBACK", what);
+}
+
+status write_tx::run(stmt *prepared, const char *sql, const char *what) {
+  if (!prepared) return exec(db_, sql, what);
+  const int rc = prepared->reset().step();
+  prepared->reset();
+  if (rc == SQLITE_DONE) return status::ok();
+  return db_error(db_, rc, what);
+}
+
+status write_tx::begin(const char *what) {
+  if (active_) return {errc::internal, std::string("store: ") + what + ": a transaction is open already"};
+  if (auto st = run(prepared_ ? &prepared_->begin : nullptr, "BEGIN IMMEDIATE", what); !st) return st;
+  active_ = true;
+  return status::ok();
+}
+
+status write_tx::commit(const char *what) {
+  if (!active_) return {errc::internal, std::string("store: ") + what + ": no transaction to commit"};
+  if (auto st = run(prepared_ ? &prepared_->commit : nullptr, "COMMIT", what); !st) return st;
+  active_ = false;
+  return status::ok();
+}
+
+void write_tx::rollback() {
+  if (!active_) return;
+  active_ = false;
+  (void)run(prepared_ ? &prepared_->rollback : nullptr, "ROLLBACK", "rollback");
+}
+
 }  // namespace xyd::store_detail

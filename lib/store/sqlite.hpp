@@ -1,5 +1,5 @@
 // Internal to lib/store: the SQLite helpers (prepared statements, error
-// mapping). Only lib/store speaks SQL.
+// mapping, write transactions). Only lib/store speaks SQL.
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
@@ -81,6 +81,39 @@ class stmt {
  private:
   sqlite3_stmt *s_ = nullptr;
   int col_ = 0;
+};
+
+/// BEGIN IMMEDIATE, COMMIT and ROLLBACK prepared once, for a connection that
+/// begins transactions often (the audit append).
+struct tx_statements {
+  stmt begin, commit, rollback;
+  [[nodiscard]] status prepare(sqlite3 *db, const char *what);
+};
+
+/// A write transaction: begin() takes the database's write lock (BEGIN
+/// IMMEDIATE, waiting up to the busy timeout); commit() ends it; destroyed
+/// while still open (never begun, or commit failed or never called), it
+/// rolls back. Errors read "store: <what>: <SQLite's message>".
+class write_tx {
+ public:
+  /// `prepared`, when given, outlives the transaction.
+  explicit write_tx(sqlite3 *db, tx_statements *prepared = nullptr) : db_(db), prepared_(prepared) {}
+  write_tx(const write_tx &) = delete;
+  write_tx &operator=(const write_tx &) = delete;
+  ~write_tx() { rollback(); }
+
+  [[nodiscard]] status begin(const char *what);
+  /// On failure the transaction stays open, and the destructor rolls it back.
+  [[nodiscard]] status commit(const char *what);
+  /// Rolls back now when open (errors ignored: there is nothing left to undo).
+  void rollback();
+  bool active() const noexcept { return active_; }
+
+ private:
+  status run(stmt *prepared, const char *sql, const char *what);
+  sqlite3 *db_;
+  tx_statements *prepared_;
+  bool active_ = false;
 };
 
 }  // namespace xyd::store_detail
