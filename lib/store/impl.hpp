@@ -85,7 +85,8 @@ struct store::impl {
   result<store_detail::stmt *> record_query_stmt(const record_query &q);
 
   // ---- rekey.cpp: each part re-made under `next`, inside the caller's transaction
-  using subject_bi_map = std::unordered_map<int64_t, std::pair<store_detail::bi_t, store_detail::bi_t>>;  // id -> (old, new)
+  // subject id -> (old, new) blind index
+  using subject_bi_map = std::unordered_map<int64_t, std::pair<store_detail::bi_t, store_detail::bi_t>>;
   status rekey_subjects(const store_detail::key_set &next, subject_bi_map &subject_bis);
   status rekey_records(const store_detail::key_set &next, const subject_bi_map &subject_bis);
   status rekey_meta(const store_detail::key_set &next);

@@ -233,14 +233,16 @@ result<int64_t> store::purge_releases(int64_t now) {
 result<std::array<unsigned char, 32>> store::pseudonym_key() {
   std::lock_guard lock(p_->mu);
   stmt s;
-  if (auto st = s.prepare(p_->db, "SELECT value FROM meta WHERE key = 'pseudonym_key'", "reading the pseudonym key"); !st)
+  if (auto st = s.prepare(p_->db, "SELECT value FROM meta WHERE key = 'pseudonym_key'", "reading the pseudonym key");
+      !st)
     return st;
   std::array<unsigned char, 32> key{};
   std::string plain;
   if (s.step() == SQLITE_ROW) {
     const std::string_view v = s.blob(0);
     const size_t n = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
-    if (v.size() < n || !open_sealed(p_->k->payload, v.substr(n), v.substr(0, n), pseudonym_aad, plain) || plain.size() != key.size())
+    if (v.size() < n || !open_sealed(p_->k->payload, v.substr(n), v.substr(0, n), pseudonym_aad, plain) ||
+        plain.size() != key.size())
       return status(errc::corrupt, "store: the pseudonym key failed authentication");
     std::memcpy(key.data(), plain.data(), key.size());
     sodium_memzero(plain.data(), plain.size());
@@ -249,7 +251,8 @@ result<std::array<unsigned char, 32>> store::pseudonym_key() {
   if (p_->read_only) return status(errc::read_only, "store: no pseudonym key yet; open the store for writing once");
   randombytes_buf(key.data(), key.size());
   std::string nonce;
-  const std::string sealed = seal(p_->k->payload, std::string_view(reinterpret_cast<const char *>(key.data()), key.size()), pseudonym_aad, nonce);
+  const std::string sealed =
+      seal(p_->k->payload, std::string_view(reinterpret_cast<const char *>(key.data()), key.size()), pseudonym_aad, nonce);
   stmt ins;
   if (auto st =
           ins.prepare(p_->db, "INSERT INTO meta (key, value) VALUES ('pseudonym_key', ?)", "storing the pseudonym key");

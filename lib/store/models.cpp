@@ -149,9 +149,10 @@ status store::put_scores(const std::vector<score_row> &rows) {
     if (int rc = next.step(); rc != SQLITE_ROW) return db_error(p_->db, rc, "keeping scores");
     int64_t id = next.integer(0);
     next.reset();
-    if (auto st = ins.prepare(
-            p_->db, "INSERT INTO scores (id, subject_id, model_hash, scored_at, nonce, sealed) VALUES (?, ?, ?, ?, ?, ?)",
-            "keeping scores");
+    if (auto st = ins.prepare(p_->db,
+                              "INSERT INTO scores (id, subject_id, model_hash, scored_at, nonce, sealed) "
+                              "VALUES (?, ?, ?, ?, ?, ?)",
+                              "keeping scores");
         !st)
       return st;
     const std::string at = now_utc();

@@ -455,8 +455,11 @@ result<std::string> store::stats() {
   if (rc != SQLITE_DONE) return db_error(p_->db, rc, "stats");
   per_type += '}';
   // The scalars, in the order they are reported; one that cannot be read reports -1.
-  const char *const scalar_sql[] = {"PRAGMA user_version", "SELECT count(*) FROM subjects", "SELECT count(*) FROM facts",
-                                    "SELECT count(*) FROM batches WHERE finished_at IS NOT NULL", "PRAGMA page_count",
+  const char *const scalar_sql[] = {"PRAGMA user_version",
+                                    "SELECT count(*) FROM subjects",
+                                    "SELECT count(*) FROM facts",
+                                    "SELECT count(*) FROM batches WHERE finished_at IS NOT NULL",
+                                    "PRAGMA page_count",
                                     "PRAGMA page_size"};
   int64_t scalar[std::size(scalar_sql)];
   for (size_t i = 0; i < std::size(scalar_sql); ++i) {

@@ -83,7 +83,8 @@ status store::impl::rekey_records(const key_set &next, const subject_bi_map &sub
       const item_type *t = cat->find(r.type);
       if (!doc || !doc->find("subject") || !doc->find("data")) return {errc::corrupt, "store: bad payload"};
       if (!t)
-        return {errc::not_found, "store: item type " + r.type + " is not in the catalog in force; load its extension first"};
+        return {errc::not_found,
+                "store: item type " + r.type + " is not in the catalog in force; load its extension first"};
       const bi_t nk = next.blind('n', natural_key_text(*t, doc->find("subject")->text, *doc->find("data")));
       new_nk[r.fact_id] = nk;
       const std::string sealed = seal(next.payload, plain, row_aad(r.id, r.type, new_sbi, r.as_of), nonce);
@@ -93,7 +94,8 @@ status store::impl::rekey_records(const key_set &next, const subject_bi_map &sub
           return {errc::corrupt, "store: repair note failed authentication"};
         sealed_repair = seal(next.payload, repair, repair_aad(r.id), repair_nonce);
       }
-      upd.reset().bind(next.blind('c', plain)).bind_blob(nonce.data(), nonce.size()).bind_blob(sealed.data(), sealed.size());
+      upd.reset().bind(next.blind('c', plain)).bind_blob(nonce.data(), nonce.size());
+      upd.bind_blob(sealed.data(), sealed.size());
       // A NULL pointer binds SQL NULL: no repair note.
       if (r.has_repair) upd.bind_blob(repair_nonce.data(), repair_nonce.size()).bind_blob(sealed_repair.data(), sealed_repair.size());
       else upd.bind_blob(nullptr, 0).bind_blob(nullptr, 0);

@@ -127,7 +127,8 @@ result<int64_t> store::impl::user_version() {
 
 result<bool> store::impl::has_table(const char *name) {
   stmt s;
-  if (auto st = s.prepare(db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?", "reading the schema"); !st)
+  if (auto st = s.prepare(db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?", "reading the schema");
+      !st)
     return st;
   s.bind(std::string_view(name));
   const int rc = s.step();
@@ -307,7 +308,8 @@ result<std::unique_ptr<store>> store::open(const std::string &path, const master
 
   auto fresh = p->inspect();
   if (!fresh) return fresh.error();
-  if (*fresh && p->read_only) return status(errc::not_found, "store: " + path + " is empty; it cannot be created read-only");
+  if (*fresh && p->read_only)
+    return status(errc::not_found, "store: " + path + " is empty; it cannot be created read-only");
   if (auto st = p->configure(opt); !st) return st;
   bool created = false;
   if (*fresh) {
