@@ -2,7 +2,7 @@
 // that speaks SQL. docs/storage.md documents the schema and the guarantees.
 //
 // lib/store, by responsibility:
-//   sqlite.*     the SQLite helpers (statements, errors)
+//   sqlite.*     the SQLite helpers (statements, errors, write transactions)
 //   sealing.*    subkeys, blind indexes, sealed values and their associated data
 //   impl.hpp     the state of a handle, shared by the files below
 //   store.cpp    master keys, the handle, helpers shared by the record paths
