@@ -12,42 +12,11 @@ using namespace store_detail;
 
 namespace {
 
-// An entry's text: {"seq","at","actor","action","outcome","subject",
-// "item_types","jti","audience","purpose","reason","detail"}; the subject
-// as its blind index.
-std::string audit_entry(int64_t seq, const std::string &actor, const store::audit_event &e, const key_set &k) {
-  std::string entry = "{\"seq\":" + std::to_string(seq) + ",\"at\":\"" + format_rfc3339(now_unix()) + "\",\"actor\":";
-  json::append_quoted(entry, actor);
-  entry += ",\"action\":";
-  json::append_quoted(entry, e.action);
-  entry += ",\"outcome\":";
-  json::append_quoted(entry, e.outcome);
-  entry += ",\"subject\":";
-  if (!e.subject.empty() || !e.subject_index.empty()) {
-    entry += '"';
-    entry += e.subject.empty() ? e.subject_index : to_hex(k.blind('s', e.subject));
-    entry += '"';
-  } else {
-    entry += "null";
-  }
-  entry += ",\"item_types\":[";
-  for (size_t i = 0; i < e.item_types.size(); ++i) {
-    if (i) entry += ',';
-    json::append_quoted(entry, e.item_types[i]);
-  }
-  entry += ']';
-  for (const auto &[key, v] : {std::pair<const char *, const std::string *>{"jti", &e.jti}, {"audience", &e.audience},
-                               {"purpose", &e.purpose}, {"reason", &e.reason}}) {
-    entry += ",\"";
-    entry += key;
-    entry += "\":";
-    if (v->empty()) entry += "null";
-    else json::append_quoted(entry, *v);
-  }
-  entry += ",\"detail\":";
-  entry += e.detail_json.empty() ? std::string("null") : e.detail_json;
-  entry += '}';
-  return entry;
+// An entry's text (xyd/audit_event.hpp's one encoder), the subject as its
+// blind index.
+std::string audit_entry(int64_t seq, const std::string &actor, const audit_event &e, const key_set &k) {
+  const std::string subject = !e.subject.empty() ? to_hex(k.blind('s', e.subject)) : e.subject_index;
+  return encode_audit_entry(seq, format_rfc3339(now_unix()), actor, e, subject);
 }
 
 }  // namespace

@@ -28,13 +28,8 @@ status store::trust_key(const trusted_key &k) {
   if (k.retired_from) s.bind(*k.retired_from);
   else s.bind_blob(nullptr, 0);
   s.bind(k.use);
-  audit_event e;
-  e.action = "key";
-  e.detail_json = "{\"op\":\"trust\",\"kid\":";
-  json::append_quoted(e.detail_json, k.kid);
-  e.detail_json += ",\"use\":";
-  json::append_quoted(e.detail_json, k.use);
-  e.detail_json += "}";
+  audit_event e(audit_action::key);
+  e.with("op", "trust").with("kid", k.kid).with("use", k.use);
   return p_->audited(e, "trusting a key", [&]() -> status {
     if (int rc = s.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "trusting a key");
     return status::ok();
@@ -48,11 +43,8 @@ status store::retire_key(std::string_view kid, int64_t from) {
   if (auto st = s.prepare(p_->db, "UPDATE trusted_keys SET retired_from = ? WHERE kid = ?", "retiring a key"); !st)
     return st;
   s.bind(from).bind(kid);
-  audit_event e;
-  e.action = "key";
-  e.detail_json = "{\"op\":\"retire\",\"kid\":";
-  json::append_quoted(e.detail_json, kid);
-  e.detail_json += ",\"from\":\"" + format_rfc3339(from) + "\"}";
+  audit_event e(audit_action::key);
+  e.with("op", "retire").with("kid", std::string(kid)).with("from", format_rfc3339(from));
   return p_->audited(e, "retiring a key", [&]() -> status {
     if (int rc = s.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "retiring a key");
     if (sqlite3_changes(p_->db) == 0) return {errc::not_found, "store: no trusted key with that kid"};
@@ -135,8 +127,7 @@ status store::revoke_token(std::string_view jti, int64_t at) {
   if (jti.empty()) return {errc::invalid_arg, "store: revoke needs a jti"};
   std::lock_guard lock(p_->mu);
   if (p_->read_only) return {errc::read_only, "store: opened read-only"};
-  audit_event e;
-  e.action = "revoke";
+  audit_event e(audit_action::revoke);
   e.jti = std::string(jti);
   return p_->audited(e, "revoking", [&] { return p_->insert_revocation(p_->k->blind('j', jti), "token", at); });
 }
@@ -145,8 +136,7 @@ status store::revoke_grant(std::string_view subject, std::string_view audience, 
   if (subject.empty() || audience.empty()) return {errc::invalid_arg, "store: revoke needs a subject and an audience"};
   std::lock_guard lock(p_->mu);
   if (p_->read_only) return {errc::read_only, "store: opened read-only"};
-  audit_event e;
-  e.action = "revoke";
+  audit_event e(audit_action::revoke);
   e.subject = std::string(subject);
   e.audience = std::string(audience);
   return p_->audited(e, "revoking", [&] { return p_->insert_revocation(p_->k->blind('g', grant_text(subject, audience)), "grant", at); });

@@ -41,13 +41,8 @@ status store::put_model(const stored_model &m) {
   else ins.bind(m.signed_by).bind(m.signature);
   ins.bind(now_utc());
   if (rc = ins.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "adding a model");
-  audit_event e;
-  e.action = "model";
-  e.detail_json = "{\"id\":";
-  json::append_quoted(e.detail_json, m.id);
-  e.detail_json += ",\"version\":";
-  json::append_quoted(e.detail_json, m.version);
-  e.detail_json += ",\"model_hash\":\"" + m.model_hash + "\",\"signed\":" + (m.signed_by.empty() ? "false" : "true") + "}";
+  audit_event e(audit_action::model);
+  e.with("id", m.id).with("version", m.version).with("model_hash", m.model_hash).with("signed", !m.signed_by.empty());
   if (auto st = p_->append_audit(e); !st) return st;
   return tx.commit("adding a model");
 }
@@ -139,10 +134,9 @@ status store::put_scores(const std::vector<score_row> &rows) {
   std::lock_guard lock(p_->mu);
   if (p_->read_only) return {errc::read_only, "store: opened read-only"};
   if (rows.empty()) return status::ok();
-  audit_event e;
-  e.action = "score";
+  audit_event e(audit_action::score);
   if (rows.size() == 1) e.subject = rows[0].subject;
-  e.detail_json = "{\"subjects\":" + std::to_string(rows.size()) + ",\"model_hash\":\"" + rows[0].model_hash + "\"}";
+  e.with("subjects", rows.size()).with("model_hash", rows[0].model_hash);
   return p_->audited(e, "keeping scores", [&]() -> status {
     stmt next, ins;
     if (auto st = next.prepare(p_->db, "SELECT coalesce(max(id), 0) + 1 FROM scores", "keeping scores"); !st) return st;

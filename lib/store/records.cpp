@@ -159,23 +159,17 @@ result<store::batch::outcome> store::batch::put(const item_type &type, const jso
   return result_kind;
 }
 
-status store::batch::commit(const std::string &summary_json) {
+status store::batch::commit(const std::string &summary_json, const counts &c) {
   if (!s_ || !s_->tx.active()) return {errc::invalid_arg, "store: batch is closed"};
   impl &p = *s_->p;
   p.batch_done.reset().bind(now_utc()).bind(summary_json).bind(s_->id);
   if (int rc = p.batch_done.step(); rc != SQLITE_DONE) return db_error(p.db, rc, "finishing a batch");
   {
     // The batch's counts (never a value) go to the audit log with it.
-    store::audit_event e;
-    e.action = "ingest";
-    std::string detail = "{\"batch\":" + std::to_string(s_->id);
-    if (auto sum = json::parse(summary_json)) {
-      for (const char *key : {"records", "inserted", "updated", "unchanged", "rejected"})
-        if (const json::value *v = sum->find(key); v && v->is(json::kind::number)) detail += ",\"" + std::string(key) + "\":" + v->text;
-      if (const json::value *pt = sum->find("per_type"); pt && pt->is(json::kind::object))
-        for (const auto &[type, counts] : pt->members) e.item_types.push_back(type);
-    }
-    e.detail_json = detail + "}";
+    audit_event e(audit_action::ingest);
+    e.with("batch", s_->id).with("records", c.records).with("inserted", c.inserted).with("updated", c.updated);
+    e.with("unchanged", c.unchanged).with("rejected", c.rejected);
+    e.item_types = c.item_types;
     if (auto st = p.append_audit(e); !st) return st;
   }
   return s_->tx.commit("committing a batch");  // on failure, the destructor rolls back
@@ -191,10 +185,9 @@ result<std::string> store::records(const record_query &q) {
   if (!subject_id) return subject_id.error();
   if (!*subject_id) {
     if (q.audit) {
-      audit_event e;
-      e.action = "records";
+      audit_event e(audit_action::records);
       e.subject = q.subject;
-      e.detail_json = "{\"records\":0}";
+      e.with("records", 0);
       if (auto st = p_->append_audit(e); !st) return st;
     }
     return std::string("[]");
@@ -242,11 +235,10 @@ result<std::string> store::records(const record_query &q) {
   if (rc != SQLITE_DONE) return db_error(p_->db, rc, "querying records");
   out += ']';
   if (q.audit) {
-    audit_event e;
-    e.action = "records";
+    audit_event e(audit_action::records);
     e.subject = q.subject;
     e.item_types = std::move(types);
-    e.detail_json = "{\"records\":" + std::to_string(count) + ",\"history\":" + (q.history ? "true" : "false") + "}";
+    e.with("records", count).with("history", q.history);
     if (auto st = p_->append_audit(e); !st) return st;
   }
   return out;
@@ -306,12 +298,11 @@ result<std::vector<stored_record>> store::read(const record_query &q) {
     if (rc != SQLITE_DONE) return db_error(p_->db, rc, "querying records");
   }
   if (q.audit) {
-    audit_event e;
-    e.action = "records";
+    audit_event e(audit_action::records);
     e.subject = q.subject;
     e.item_types = std::move(types);
-    e.detail_json = *subject_id ? "{\"records\":" + std::to_string(count) + ",\"history\":" + (q.history ? "true" : "false") + "}"
-                                : std::string("{\"records\":0}");
+    e.with("records", count);
+    if (*subject_id) e.with("history", q.history);
     if (auto st = p_->append_audit(e); !st) return st;
   }
   return out;
@@ -339,9 +330,8 @@ result<std::string> store::subjects(bool audit) {
   }
   out += ']';
   if (audit) {
-    audit_event e;
-    e.action = "subjects";
-    e.detail_json = "{\"subjects\":" + std::to_string(list.size()) + "}";
+    audit_event e(audit_action::subjects);
+    e.with("subjects", list.size());
     if (auto st = p_->append_audit(e); !st) return st;
   }
   return out;
@@ -368,12 +358,11 @@ status store::repair(const repair_request &r) {
   if (rc != SQLITE_ROW) return db_error(p_->db, rc, "repairing");
   if (s.text(0) != "active")
     return {errc::exists, "store: record " + std::to_string(r.id) + " is " + std::string(s.text(0)) + " already"};
-  audit_event e;
-  e.action = r.action;
+  audit_event e(r.action == "withdraw" ? audit_action::withdraw : audit_action::repair);
   e.item_types = {std::string(s.text(1))};
   e.subject_index = std::string(s.text(2));
   for (auto &c : e.subject_index) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  e.detail_json = "{\"record\":" + std::to_string(r.id) + "}";
+  e.with("record", r.id);
   s.reset();
   auto note = json::value::object();
   note.add("action", json::value::of_string(r.action));
@@ -416,8 +405,7 @@ result<std::string> store::purge(std::string_view before) {
   std::lock_guard lock(p_->mu);
   if (p_->read_only) return status(errc::read_only, "store: opened read-only");
   int64_t deleted = 0;
-  audit_event e;
-  e.action = "purge";
+  audit_event e(audit_action::purge);
   const status st = p_->audited(e, "purging", [&]() -> status {
     stmt del;
     if (auto ps = del.prepare(p_->db, "DELETE FROM records WHERE as_of < ?", "purging"); !ps) return ps;
@@ -425,7 +413,7 @@ result<std::string> store::purge(std::string_view before) {
     if (int rc = del.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "purging");
     deleted = sqlite3_changes(p_->db);
     if (auto rs = p_->exec(recompute_current, "purging"); !rs) return rs;
-    e.detail_json = "{\"before\":\"" + std::string(before) + "\",\"deleted\":" + std::to_string(deleted) + "}";
+    e.with("before", std::string(before)).with("deleted", deleted);
     return status::ok();
   });
   if (!st) return st;

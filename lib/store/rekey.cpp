@@ -171,14 +171,13 @@ status store::rekey(const master_key &new_key) {
   if (p_->read_only) return {errc::read_only, "store: opened read-only"};
   auto next = std::make_unique<key_set>(new_key);
   impl::subject_bi_map subject_bis;  // id -> (old, new)
-  audit_event e;
-  e.action = "rekey";
+  audit_event e(audit_action::rekey);
   const status st = p_->audited(e, "rekeying", [&]() -> status {
     if (auto rs = p_->rekey_subjects(*next, subject_bis); !rs) return rs;
     if (auto rs = p_->rekey_records(*next, subject_bis); !rs) return rs;
     if (auto rs = p_->rekey_meta(*next); !rs) return rs;
     if (auto rs = p_->rekey_scores(*next); !rs) return rs;
-    e.detail_json = "{\"subjects\":" + std::to_string(subject_bis.size()) + "}";
+    e.with("subjects", subject_bis.size());
     return status::ok();
   });
   if (!st) return st;
