@@ -75,8 +75,8 @@ class verifier {
   /// Verification alone, with a given public key (no store): for
   /// `xyd consent verify`.
   static decision verify_with(const paseto::public_key &pk, std::string_view token, int64_t at);
-  /// Drops cached tokens: call after the keyring changes (a key trusted or
-  /// retired), so that retirement applies to tokens seen before.
+  /// Drops cached tokens. check() does it by itself when the store's
+  /// keyring_generation() moves (a key trusted or retired by anyone).
   void forget();
 
  private:
@@ -91,6 +91,7 @@ class verifier {
   std::mutex mu_;
   std::unordered_map<uint64_t, std::shared_ptr<const entry>> cache_;
   unsigned char hash_key_[16];  ///< SipHash key, random per verifier
+  uint64_t generation_ = 0;     ///< the store's keyring generation the cache holds
   decision judge(const entry &e, const request &r, int64_t at);
 };
 

@@ -156,9 +156,9 @@ class session {
   result<std::string> stats();
 
   // ---- consent
-  /// Trusts a key; returns its kid. Empties the verifier's cache.
+  /// Trusts a key; returns its kid. (The verifier notices keyring changes.)
   result<std::string> trust_key(const trust_request &r);
-  /// A trusted key is used for nothing from `from` on. Empties the cache.
+  /// A trusted key is used for nothing from `from` on, cached tokens included.
   status retire_key(std::string_view kid, int64_t from);
   result<std::string> keys();
   status revoke(const revoke_request &r);
@@ -203,7 +203,7 @@ class session {
   result<std::shared_ptr<const score::model>> model(std::string_view ref);
   mask::context masking(const std::optional<mask::policy> &policy, const std::string &role);
   result<json::value> build_report(const report_request &r);
-  void forget_keys();
+  void forget_models();
 };
 
 }  // namespace xyd

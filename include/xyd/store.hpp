@@ -168,6 +168,11 @@ class store {
   };
   revocation_ids revocation_ids_for(std::string_view jti, std::string_view subject, std::string_view audience);
   result<bool> is_revoked(const revocation_ids &ids, int64_t issued_at);
+  /// A counter that moves whenever the keyring may have changed: a key
+  /// trusted or retired through this handle, a rekey, or a commit by another
+  /// connection (noticed within 50 ms). consent::verifier drops its cache
+  /// when it moves, so retirement applies to tokens it checked before.
+  uint64_t keyring_generation();
   /// Records a release made under a consent; `expires_at` from its data_life.
   status log_release(std::string_view jti, int64_t records, int64_t at, std::optional<int64_t> expires_at);
   /// Deletes logged releases whose data life has passed; how many.

@@ -241,8 +241,13 @@ decision verifier::check(const request &r) {
   uint64_t key;
   std::memcpy(&key, h, sizeof key);
   std::shared_ptr<const entry> hit;
+  const uint64_t generation = store_.keyring_generation();
   {
     std::lock_guard lock(mu_);
+    if (generation != generation_) {  // the keyring changed: what the cache knows of keys is stale
+      cache_.clear();
+      generation_ = generation;
+    }
     if (auto it = cache_.find(key); it != cache_.end() && it->second->token == r.token) hit = it->second;
   }
   if (hit) return judge(*hit, r, at);

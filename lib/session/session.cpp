@@ -31,8 +31,7 @@ session::~session() = default;
 
 int64_t session::now() const { return clock_(); }
 
-void session::forget_keys() {
-  verifier_->forget();
+void session::forget_models() {
   std::lock_guard lock(cache_mu_);
   models_.clear();  // a model's signing key may be the one that changed
 }
@@ -111,9 +110,7 @@ result<std::string> session::purge(std::string_view before) {
 }
 
 status session::rekey(const master_key &new_key) {
-  auto st = store_->rekey(new_key);
-  verifier_->forget();
-  return st;
+  return store_->rekey(new_key);  // moves the keyring generation: the verifier starts again
 }
 
 result<std::string> session::stats() { return store_->stats(); }
@@ -125,13 +122,13 @@ result<std::string> session::trust_key(const trust_request &r) {
   if (!pk) return pk.error();
   store::trusted_key k{paseto::pid(*pk), paseto::paserk(*pk), r.issuer, r.retired_from, r.use};
   if (auto st = store_->trust_key(k); !st) return st;
-  forget_keys();
+  forget_models();  // the verifier notices keyring changes itself
   return k.kid;
 }
 
 status session::retire_key(std::string_view kid, int64_t from) {
   auto st = store_->retire_key(kid, from);
-  forget_keys();
+  forget_models();  // the verifier notices keyring changes itself
   return st;
 }
 
@@ -143,8 +140,7 @@ status session::revoke(const revoke_request &r) {
   if (!r.jti.empty() && r.subject.empty() && r.audience.empty()) st = store_->revoke_token(r.jti, at);
   else if (r.jti.empty() && !r.subject.empty() && !r.audience.empty()) st = store_->revoke_grant(r.subject, r.audience, at);
   else return status(errc::invalid_arg, "revoke: give a jti, or a subject and an audience");
-  verifier_->forget();
-  return st;
+  return st;  // revocations are checked on every use, cached tokens included
 }
 
 consent::decision session::check_consent(const consent::request &r) {

@@ -50,6 +50,13 @@ struct store::impl {
   // connection committed.
   std::unordered_map<std::string, int64_t> revoked_tokens, revoked_grants;
   int64_t revocations_version = -1;
+  // Moves whenever the keyring may have changed (docs/consent.md): a key
+  // trusted or retired through this handle, a rekey, any commit by another
+  // connection. Verifiers drop their caches when it moves.
+  uint64_t keyring_generation = 0;
+  /// Notices other connections' commits (PRAGMA data_version, asked at most
+  /// every 50 ms: it costs a read transaction) and reloads the revocations.
+  status poll_changes();
   std::chrono::steady_clock::time_point revocations_checked{};
   store_detail::stmt data_version;
 

@@ -30,6 +30,7 @@ status store::trust_key(const trusted_key &k) {
   s.bind(k.use);
   audit_event e(audit_action::key);
   e.with("op", "trust").with("kid", k.kid).with("use", k.use);
+  ++p_->keyring_generation;
   return p_->audited(e, "trusting a key", [&]() -> status {
     if (int rc = s.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "trusting a key");
     return status::ok();
@@ -45,6 +46,7 @@ status store::retire_key(std::string_view kid, int64_t from) {
   s.bind(from).bind(kid);
   audit_event e(audit_action::key);
   e.with("op", "retire").with("kid", std::string(kid)).with("from", format_rfc3339(from));
+  ++p_->keyring_generation;
   return p_->audited(e, "retiring a key", [&]() -> status {
     if (int rc = s.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "retiring a key");
     if (sqlite3_changes(p_->db) == 0) return {errc::not_found, "store: no trusted key with that kid"};
@@ -154,35 +156,43 @@ result<bool> store::is_revoked(std::string_view jti, std::string_view subject, s
   return is_revoked(revocation_ids_for(jti, subject, audience), issued_at);
 }
 
+status store::impl::poll_changes() {
+  const auto now = std::chrono::steady_clock::now();
+  int64_t version = revocations_version;
+  if (version < 0 || now - revocations_checked >= std::chrono::milliseconds(50)) {
+    if (!data_version.get())
+      if (auto st = data_version.prepare(db, "PRAGMA data_version", "checking revocations"); !st) return st;
+    data_version.reset();
+    if (int rc = data_version.step(); rc != SQLITE_ROW) return db_error(db, rc, "checking revocations");
+    version = data_version.integer(0);
+    data_version.reset();
+    revocations_checked = now;
+  }
+  if (version == revocations_version) return status::ok();
+  stmt s;
+  if (auto st = s.prepare(db, "SELECT key_bi, kind, revoked_at FROM revocations", "loading revocations"); !st) return st;
+  revoked_tokens.clear();
+  revoked_grants.clear();
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW)
+    (s.text(1) == "token" ? revoked_tokens : revoked_grants)[std::string(s.blob(0))] = s.integer(2);
+  if (rc != SQLITE_DONE) return db_error(db, rc, "loading revocations");
+  if (revocations_version >= 0) ++keyring_generation;  // another connection committed: perhaps to the keyring
+  revocations_version = version;
+  return status::ok();
+}
+
+uint64_t store::keyring_generation() {
+  std::lock_guard lock(p_->mu);
+  (void)p_->poll_changes();  // a failed poll is seen by the next revocation check
+  return p_->keyring_generation;
+}
+
 result<bool> store::is_revoked(const revocation_ids &ids, int64_t issued_at) {
   std::lock_guard lock(p_->mu);
   // Revocations made through this handle are in the sets at once; those of
-  // other connections are noticed by PRAGMA data_version, asked at most
-  // every 50 ms (it costs a read transaction).
-  const auto now = std::chrono::steady_clock::now();
-  int64_t version = p_->revocations_version;
-  if (version < 0 || now - p_->revocations_checked >= std::chrono::milliseconds(50)) {
-    stmt &v = p_->data_version;
-    if (!v.get() && v.prepare(p_->db, "PRAGMA data_version") != SQLITE_OK)
-      return db_error(p_->db, SQLITE_ERROR, "checking revocations");
-    v.reset();
-    if (v.step() != SQLITE_ROW) return db_error(p_->db, SQLITE_ERROR, "checking revocations");
-    version = v.integer(0);
-    v.reset();
-    p_->revocations_checked = now;
-  }
-  if (version != p_->revocations_version) {
-    stmt s;
-    if (auto st = s.prepare(p_->db, "SELECT key_bi, kind, revoked_at FROM revocations", "loading revocations"); !st)
-      return st;
-    p_->revoked_tokens.clear();
-    p_->revoked_grants.clear();
-    int rc;
-    while ((rc = s.step()) == SQLITE_ROW)
-      (s.text(1) == "token" ? p_->revoked_tokens : p_->revoked_grants)[std::string(s.blob(0))] = s.integer(2);
-    if (rc != SQLITE_DONE) return db_error(p_->db, rc, "loading revocations");
-    p_->revocations_version = version;
-  }
+  // other connections are noticed by poll_changes().
+  if (auto st = p_->poll_changes(); !st) return st;
   if (!p_->revoked_tokens.empty() &&
       p_->revoked_tokens.count(std::string(reinterpret_cast<const char *>(ids.token.data()), ids.token.size())))
     return true;

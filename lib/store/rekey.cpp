@@ -172,6 +172,7 @@ status store::rekey(const master_key &new_key) {
   auto next = std::make_unique<key_set>(new_key);
   impl::subject_bi_map subject_bis;  // id -> (old, new)
   audit_event e(audit_action::rekey);
+  ++p_->keyring_generation;  // keyed values change: verifiers start again
   const status st = p_->audited(e, "rekeying", [&]() -> status {
     if (auto rs = p_->rekey_subjects(*next, subject_bis); !rs) return rs;
     if (auto rs = p_->rekey_records(*next, subject_bis); !rs) return rs;

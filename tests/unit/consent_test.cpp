@@ -184,3 +184,26 @@ TEST_CASE("consent: claims schema", "[consent]") {
   REQUIRE(no_iat);
   CHECK(no_iat->iat == no_iat->nbf);
 }
+
+// 0.1: the verifier's cache was emptied after a keyring change only by the C
+// shim, so a C++ caller that retired (or re-trusted) a key kept accepting
+// tokens it had checked before. The store now tells the verifier that its
+// keyring changed, whoever changed it.
+TEST_CASE("consent: a C++ caller's verifier forgets cached tokens when a key is retired", "[consent]") {
+  fixture f;
+  const std::string tok = f.token();
+  consent::verifier v(*f.s);
+  REQUIRE(v.check({tok, subject, "bank-1", "pre_loan", t0 + 3600}).ok());  // cached now
+  REQUIRE(f.s->retire_key(paseto::pid(f.pk), t0 + 1800));
+  CHECK(v.check({tok, subject, "bank-1", "pre_loan", t0 + 3600}).refused == consent::reason::retired_key);
+  // …and when another connection to the same file retires it.
+  fixture g;
+  const std::string tok2 = g.token();
+  consent::verifier w(*g.s);
+  REQUIRE(w.check({tok2, subject, "bank-1", "pre_loan", t0 + 3600}).ok());
+  auto other = g.s->open_reader(true);
+  REQUIRE(other);
+  REQUIRE((*other)->retire_key(paseto::pid(g.pk), t0 + 1800));
+  usleep(60 * 1000);  // past the 50 ms in which a handle trusts what it last read
+  CHECK(w.check({tok2, subject, "bank-1", "pre_loan", t0 + 3600}).refused == consent::reason::retired_key);
+}

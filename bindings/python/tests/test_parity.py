@@ -167,7 +167,7 @@ def run_c(w, store, ops, now=NOW, create=True):
     for (op, _), a in zip(ops, answers[1:]):
         ok = a["rc"] == 0
         kind = "ok" if ok else {-15: "refused", -3: "invalid_data"}.get(a["rc"], "error")
-        out.append((op, kind, a["out"] if ok or kind == "invalid_data" else None))
+        out.append((op, kind, a["out"]))
     return out
 
 
@@ -212,6 +212,9 @@ def run_python(w, store, ops):
                         got = s.purge(a["before"])
                     elif op == "check_consent":
                         got = s.check_consent(a.pop("token"), **a)
+                        if not got["granted"]:
+                            out.append((op, "refused", got))
+                            continue
                     elif op == "report":
                         got = s.report(a.pop("subject"), a.pop("audience"), a.pop("purpose"), a.pop("token", None), **a)
                     elif op == "check_claims":
@@ -225,7 +228,7 @@ def run_python(w, store, ops):
                     out.append((op, "ok", got))
                 except xyd.ConsentError:
                     out.append((op, "refused", None))
-                except xyd.IngestError as e:
+                except xyd.store.IngestError as e:
                     out.append((op, "invalid_data", e.summary))
     finally:
         for k, v in old.items():
@@ -314,7 +317,7 @@ def run_cli_door(w, store, ops, now=NOW, create=True):
                 got = json.loads(text) if text.strip() else None
             out.append((op, "ok", got))
         elif p.returncode == 1 and b"consent refused" in p.stderr:
-            out.append((op, "refused", None))
+            out.append((op, "refused", json.loads(text) if text.strip() else None))
         elif p.returncode == 1 and op == "ingest":
             out.append((op, "invalid_data", json.loads(text)))
         else:
