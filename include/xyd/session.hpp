@@ -5,8 +5,8 @@
 // was opened: no implicit process-wide catalog below this layer), the clock
 // and the masking policies, and holds every composed operation once: the
 // institution's own view of records, a release to a bank, purge (records and
-// expired releases), trust / retire / revoke (each emptying the verifier's
-// cache), rekey, reports, data verification, scoring, models and the audit
+// expired releases), trust / retire / revoke (the verifier's cache follows the
+// keyring by itself), rekey, reports, data verification, scoring, models and the audit
 // log. The C ABI (capi/), the CLI (tools/) and so Python call these and only
 // these; what one door does, every door does.
 //
