@@ -13,7 +13,6 @@
 #include <string>
 #include <string_view>
 #include <utility>
-#include <variant>
 #include <vector>
 
 namespace xyd {
@@ -54,7 +53,13 @@ std::optional<audit_outcome> parse_audit_outcome(std::string_view id) noexcept;
 bool audit_bank_facing(audit_action a) noexcept;
 
 struct audit_event {
-  using detail_value = std::variant<int64_t, bool, std::string>;
+  /// One member of the detail: a count, a flag or an id (never a record's value).
+  struct detail_value {
+    enum class kind { integer, boolean, text } type = kind::integer;
+    int64_t integer = 0;
+    bool boolean = false;
+    std::string text;
+  };
 
   audit_action action = audit_action::records;
   audit_outcome outcome = audit_outcome::ok;
@@ -67,12 +72,12 @@ struct audit_event {
 
   audit_event() = default;
   explicit audit_event(audit_action a) : action(a) {}
-  audit_event &with(const char *key, int64_t v) { return add(key, detail_value(v)); }
-  audit_event &with(const char *key, uint64_t v) { return add(key, detail_value(static_cast<int64_t>(v))); }
-  audit_event &with(const char *key, int v) { return add(key, detail_value(static_cast<int64_t>(v))); }
-  audit_event &with(const char *key, bool v) { return add(key, detail_value(v)); }
-  audit_event &with(const char *key, std::string v) { return add(key, detail_value(std::move(v))); }
-  audit_event &with(const char *key, const char *v) { return add(key, detail_value(std::string(v))); }
+  audit_event &with(const char *key, int64_t v) { return add(key, {detail_value::kind::integer, v, false, {}}); }
+  audit_event &with(const char *key, uint64_t v) { return with(key, static_cast<int64_t>(v)); }
+  audit_event &with(const char *key, int v) { return with(key, static_cast<int64_t>(v)); }
+  audit_event &with(const char *key, bool v) { return add(key, {detail_value::kind::boolean, 0, v, {}}); }
+  audit_event &with(const char *key, std::string v) { return add(key, {detail_value::kind::text, 0, false, std::move(v)}); }
+  audit_event &with(const char *key, const char *v) { return with(key, std::string(v)); }
 
  private:
   audit_event &add(const char *key, detail_value v) {

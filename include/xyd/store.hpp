@@ -131,6 +131,8 @@ class store {
   /// Every subject, sorted, as a JSON array of strings. Logged in the audit
   /// log ("subjects") unless `audit` is false (internal use: a batch score).
   result<std::string> subjects(bool audit = true);
+  /// The same, typed (sorted).
+  result<std::vector<std::string>> subject_list(bool audit = true);
   status repair(const repair_request &r);
   /// Deletes records whose as_of is before `before` (YYYY-MM-DD); JSON summary.
   result<std::string> purge(std::string_view before);
@@ -147,7 +149,8 @@ class store {
   struct trusted_key {
     std::string kid, public_paserk, issuer;
     std::optional<int64_t> retired_from;  ///< Unix seconds
-    std::string use = "consent";          ///< "consent" (issuers) or "model" (model signers)
+    std::string use = "consent";          ///< "consent" (issuers), "model" (model signers) or "audit"
+    std::string added_at;                 ///< RFC 3339, set by the store
   };
   /// Trusts a k4.public key (by its k4.pid); `retired_from` retires it.
   status trust_key(const trusted_key &k);
@@ -156,6 +159,8 @@ class store {
   result<std::optional<trusted_key>> find_key(std::string_view kid);
   /// Every trusted key as JSON: [{"kid","public","issuer","added_at","use","retired_from"?}].
   result<std::string> keys();
+  /// The same, typed.
+  result<std::vector<trusted_key>> trusted_keys();
   /// Revokes one consent (by jti), or every consent of `subject` to
   /// `audience` issued at or before `at`. Persisted.
   status revoke_token(std::string_view jti, int64_t at);

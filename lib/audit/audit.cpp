@@ -66,16 +66,11 @@ result<verdict> verify(store &s, const std::vector<paseto::public_key> &given) {
   // Checkpoints: signed by the institution; each must sit on the chain.
   std::vector<paseto::public_key> keys = given;
   if (keys.empty()) {
-    auto all = s.keys();
+    auto all = s.trusted_keys();
     if (!all) return all.error();
-    auto doc = json::parse(*all);
-    if (doc)
-      for (const auto &k : doc->items) {
-        const json::value *use = k.find("use");
-        const json::value *pub = k.find("public");
-        if (use && use->text == "audit" && pub && !k.find("retired_from"))
-          if (auto pk = paseto::parse_public(pub->text)) keys.push_back(*pk);
-      }
+    for (const auto &k : *all)
+      if (k.use == "audit" && !k.retired_from)
+        if (auto pk = paseto::parse_public(k.public_paserk)) keys.push_back(*pk);
   }
   auto cps = s.checkpoints();
   if (!cps) return cps.error();

@@ -96,9 +96,11 @@ std::string encode_audit_entry(int64_t seq, std::string_view at, std::string_vie
       json::append_quoted(entry, e.detail[i].first);
       entry += ':';
       const auto &v = e.detail[i].second;
-      if (const int64_t *n = std::get_if<int64_t>(&v)) entry += std::to_string(*n);
-      else if (const bool *b = std::get_if<bool>(&v)) entry += *b ? "true" : "false";
-      else json::append_quoted(entry, std::get<std::string>(v));
+      switch (v.type) {
+        case audit_event::detail_value::kind::integer: entry += std::to_string(v.integer); break;
+        case audit_event::detail_value::kind::boolean: entry += v.boolean ? "true" : "false"; break;
+        case audit_event::detail_value::kind::text: json::append_quoted(entry, v.text); break;
+      }
     }
     entry += '}';
   }

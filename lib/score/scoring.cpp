@@ -188,12 +188,9 @@ result<std::string> score_all(store &s, const batch_options &o, const std::funct
   auto m = find_model(s, o.model);
   if (!m) return m.error();
   if (auto st = check_features(**m); !st) return st;
-  auto list_json = s.subjects(false);  // the batch is logged as "score"
-  if (!list_json) return list_json.error();
-  auto list = json::parse(*list_json);
-  if (!list) return status(errc::corrupt, "score: " + list.error().message());
-  std::vector<std::string> subjects;
-  for (const auto &v : list->items) subjects.push_back(v.text);
+  auto list = s.subject_list(false);  // the batch is logged as "score"
+  if (!list) return list.error();
+  const std::vector<std::string> &subjects = *list;
 
   unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
   threads = static_cast<unsigned>(std::min<size_t>(threads, std::max<size_t>(1, subjects.size())));

@@ -71,6 +71,28 @@ result<std::optional<store::trusted_key>> store::find_key(std::string_view kid) 
 }
 
 result<std::string> store::keys() {
+  auto list = trusted_keys();
+  if (!list) return list.error();
+  std::string out = "[";
+  for (const auto &k : *list) {
+    if (out.size() > 1) out += ',';
+    out += "{\"kid\":";
+    json::append_quoted(out, k.kid);
+    out += ",\"public\":";
+    json::append_quoted(out, k.public_paserk);
+    out += ",\"issuer\":";
+    json::append_quoted(out, k.issuer);
+    out += ",\"added_at\":";
+    json::append_quoted(out, k.added_at);
+    out += ",\"use\":";
+    json::append_quoted(out, k.use);
+    if (k.retired_from) out += ",\"retired_from\":\"" + format_rfc3339(*k.retired_from) + "\"";
+    out += '}';
+  }
+  return out + "]";
+}
+
+result<std::vector<store::trusted_key>> store::trusted_keys() {
   std::lock_guard lock(p_->mu);
   stmt s;
   if (auto st = s.prepare(
@@ -79,25 +101,19 @@ result<std::string> store::keys() {
           "listing keys");
       !st)
     return st;
-  std::string out = "[";
+  std::vector<trusted_key> out;
   int rc;
   while ((rc = s.step()) == SQLITE_ROW) {
-    if (out.size() > 1) out += ',';
-    out += "{\"kid\":";
-    json::append_quoted(out, s.text(0));
-    out += ",\"public\":";
-    json::append_quoted(out, s.text(1));
-    out += ",\"issuer\":";
-    json::append_quoted(out, s.text(2));
-    out += ",\"added_at\":";
-    json::append_quoted(out, s.text(4));
-    out += ",\"use\":";
-    json::append_quoted(out, s.text(5));
-    if (!s.is_null(3)) out += ",\"retired_from\":\"" + format_rfc3339(s.integer(3)) + "\"";
-    out += '}';
+    trusted_key &k = out.emplace_back();
+    k.kid = s.text(0);
+    k.public_paserk = s.text(1);
+    k.issuer = s.text(2);
+    if (!s.is_null(3)) k.retired_from = s.integer(3);
+    k.added_at = s.text(4);
+    k.use = s.text(5);
   }
   if (rc != SQLITE_DONE) return db_error(p_->db, rc, "listing keys");
-  return out + "]";
+  return out;
 }
 
 namespace {

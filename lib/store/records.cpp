@@ -309,6 +309,17 @@ result<std::vector<stored_record>> store::read(const record_query &q) {
 }
 
 result<std::string> store::subjects(bool audit) {
+  auto list = subject_list(audit);
+  if (!list) return list.error();
+  std::string out = "[";
+  for (size_t i = 0; i < list->size(); ++i) {
+    if (i) out += ',';
+    json::append_quoted(out, (*list)[i]);
+  }
+  return out + "]";
+}
+
+result<std::vector<std::string>> store::subject_list(bool audit) {
   std::lock_guard lock(p_->mu);
   stmt s;
   if (int rc = s.prepare(p_->db, "SELECT subject_bi, nonce, sealed FROM subjects"); rc != SQLITE_OK)
@@ -323,18 +334,12 @@ result<std::string> store::subjects(bool audit) {
   }
   if (rc != SQLITE_DONE) return db_error(p_->db, rc, "listing subjects");
   std::sort(list.begin(), list.end());
-  std::string out = "[";
-  for (size_t i = 0; i < list.size(); ++i) {
-    if (i) out += ',';
-    json::append_quoted(out, list[i]);
-  }
-  out += ']';
   if (audit) {
     audit_event e(audit_action::subjects);
     e.with("subjects", list.size());
     if (auto st = p_->append_audit(e); !st) return st;
   }
-  return out;
+  return list;
 }
 
 status store::repair(const repair_request &r) {
