@@ -120,7 +120,7 @@ result<std::string> session::stats() { return store_->stats(); }
 result<std::string> session::trust_key(const trust_request &r) {
   auto pk = paseto::parse_public(r.public_paserk);
   if (!pk) return pk.error();
-  store::trusted_key k{paseto::pid(*pk), paseto::paserk(*pk), r.issuer, r.retired_from, r.use};
+  store::trusted_key k{paseto::pid(*pk), paseto::paserk(*pk), r.issuer, r.retired_from, r.use, {}};
   if (auto st = store_->trust_key(k); !st) return st;
   forget_models();  // the verifier notices keyring changes itself
   return k.kid;

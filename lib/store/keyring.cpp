@@ -65,7 +65,7 @@ result<std::optional<store::trusted_key>> store::find_key(std::string_view kid) 
   const int rc = s.step();
   if (rc == SQLITE_DONE) return std::optional<trusted_key>();
   if (rc != SQLITE_ROW) return db_error(p_->db, rc, "finding a key");
-  trusted_key k{std::string(s.text(0)), std::string(s.text(1)), std::string(s.text(2)), std::nullopt, std::string(s.text(4))};
+  trusted_key k{std::string(s.text(0)), std::string(s.text(1)), std::string(s.text(2)), std::nullopt, std::string(s.text(4)), {}};
   if (!s.is_null(3)) k.retired_from = s.integer(3);
   return std::optional<trusted_key>(std::move(k));
 }
