@@ -9,6 +9,7 @@
 
 #include "xyd/consent.hpp"
 #include "xyd/mask.hpp"
+#include "xyd/score.hpp"
 #include "xyd/store.hpp"
 
 namespace xyd::report {
@@ -19,6 +20,9 @@ struct request {
   int64_t at = 0;                    ///< Unix seconds; 0: now
   mask::context masking;             ///< policy and role (default: external)
   std::string model = "xyd-public-2024";  ///< the scorecard (id or id@version)
+  /// The scorecard already resolved (the session caches it); empty: `model`
+  /// is looked up in the store.
+  std::shared_ptr<const score::model> scorecard;
 };
 
 /// A credit report (docs/report.md): a header (report id, subject, time,

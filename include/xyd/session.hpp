@@ -29,7 +29,9 @@
 #include <cstdint>
 #include <functional>
 #include <istream>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -193,6 +195,15 @@ class session {
   std::shared_ptr<const catalog> cat_;
   std::unique_ptr<consent::verifier> verifier_;
   std::function<int64_t()> clock_;
+  // Looked up once per session: scorecards by reference (emptied when this
+  // session adds a model or changes the signing rule), the pseudonym key.
+  std::mutex cache_mu_;
+  std::map<std::string, std::shared_ptr<const score::model>, std::less<>> models_;
+  std::optional<std::array<unsigned char, 32>> pseudonym_key_;
+  result<std::shared_ptr<const score::model>> model(std::string_view ref);
+  mask::context masking(const std::optional<mask::policy> &policy, const std::string &role);
+  result<json::value> build_report(const report_request &r);
+  void forget_keys();
 };
 
 }  // namespace xyd

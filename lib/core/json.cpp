@@ -129,12 +129,12 @@ struct builder {
         od::array arr;
         if (auto e = src.get_array().get(arr)) return fail(doc, simdjson::error_message(e));
         out.type = kind::array;
+        size_t count = 0;
+        if (!arr.count_elements().get(count)) out.items.reserve(count);  // one allocation, no moves
         for (auto element : arr) {
           od::value v;
           if (auto e = element.get(v)) return fail(doc, simdjson::error_message(e));
-          value child;
-          if (!build(v, child, depth + 1, doc)) return false;
-          out.items.push_back(std::move(child));
+          if (!build(v, out.items.emplace_back(), depth + 1, doc)) return false;
         }
         return true;
       }
@@ -142,15 +142,15 @@ struct builder {
         od::object obj;
         if (auto e = src.get_object().get(obj)) return fail(doc, simdjson::error_message(e));
         out.type = kind::object;
+        size_t count = 0;
+        if (!obj.count_fields().get(count)) out.members.reserve(count);
         for (auto field : obj) {
           std::string_view key;
           if (auto e = field.unescaped_key().get(key)) return fail(doc, simdjson::error_message(e));
-          std::string k(key);
           od::value v;
           if (auto e = field.value().get(v)) return fail(doc, simdjson::error_message(e));
-          value child;
-          if (!build(v, child, depth + 1, doc)) return false;
-          out.members.emplace_back(std::move(k), std::move(child));
+          auto &member = out.members.emplace_back(std::string(key), value());
+          if (!build(v, member.second, depth + 1, doc)) return false;
         }
         return true;
       }
@@ -217,7 +217,12 @@ result<value> parse_padded(std::string_view text, simdjson::padded_string_view p
 void append_quoted(std::string &out, std::string_view s) {
   static const char hex[] = "0123456789abcdef";
   out += '"';
-  for (unsigned char c : s) {
+  size_t run = 0;  // runs of bytes that need no escape are appended whole
+  for (size_t i = 0; i < s.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -227,15 +232,12 @@ void append_quoted(std::string &out, std::string_view s) {
       case '\b': out += "\\b"; break;
       case '\f': out += "\\f"; break;
       default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out += hex[c >> 4];
-          out += hex[c & 15];
-        } else {
-          out += static_cast<char>(c);
-        }
+        out += "\\u00";
+        out += hex[c >> 4];
+        out += hex[c & 15];
     }
   }
+  out.append(s.data() + run, s.size() - run);
   out += '"';
 }
 

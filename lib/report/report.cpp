@@ -74,7 +74,7 @@ result<json::value> build(store &s, const catalog &cat_, consent::verifier &v, c
   // computed before the released copies are masked.
   value score_v = value::null();
   if (!all.empty()) {
-    auto m = score::find_model(s, r.model);
+    auto m = r.scorecard ? result<std::shared_ptr<const score::model>>(r.scorecard) : score::find_model(s, r.model);
     if (!m) return m.error();
     const json::value features = score::features_from_records(all, std::nullopt, [&](const stored_record &rec) {
       const item_type *t = cat->find(rec.type);
@@ -93,119 +93,30 @@ result<json::value> build(store &s, const catalog &cat_, consent::verifier &v, c
     score_v.add("basis", value::of_string(granted ? "released_data_with_consent" : "released_data_without_consent"));
   }
 
-  // What this request may see, masked unless a consent covers it: copies of
-  // the current, active records of the read above (same order as a query of
-  // current records), without reading them again.
-  std::vector<stored_record> released;
-  for (const auto &rec : all)
-    if (rec.current && rec.state == record_state::active) released.push_back(rec);
-  if (auto st = consent::release_records(s, *cat, released, granted, at, r.masking); !st) return st;
-  std::map<std::string_view, std::vector<stored_record *>> by_type;
-  for (auto &rec : released) by_type[rec.type].push_back(&rec);
-
   // Latest as_of per item type among current, active records.
-  std::map<std::string_view, std::string_view> latest;
+  std::map<std::string, std::string, std::less<>> latest;
   std::string newest;
   for (const auto &rec : all) {
     if (rec.state != record_state::active) continue;
-    if (rec.current) latest[rec.type] = std::max(latest[rec.type], std::string_view(rec.as_of));
+    if (rec.current) {
+      std::string &l = latest[rec.type];
+      if (rec.as_of > l) l = rec.as_of;
+    }
     if (rec.as_of > newest) newest = rec.as_of;
   }
-  const civil_date today = civil_from_days((at + 8 * 3600) / 86400);  // China Standard Time
-  const int64_t today_days = days_from_civil(today);
 
-  value report = value::object();
-  value header = value::object();
-  const std::string report_id = random_id();
-  header.add("report_id", value::of_string(report_id));
-  header.add("subject", value::of_string(r.subject));
-  header.add("generated_at", value::of_string(format_rfc3339(at)));
-  header.add("data_as_of", newest.empty() ? value::null() : value::of_string(newest));
-  header.add("audience", value::of_string(r.audience));
-  header.add("purpose", value::of_string(r.purpose));
-  header.add("role", value::of_string(r.masking.role));
-  header.add("consent_jti", granted ? value::of_string(granted->granted->jti) : value::null());
-  header.add("catalog_version", value::of_string(cat->version()));
-  header.add("library_version", value::of_string(XYD_VERSION_STRING));
-  report.add("header", std::move(header));
+  // Why an item type is left out of the report (empty: it is in).
+  auto omission = [&](const item_type &t) -> const char * {
+    if (t.chan == channel::verification) return "verification_only";
+    if (t.consent_required() && !granted) return "no_consent";
+    if (!consent::releasable(t, granted)) return "out_of_scope";
+    if (!latest.count(t.id)) return "no_data";
+    return "";
+  };
+  std::set<std::string, std::less<>> included;
+  for (const auto &t : cat->item_types())
+    if (!*omission(t)) included.insert(t.id);
 
-  // Sections in catalog order.
-  value sections = value::array(), omitted = value::array(), freshness = value::array();
-  std::set<std::string> included;
-  for (const auto &c : cat->categories()) {
-    value section = value::object();
-    section.add("category", value::of_int(c.number));
-    section.add("id", value::of_string(c.id));
-    section.add("zh", value::of_string(c.zh));
-    section.add("en", value::of_string(c.en));
-    value types = value::array();
-    std::set<std::string> reasons;
-    size_t shown = 0;
-    for (const auto &t : cat->item_types()) {
-      if (t.category != c.number) continue;
-      value item = value::object();
-      item.add("item_type", value::of_string(t.id));
-      item.add("zh", value::of_string(t.zh));
-      item.add("en", value::of_string(t.en));
-      item.add("channel", value::of_string(channel_id(t.chan)));
-      std::string reason;
-      if (t.chan == channel::verification) reason = "verification_only";
-      else if (t.consent_required() && !granted) reason = "no_consent";
-      else if (!consent::releasable(t, granted)) reason = "out_of_scope";
-      else if (!by_type.count(t.id)) reason = "no_data";
-      if (!reason.empty()) {
-        item.add("status", value::of_string("omitted"));
-        item.add("reason", value::of_string(reason));
-        value o = value::object();
-        o.add("item_type", value::of_string(t.id));
-        o.add("reason", value::of_string(reason));
-        omitted.push(std::move(o));
-        reasons.insert(reason);
-      } else {
-        ++shown;
-        included.insert(t.id);
-        const std::string as_of(latest[t.id]);
-        auto date = parse_date(as_of);
-        const int64_t age = date ? today_days - days_from_civil(*date) : 0;
-        const bool stale = age > (annual(t.id) ? 400 : 92);
-        item.add("status", value::of_string("included"));
-        item.add("as_of", value::of_string(as_of));
-        item.add("stale", value::of_bool(stale));
-        value fr = value::object();
-        fr.add("item_type", value::of_string(t.id));
-        fr.add("as_of", value::of_string(as_of));
-        fr.add("age_days", value::of_int(age));
-        fr.add("stale", value::of_bool(stale));
-        freshness.push(std::move(fr));
-        value recs = value::array();
-        for (stored_record *rec : by_type[t.id]) {
-          value one = value::object();
-          one.add("id", value::of_int(rec->id));
-          one.add("as_of", value::of_string(std::move(rec->as_of)));
-          one.add("state", value::of_string(record_state_id(rec->state)));
-          if (!rec->consent_jti.empty()) one.add("consent_jti", value::of_string(std::move(rec->consent_jti)));
-          one.add("data", std::move(rec->data));
-          recs.push(std::move(one));
-        }
-        item.add("records", std::move(recs));
-      }
-      types.push(std::move(item));
-    }
-    section.add("status", value::of_string(shown == 0 ? "omitted" : reasons.empty() ? "included" : "partial"));
-    if (shown == 0) {
-      // The section's reason: the one its item types share, else the first
-      // in this order (the most actionable for the bank).
-      std::string why = "no_data";
-      for (const char *x : {"no_consent", "out_of_scope", "verification_only", "no_data"})
-        if (reasons.count(x)) {
-          why = x;
-          break;
-        }
-      section.add("omitted_reason", value::of_string(why));
-    }
-    section.add("item_types", std::move(types));
-    sections.push(std::move(section));
-  }
 
   // The 24-month series, where their item types are in the report.
   value series = value::object();
@@ -259,6 +170,107 @@ result<json::value> build(store &s, const catalog &cat_, consent::verifier &v, c
     sr.add("en", value::of_string("utility accounts in arrears, 24 months"));
     sr.add("points", std::move(points));
     series.add("utility_arrears", std::move(sr));
+  }
+
+  // What this request may see, masked unless a consent covers it: the
+  // current, active records of the read above (same order as a query of
+  // current records), moved out of it — everything that needs them unmasked
+  // is computed above.
+  std::vector<stored_record> released;
+  for (auto &rec : all_read.value())
+    if (rec.current && rec.state == record_state::active) released.push_back(std::move(rec));
+  if (auto st = consent::release_records(s, *cat, released, granted, at, r.masking); !st) return st;
+  std::map<std::string_view, std::vector<stored_record *>> by_type;
+  for (auto &rec : released) by_type[rec.type].push_back(&rec);
+
+  const civil_date today = civil_from_days((at + 8 * 3600) / 86400);  // China Standard Time
+  const int64_t today_days = days_from_civil(today);
+
+  value report = value::object();
+  value header = value::object();
+  const std::string report_id = random_id();
+  header.add("report_id", value::of_string(report_id));
+  header.add("subject", value::of_string(r.subject));
+  header.add("generated_at", value::of_string(format_rfc3339(at)));
+  header.add("data_as_of", newest.empty() ? value::null() : value::of_string(newest));
+  header.add("audience", value::of_string(r.audience));
+  header.add("purpose", value::of_string(r.purpose));
+  header.add("role", value::of_string(r.masking.role));
+  header.add("consent_jti", granted ? value::of_string(granted->granted->jti) : value::null());
+  header.add("catalog_version", value::of_string(cat->version()));
+  header.add("library_version", value::of_string(XYD_VERSION_STRING));
+  report.add("header", std::move(header));
+
+  // Sections in catalog order.
+  value sections = value::array(), omitted = value::array(), freshness = value::array();
+  for (const auto &c : cat->categories()) {
+    value section = value::object();
+    section.add("category", value::of_int(c.number));
+    section.add("id", value::of_string(c.id));
+    section.add("zh", value::of_string(c.zh));
+    section.add("en", value::of_string(c.en));
+    value types = value::array();
+    std::set<std::string> reasons;
+    size_t shown = 0;
+    for (const auto &t : cat->item_types()) {
+      if (t.category != c.number) continue;
+      value item = value::object();
+      item.add("item_type", value::of_string(t.id));
+      item.add("zh", value::of_string(t.zh));
+      item.add("en", value::of_string(t.en));
+      item.add("channel", value::of_string(channel_id(t.chan)));
+      const std::string reason = omission(t);
+      if (!reason.empty()) {
+        item.add("status", value::of_string("omitted"));
+        item.add("reason", value::of_string(reason));
+        value o = value::object();
+        o.add("item_type", value::of_string(t.id));
+        o.add("reason", value::of_string(reason));
+        omitted.push(std::move(o));
+        reasons.insert(reason);
+      } else {
+        ++shown;
+        const std::string &as_of = latest[t.id];
+        auto date = parse_date(as_of);
+        const int64_t age = date ? today_days - days_from_civil(*date) : 0;
+        const bool stale = age > (annual(t.id) ? 400 : 92);
+        item.add("status", value::of_string("included"));
+        item.add("as_of", value::of_string(as_of));
+        item.add("stale", value::of_bool(stale));
+        value fr = value::object();
+        fr.add("item_type", value::of_string(t.id));
+        fr.add("as_of", value::of_string(as_of));
+        fr.add("age_days", value::of_int(age));
+        fr.add("stale", value::of_bool(stale));
+        freshness.push(std::move(fr));
+        value recs = value::array();
+        for (stored_record *rec : by_type[t.id]) {
+          value one = value::object();
+          one.add("id", value::of_int(rec->id));
+          one.add("as_of", value::of_string(std::move(rec->as_of)));
+          one.add("state", value::of_string(record_state_id(rec->state)));
+          if (!rec->consent_jti.empty()) one.add("consent_jti", value::of_string(std::move(rec->consent_jti)));
+          one.add("data", std::move(rec->data));
+          recs.push(std::move(one));
+        }
+        item.add("records", std::move(recs));
+      }
+      types.push(std::move(item));
+    }
+    section.add("status", value::of_string(shown == 0 ? "omitted" : reasons.empty() ? "included" : "partial"));
+    if (shown == 0) {
+      // The section's reason: the one its item types share, else the first
+      // in this order (the most actionable for the bank).
+      std::string why = "no_data";
+      for (const char *x : {"no_consent", "out_of_scope", "verification_only", "no_data"})
+        if (reasons.count(x)) {
+          why = x;
+          break;
+        }
+      section.add("omitted_reason", value::of_string(why));
+    }
+    section.add("item_types", std::move(types));
+    sections.push(std::move(section));
   }
 
   report.add("score", std::move(score_v));

@@ -31,6 +31,31 @@ session::~session() = default;
 
 int64_t session::now() const { return clock_(); }
 
+void session::forget_keys() {
+  verifier_->forget();
+  std::lock_guard lock(cache_mu_);
+  models_.clear();  // a model's signing key may be the one that changed
+}
+
+result<std::shared_ptr<const score::model>> session::model(std::string_view ref) {
+  std::lock_guard lock(cache_mu_);
+  if (auto it = models_.find(ref); it != models_.end()) return it->second;
+  auto m = score::find_model(*store_, ref);
+  if (m) models_.emplace(std::string(ref), *m);
+  return m;
+}
+
+mask::context session::masking(const std::optional<mask::policy> &policy, const std::string &role) {
+  mask::context ctx;
+  if (policy) ctx.pol = &*policy;
+  ctx.role = role;
+  std::lock_guard lock(cache_mu_);
+  if (!pseudonym_key_)
+    if (auto k = store_->pseudonym_key()) pseudonym_key_ = *k;
+  ctx.pseudonym_key = pseudonym_key_;
+  return ctx;
+}
+
 void session::set_actor(std::string actor) { store_->set_actor(std::move(actor)); }
 
 // ---------------------------------------------------------------- records
@@ -62,8 +87,7 @@ result<std::string> session::release(const release_request &r) {
   req.purpose = r.purpose;
   req.token = r.token;
   req.at = r.at ? r.at : now();
-  if (r.policy) req.masking.pol = &*r.policy;
-  req.masking.role = r.role;
+  req.masking = masking(r.policy, r.role);
   if (auto st = check_role(*req.masking.pol, r.role); !st) return st;
   auto out = consent::serve(*store_, *cat_, *verifier_, req);
   if (!out) return out.error();
@@ -101,13 +125,13 @@ result<std::string> session::trust_key(const trust_request &r) {
   if (!pk) return pk.error();
   store::trusted_key k{paseto::pid(*pk), paseto::paserk(*pk), r.issuer, r.retired_from, r.use};
   if (auto st = store_->trust_key(k); !st) return st;
-  verifier_->forget();
+  forget_keys();
   return k.kid;
 }
 
 status session::retire_key(std::string_view kid, int64_t from) {
   auto st = store_->retire_key(kid, from);
-  verifier_->forget();
+  forget_keys();
   return st;
 }
 
@@ -131,32 +155,30 @@ consent::decision session::check_consent(const consent::request &r) {
 
 // ---------------------------------------------------------------- reports
 
-namespace {
-
-result<json::value> build_report(session &s, const report_request &r) {
+result<json::value> session::build_report(const report_request &r) {
   report::request req;
   req.subject = r.subject;
   req.audience = r.audience;
   req.purpose = r.purpose;
   req.token = r.token;
-  req.at = r.at ? r.at : s.now();
+  req.at = r.at ? r.at : now();
   req.model = r.model;
-  if (r.policy) req.masking.pol = &*r.policy;
-  req.masking.role = r.role;
+  req.masking = masking(r.policy, r.role);
   if (auto st = check_role(*req.masking.pol, r.role); !st) return st;
-  return report::build(s.db(), s.cat(), s.verifier(), req);
+  auto m = model(r.model);
+  if (!m) return m.error();
+  req.scorecard = *m;
+  return report::build(*store_, *cat_, *verifier_, req);
 }
 
-}  // namespace
-
 result<std::string> session::report(const report_request &r) {
-  auto v = build_report(*this, r);
+  auto v = build_report(r);
   if (!v) return v.error();
   return json::dump(*v);
 }
 
 result<std::string> session::report_html(const report_request &r, std::string *json_out) {
-  auto v = build_report(*this, r);
+  auto v = build_report(r);
   if (!v) return v.error();
   if (json_out) *json_out = json::dump(*v);
   return report::render_html(*v, *cat_);
@@ -172,12 +194,22 @@ result<std::string> session::check_claims(const claims_check_request &r) {
 // ---------------------------------------------------------------- scoring
 
 status session::add_model(const score::model &m, std::optional<std::string_view> signature) {
+  {
+    std::lock_guard lock(cache_mu_);
+    models_.clear();
+  }
   return score::add_model(*store_, m, signature);
 }
 
 result<std::string> session::models() { return store_->models(); }
 
-status session::require_signed_models(bool on) { return store_->set_setting("require_signed_models", on ? "1" : "0"); }
+status session::require_signed_models(bool on) {
+  {
+    std::lock_guard lock(cache_mu_);
+    models_.clear();
+  }
+  return store_->set_setting("require_signed_models", on ? "1" : "0");
+}
 
 result<std::string> session::score(const score_request &r, const std::function<void(const std::string &)> &each) {
   if (r.all == !r.subject.empty()) return status(errc::invalid_arg, "score: give a subject, or all");

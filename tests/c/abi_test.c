@@ -331,14 +331,18 @@ static void test_paseto_and_consent(void) {
   xyd_free(decision);
   snprintf(query, sizeof query,
            "{\"subject\":\"91350100M000100Y43\",\"audience\":\"bank-1\",\"purpose\":\"pre_loan\",\"token\":\"%s\"}", token);
-  CHECK(xyd_store_records(st, query, &out) == XYD_OK && contains(out, "\"consent_jti\""));
+  CHECK(xyd_store_release(st, query, &out) == XYD_OK && contains(out, "\"consent_jti\""));
   xyd_free(out);
-  CHECK(xyd_store_records(st, "{\"subject\":\"91350100M000100Y43\",\"audience\":\"bank-1\"}", &out) == XYD_OK);
+  /* own view and release are two entry points: the own view refuses release members */
+  CHECK(xyd_store_records(st, query, &out) == XYD_EINVAL && contains(xyd_errmsg(), "$.audience") &&
+        contains(xyd_errmsg(), "xyd_store_release"));
+  xyd_free(out);
+  CHECK(xyd_store_release(st, "{\"subject\":\"91350100M000100Y43\",\"audience\":\"bank-1\"}", &out) == XYD_OK);
   CHECK(out && strcmp(out, "[]") == 0);
   xyd_free(out);
   CHECK(xyd_store_revoke(st, "{\"subject\":\"91350100M000100Y43\",\"audience\":\"bank-1\"}") == XYD_OK);
   CHECK(xyd_store_revoke(st, "{\"subject\":\"91350100M000100Y43\"}") == XYD_EINVAL);
-  CHECK(xyd_store_records(st, query, &out) == XYD_ECONSENT);
+  CHECK(xyd_store_release(st, query, &out) == XYD_ECONSENT);
   CHECK(contains(xyd_errmsg(), "consent refused: revoked"));
   CHECK(xyd_store_retire_key(st, "k4.pid.none", "2024-01-01T00:00:00Z") == XYD_ENOTFOUND);
   xyd_store_close(st);
@@ -547,12 +551,12 @@ static void test_report_and_audit(void) {
              "\"claims\":[{\"id\":\"a\",\"item_type\":\"tech.innovation\",\"field\":\"srdi_sme\",\"value\":true},"
              "{\"id\":\"b\",\"item_type\":\"tech.innovation\",\"field\":\"high_tech\",\"value\":\"是\"}]}",
              token);
-    CHECK(xyd_store_verify(st, request, &out) == XYD_OK);
+    CHECK(xyd_store_check_claims(st, request, &out) == XYD_OK);
     CHECK(contains(out, "{\"id\":\"a\",\"item_type\":\"tech.innovation\",\"answer\":\"match\"}") &&
           contains(out, "\"answer\":\"no_match\""));
     xyd_free(out);
   }
-  CHECK(xyd_store_verify(st, "{\"subject\":\"x\"}", &out) == XYD_EINVAL);
+  CHECK(xyd_store_check_claims(st, "{\"subject\":\"x\"}", &out) == XYD_EINVAL);
   /* the audit log: intact, checkpointed, then broken */
   CHECK(xyd_store_audit_checkpoint(st, secret, &out) == XYD_OK);
   xyd_free(out);

@@ -136,24 +136,25 @@ TEST_CASE("consent: any single-byte change is refused", "[consent]") {
 
 TEST_CASE("consent: what a release holds", "[consent]") {
   fixture f;
+  const auto &cat = *current_catalog();
   record_query q;
   q.subject = subject;
-  auto without = json::parse(*consent::release(*f.s, q, nullptr));
-  REQUIRE(without->items.size() == 1);  // only utility.gas: local_physical
-  CHECK(without->items[0].find("type")->text == "utility.gas");
+  auto without = *consent::release(*f.s, cat, q, nullptr);
+  REQUIRE(without.size() == 1);  // only utility.gas: local_physical
+  CHECK(without[0].type == "utility.gas");
   auto d = f.check(f.token(R"(,"data_life":30)", R"(["legal_rep", "tax"])"));
   REQUIRE(d.ok());
-  auto with = json::parse(*consent::release(*f.s, q, &d, t0 + 10));
+  auto with = *consent::release(*f.s, cat, q, &d, t0 + 10);
   std::set<std::string> types;
-  for (const auto &r : with->items) {
-    types.insert(r.find("type")->text);
-    if (r.find("type")->text != "utility.gas") CHECK(r.find("consent_jti")->text == d.granted->jti);
+  for (const auto &r : with) {
+    types.insert(r.type);
+    if (r.type != "utility.gas") CHECK(r.consent_jti == d.granted->jti);
   }
   CHECK(types == std::set<std::string>{"legal_rep", "tax.deferral", "utility.gas"});  // never medins.designated
   q.item_type = "medins.designated";
-  CHECK(consent::release(*f.s, q, &d).error().code() == errc::consent);
+  CHECK(consent::release(*f.s, cat, q, &d).error().code() == errc::consent);
   q.item_type = "legal_rep";
-  CHECK(consent::release(*f.s, q, nullptr).error().message().find("out_of_scope") != std::string::npos);
+  CHECK(consent::release(*f.s, cat, q, nullptr).error().message().find("out_of_scope") != std::string::npos);
   CHECK(*f.s->purge_releases(t0 + 10 + 31 * 86400) == 1);
 }
 

@@ -150,8 +150,8 @@ TEST_CASE("mask: policies and records", "[mask]") {
       R"({"name":"bank-x","audiences":{"external":{"marital.rep_name":{"op":"replace","value":"某某"}},"auditor":{"person_id":{"op":"redact"}}}})",
       cat);
   REQUIRE(p);
-  CHECK(p->has_audience("auditor"));
-  CHECK_FALSE(p->has_audience("nobody"));
+  CHECK(p->has_role("auditor"));
+  CHECK_FALSE(p->has_role("nobody"));
 
   auto rec = json::parse(R"({"type":"marital","subject":"91350100M000100Y43","as_of":"2024-06-30","source":"t",
      "data":{"rep_name":"欧阳娜娜","rep_id":"11010519491231002X","marital_status":"married"}})");
@@ -163,12 +163,12 @@ TEST_CASE("mask: policies and records", "[mask]") {
   CHECK(r1.find("data")->find("rep_id")->text == "110105********002X");  // built-in class rule
   CHECK(r1.find("data")->find("marital_status")->is(json::kind::null));
   CHECK(r1.find("subject")->text == "91350100M000100Y43");         // an enterprise is no person
-  ctx.audience = "auditor";
+  ctx.role = "auditor";
   json::value r2 = *rec;
   REQUIRE(mask::mask_record(r2, cat, ctx));
   CHECK(r2.find("data")->find("rep_id")->is(json::kind::null));
   CHECK(r2.find("data")->find("rep_name")->text == "欧阳**");  // falls back to external
-  ctx.audience = "nobody";
+  ctx.role = "nobody";
   json::value r3 = *rec;
   CHECK(mask::mask_record(r3, cat, ctx).code() == errc::not_found);
   // A farmer's record: the subject is a person.

@@ -65,14 +65,14 @@ def test_release_follows_the_consent(setup):
     token = xyd.consent.issue(secret, claims())
     everything = {r["type"] for r in store.records(USCC)}
     assert everything == {"legal_rep", "tax.deferral", "medins.designated", "utility.gas"}
-    without = {r["type"] for r in store.records(USCC, audience="bank-001")}
+    without = {r["type"] for r in store.release(USCC, audience="bank-001")}
     assert without == {"utility.gas"}
-    released = store.records(USCC, audience="bank-001", purpose="pre_loan", consent=token)
+    released = store.release(USCC, audience="bank-001", purpose="pre_loan", token=token)
     assert {r["type"] for r in released} == {"legal_rep", "tax.deferral", "utility.gas"}
     jti = xyd.consent.verify(public, token)["jti"]
     assert all(r.get("consent_jti") == jti for r in released if r["type"] != "utility.gas")
     with pytest.raises(xyd.ConsentError) as e:
-        store.records(USCC, audience="bank-001", item_type="medins.designated")
+        store.release(USCC, audience="bank-001", item_type="medins.designated")
     assert e.value.reason == "out_of_scope"
 
 
@@ -111,7 +111,7 @@ def test_each_refusal_reason(setup, case, reason):
     decision = store.check_consent(token, **req)
     assert decision == {"granted": False, "reason": reason, "detail": decision["detail"]}
     with pytest.raises(xyd.ConsentError) as e:
-        store.records(req["subject"], audience=req["audience"], purpose=req["purpose"], consent=token, at=req.get("at"))
+        store.release(req["subject"], audience=req["audience"], purpose=req["purpose"], token=token, at=req.get("at"))
     assert e.value.reason == reason
 
 

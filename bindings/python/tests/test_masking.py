@@ -30,10 +30,10 @@ def test_mask_one_and_many():
 
 
 def test_policies_are_checked_and_applied():
-    policy = xyd.MaskPolicy({"name": "bank", "audiences": {"external": {"person_id": {"op": "keep_ends", "first": 2, "last": 1}}}})
+    policy = xyd.MaskPolicy({"name": "bank", "roles": {"external": {"person_id": {"op": "keep_ends", "first": 2, "last": 1}}}})
     assert xyd.mask(RECORD, "external", policy)["data"]["rep_id"] == "11" + "*" * 15 + "X"
-    with pytest.raises(xyd.ValidationError, match=r"\$\.audiences\.external\.person_id\.op"):
-        xyd.MaskPolicy({"audiences": {"external": {"person_id": {"op": "blur"}}}})
+    with pytest.raises(xyd.ValidationError, match=r"\$\.roles\.external\.person_id\.op"):
+        xyd.MaskPolicy({"roles": {"external": {"person_id": {"op": "blur"}}}})
     with pytest.raises(xyd.ParseError):
         xyd.MaskPolicy("{")
 
@@ -45,17 +45,17 @@ def test_release_masks_what_no_consent_covers(tmp_path):
     with xyd.Store(tmp_path / "s.db", xyd.generate_key()) as store:
         store.ingest(feed)
         raw = store.records(farmer)
-        released = store.records(farmer, audience="bank-001")
+        released = store.release(farmer, audience="bank-001")
         assert released and all(r["subject"] != farmer for r in released)
         text = json.dumps(released, ensure_ascii=False)
         assert farmer not in text
         names = {r["data"].get("entity_name") for r in raw if r["type"] in released_types} - {None}
         assert not any(n in text for n in names)
-        reg = store.records(farmer, audience="bank-001", role="regulator")
+        reg = store.release(farmer, audience="bank-001", role="regulator")
         assert all(r["subject"].startswith("PSN-") for r in reg)
-        assert store.records(farmer, audience="bank-001", role="regulator") == reg  # stable pseudonyms
+        assert store.release(farmer, audience="bank-001", role="regulator") == reg  # stable pseudonyms
         with pytest.raises(xyd.NotFoundError):
-            store.records(farmer, audience="bank-001", role="nobody")
+            store.release(farmer, audience="bank-001", role="nobody")
 
 
 @pytest.mark.skipif(shutil.which("grep") is None, reason="needs grep")
@@ -102,7 +102,7 @@ def test_cli_mask(tmp_path):
     out = [json.loads(l) for l in r.stdout.decode().splitlines()]
     assert len(out) == 2 and out[0]["data"]["rep_name"] == "欧阳**"
     policy = tmp_path / "p.json"
-    policy.write_text(json.dumps({"audiences": {"external": {"person_name": {"op": "redact"}}}}), encoding="utf-8")
+    policy.write_text(json.dumps({"roles": {"external": {"person_name": {"op": "redact"}}}}), encoding="utf-8")
     r = run_cli("mask", "--role", "external", "--policy", policy, input=line.encode())
     assert r.returncode == 0 and json.loads(r.stdout)["data"]["rep_name"] is None
     assert run_cli("mask").returncode == 2

@@ -143,17 +143,17 @@ def test_verification(store):
         {"id": "exact", "item_type": "property.owner", "field": "area_m2", "value": "120.5"},  # 120.50 exactly
         {"id": "before", "item_type": "property.owner", "field": "registered_at", "op": "lt", "value": "2020/05/06"},
     ]
-    r = s.verify(USCC, claims, audience="bank-001", purpose="pre_loan", token=token)
+    r = s.check_claims(USCC, claims, audience="bank-001", purpose="pre_loan", token=token)
     assert {a["id"]: a["answer"] for a in r["answers"]} == {
         "cert": "match", "big": "no_match", "badge": "match", "giant": "no_match", "farm": "no_data",
         "date": "match", "exact": "match", "before": "no_match"}
     assert "闽" not in json.dumps(r, ensure_ascii=False)  # never the record
     with pytest.raises(xyd.ConsentError, match="wrong_mode"):
-        s.verify(USCC, claims[:1], audience="bank-001", purpose="pre_loan", token=consent(secret, ["property"]))
+        s.check_claims(USCC, claims[:1], audience="bank-001", purpose="pre_loan", token=consent(secret, ["property"]))
     with pytest.raises(xyd.ConsentError, match="out_of_scope"):
-        s.verify(USCC, [claims[2]], audience="bank-001", purpose="pre_loan", token=consent(secret, ["property"], mode="verify"))
+        s.check_claims(USCC, [claims[2]], audience="bank-001", purpose="pre_loan", token=consent(secret, ["property"], mode="verify"))
     with pytest.raises(xyd.InvalidArgumentError, match=r"claims\$\[0\]\.item_type"):
-        s.verify(USCC, [{"item_type": "tax.arrears", "field": "tax_type", "value": "x"}], audience="bank-001",
+        s.check_claims(USCC, [{"item_type": "tax.arrears", "field": "tax_type", "value": "x"}], audience="bank-001",
                  purpose="pre_loan", token=token)
     actions = [(e["entry"]["action"], e["entry"]["outcome"]) for e in s.audit_export()]
     assert ("verify", "ok") in actions and ("verify", "refused") in actions

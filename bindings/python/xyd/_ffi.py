@@ -89,6 +89,7 @@ xyd_store_ingest_file = _declare(
     "xyd_store_ingest_file", [store_p, ctypes.c_char_p, ctypes.c_uint, c_char_pp], checked=False
 )
 xyd_store_records = _declare("xyd_store_records", [store_p, ctypes.c_char_p, c_char_pp])
+xyd_store_release = _declare("xyd_store_release", [store_p, ctypes.c_char_p, c_char_pp])
 xyd_store_subjects = _declare("xyd_store_subjects", [store_p, c_char_pp])
 xyd_store_repair = _declare("xyd_store_repair", [store_p, ctypes.c_char_p])
 xyd_store_purge = _declare("xyd_store_purge", [store_p, ctypes.c_char_p, c_char_pp])
@@ -161,7 +162,7 @@ xyd_store_audit_stats = _declare("xyd_store_audit_stats", [store_p, c_char_pp])
 
 xyd_store_report = _declare("xyd_store_report", [store_p, ctypes.c_char_p, c_char_pp])
 xyd_report_html = _declare("xyd_report_html", [ctypes.c_char_p, c_char_pp])
-xyd_store_verify = _declare("xyd_store_verify", [store_p, ctypes.c_char_p, c_char_pp])
+xyd_store_check_claims = _declare("xyd_store_check_claims", [store_p, ctypes.c_char_p, c_char_pp])
 
 
 class Handle:

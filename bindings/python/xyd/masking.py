@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Masking (脱敏): policies per audience and the mask() call (docs/masking.md)."""
+"""Masking (脱敏): policies per role (the masking view) and the mask() call (docs/masking.md)."""
 
 import ctypes
 import json
@@ -12,7 +12,7 @@ AUDIENCES = ("loan_officer", "external", "regulator")
 
 
 class MaskPolicy:
-    """A masking policy, checked when made: {"audiences": {"external": {"person_name": {"op": "surname"}, …}}}.
+    """A masking policy, checked when made: {"roles": {"external": {"person_name": {"op": "surname"}, …}}}.
     Keys are personal-data classes or "item_type.field"; what a policy does not
     say falls back to the built-in policy. Raises xyd.ValidationError naming the
     JSON path of a problem."""
@@ -30,8 +30,8 @@ class MaskPolicy:
         return f"MaskPolicy({self.json})"
 
 
-def mask(records, audience="external", policy=None, pseudonym_key=None):
-    """A record (dict) or a list of records, masked for `audience` under
+def mask(records, role="external", policy=None, pseudonym_key=None):
+    """A record (dict) or a list of records, masked for `role` under
     `policy` (a MaskPolicy, dict or JSON text; None: built-in). A policy that
     asks for pseudonyms needs the institution's 32-byte `pseudonym_key`."""
     if isinstance(policy, MaskPolicy):
@@ -42,7 +42,7 @@ def mask(records, audience="external", policy=None, pseudonym_key=None):
     out = ctypes.c_void_p()
     _ffi.xyd_mask_record(
         json.dumps(records, ensure_ascii=False).encode("utf-8"),
-        audience.encode("utf-8"),
+        role.encode("utf-8"),
         policy.encode("utf-8") if policy is not None else None,
         key,
         len(key) if key else 0,

@@ -101,36 +101,38 @@ class Store(_ffi.Handle):
         return self._ingest_result(status, out)
 
     # -- queries
-    def records(self, subject, *, item_type=None, category=None, history=False, audience=None, purpose=None,
-                consent=None, at=None, role=None, policy=None):
-        """A subject's records as dicts (current ones unless history=True).
-
-        With `audience` (the bank's institution id) the query is a release:
-        only what needs no consent, plus, with a `consent` token granted for
-        this subject, audience and `purpose`, the item types of its scope
-        (stamped "consent_jti"); everything else is masked for `role`
-        (loan_officer, external — the default —, regulator) under `policy`
-        (xyd.MaskPolicy or dict; None: built-in). A refused token raises
-        xyd.ConsentError."""
+    def records(self, subject, *, item_type=None, category=None, history=False):
+        """The institution's own view of a subject's records as dicts
+        (unmasked; current ones unless history=True). A release to a bank is
+        release()."""
         query = {"subject": subject, "history": bool(history)}
-        if audience is not None:
-            query["audience"] = audience
-        if purpose is not None:
-            query["purpose"] = purpose
-        if consent is not None:
-            query["token"] = consent
-        if at is not None:
-            query["at"] = at
         if item_type is not None:
             query["item_type"] = item_type
         if category is not None:
             query["category"] = int(category)
-        if role is not None:
-            query["role"] = role
-        if policy is not None:
-            query["policy"] = json.loads(policy.json) if hasattr(policy, "json") else policy
         out = ctypes.c_void_p()
         _ffi.xyd_store_records(self._handle(), json.dumps(query, ensure_ascii=False).encode("utf-8"), ctypes.byref(out))
+        return json.loads(_ffi.take_string(out))
+
+    def release(self, subject, audience, purpose=None, token=None, *, item_type=None, category=None, history=False,
+                at=None, role=None, policy=None):
+        """A release of a subject's records to the bank `audience` (its
+        institution id): only what needs no consent, plus, with a consent
+        `token` granted for this subject, audience and `purpose`, the item
+        types of its scope (stamped "consent_jti"); everything else is
+        masked for `role` (loan_officer, external — the default —,
+        regulator) under `policy` (xyd.MaskPolicy or dict; None: built-in).
+        A refused token raises xyd.ConsentError."""
+        request = {"subject": subject, "audience": audience, "history": bool(history)}
+        for key, v in (("purpose", purpose), ("token", token), ("at", at), ("item_type", item_type), ("role", role)):
+            if v is not None:
+                request[key] = v
+        if category is not None:
+            request["category"] = int(category)
+        if policy is not None:
+            request["policy"] = json.loads(policy.json) if hasattr(policy, "json") else policy
+        out = ctypes.c_void_p()
+        _ffi.xyd_store_release(self._handle(), json.dumps(request, ensure_ascii=False).encode("utf-8"), ctypes.byref(out))
         return json.loads(_ffi.take_string(out))
 
     def subjects(self):
@@ -208,16 +210,18 @@ class Store(_ffi.Handle):
         _ffi.xyd_store_report(self._handle(), json.dumps(request, ensure_ascii=False).encode("utf-8"), ctypes.byref(out))
         return json.loads(_ffi.take_string(out), parse_float=__import__("decimal").Decimal)
 
-    def verify(self, subject, claims, audience=None, purpose=None, token=None, *, at=None):
-        """Data verification: each claim answered "match", "no_match" or
-        "no_data" (never the record); {"subject", "jti", "answers": [...]}."""
+    def check_claims(self, subject, claims, audience=None, purpose=None, token=None, *, at=None):
+        """Data verification (数据核验): each claim answered "match",
+        "no_match" or "no_data" (never the record); {"subject", "jti",
+        "answers": [...]}. The token must grant mode "verify"."""
         if not audience or not purpose:
-            raise TypeError("verify() needs audience and purpose")
+            raise TypeError("check_claims() needs audience and purpose")
         request = {"subject": subject, "audience": audience, "purpose": purpose, "token": token or "", "claims": claims}
         if at is not None:
             request["at"] = at
         out = ctypes.c_void_p()
-        _ffi.xyd_store_verify(self._handle(), json.dumps(request, ensure_ascii=False).encode("utf-8"), ctypes.byref(out))
+        _ffi.xyd_store_check_claims(self._handle(), json.dumps(request, ensure_ascii=False).encode("utf-8"),
+                                    ctypes.byref(out))
         return json.loads(_ffi.take_string(out))
 
     # -- audit log (docs/audit.md)
