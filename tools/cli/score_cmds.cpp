@@ -104,6 +104,20 @@ void add_features(CLI::App &app, context &ctx) {
   });
 }
 
+// ---------------------------------------------------------------- scores
+
+void add_scores(CLI::App &app, context &ctx) {
+  auto o = std::make_shared<features_opts>();
+  auto *c = app.add_subcommand("scores", "a subject's scores kept in the store (JSON array, with each model hash)");
+  add_store_args(c, o->store);
+  c->add_option("--subject", o->subject, "the subject")->required();
+  on_run(c, ctx, o, [](const features_opts &x) {
+    auto s = open_session(x.store, access::read_only);
+    if (!s) return exit_usage;
+    return print_json(s->scores(x.subject));
+  });
+}
+
 // ---------------------------------------------------------------- model, stateless
 
 std::string model_info(const score::model &x) {
@@ -218,6 +232,7 @@ void add_model_store(CLI::App *g, context &ctx) {
 void add_score_cmds(CLI::App &app, context &ctx) {
   add_score(app, ctx);
   add_features(app, ctx);
+  add_scores(app, ctx);
   auto *g = app.add_subcommand("model", "scorecard models: check, canonical, sign, default; add, list, require-signed on a store");
   g->require_subcommand(1);
   add_model_stateless(g, ctx);

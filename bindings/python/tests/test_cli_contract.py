@@ -50,6 +50,7 @@ ARGS = {
     ("consent", "check"): [DB, "--token-file", "{file}", "--subject", "S", "--audience", "bank-001", "--purpose", "p"],
     ("score",): [DB, "--all"],
     ("features",): [DB, "--subject", "S"],
+    ("scores",): [DB, "--subject", "S"],
     ("model", "check"): ["xyd-public-2024"],
     ("model", "canonical"): ["xyd-public-2024"],
     ("model", "sign"): ["xyd-public-2024", "--secret", "{file}"],
