@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "xyd/audit_event.hpp"
 #include "xyd/catalog.hpp"
 #include "xyd/record.hpp"
 
@@ -98,9 +99,14 @@ class store {
     batch &operator=(batch &&) = delete;
     /// Stores one record (normalised and valid for `type`).
     result<outcome> put(const item_type &type, const json::value &record);
-    /// Commits, recording `summary_json` with the batch. errc::io (disk
-    /// full, read-only) leaves the store as it was.
-    status commit(const std::string &summary_json);
+    /// The batch's counts, for its audit entry (never a value).
+    struct counts {
+      uint64_t records = 0, inserted = 0, updated = 0, unchanged = 0, rejected = 0;
+      std::vector<std::string> item_types;
+    };
+    /// Commits, recording `summary_json` with the batch and `c` in its
+    /// audit entry. errc::io (disk full, read-only) leaves the store as it was.
+    status commit(const std::string &summary_json, const counts &c);
     int64_t id() const noexcept;
 
    private:
@@ -204,15 +210,8 @@ class store {
 
   // ---- the audit log (docs/audit.md): append-only, hash-chained
 
-  struct audit_event {
-    std::string action;                   ///< ingest, records, release, report, verify, repair, purge, rekey, key, revoke, score, checkpoint
-    std::string outcome = "ok";           ///< ok, refused, error
-    std::string subject;                  ///< plain; logged as its blind index
-    std::string subject_index;            ///< or the blind index (hex) itself
-    std::vector<std::string> item_types;
-    std::string jti, audience, purpose, reason;
-    std::string detail_json;              ///< a JSON object, or empty
-  };
+  using audit_event = xyd::audit_event;  ///< typed: xyd/audit_event.hpp
+
   /// Appends an entry: {"seq","at","actor","action","outcome","subject",
   /// "item_types","jti","audience","purpose","reason","detail"}, hash =
   /// BLAKE2b-256("xyd-audit-v1" ‖ previous hash ‖ entry). Inside this

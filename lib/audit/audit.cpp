@@ -117,9 +117,8 @@ result<verdict> verify(store &s, const std::vector<paseto::public_key> &given) {
 
 result<std::string> checkpoint(store &s, const paseto::secret_key &sk) {
   const std::string kid = paseto::pid(paseto::public_key_of(sk));
-  store::audit_event e;
-  e.action = "checkpoint";
-  e.detail_json = "{\"kid\":\"" + kid + "\"}";
+  audit_event e(audit_action::checkpoint);
+  e.with("kid", kid);
   if (auto st = s.audit(e); !st) return st;
   int64_t seq = 0;
   std::string hash;
@@ -153,15 +152,17 @@ result<std::string> stats(store &s) {
     if (!doc) return true;
     const json::value *at = doc->find("at"), *action = doc->find("action"), *outcome = doc->find("outcome");
     if (!at || !action || !outcome) return true;
-    ++actions[action->text];
+    // Entries are read as typed actions and outcomes (0.1's "verify" is check_claims).
+    const auto a = parse_audit_action(action->text);
+    const auto o = parse_audit_outcome(outcome->text);
+    ++actions[a ? audit_action_id(*a) : "unknown"];
     const std::string month = at->text.substr(0, 7);
-    const bool bank_facing = action->text == "release" || action->text == "report" || action->text == "verify";
-    if (outcome->text == "ok" && bank_facing) {
+    if (a && o == audit_outcome::ok && audit_bank_facing(*a)) {
       const json::value *purpose = doc->find("purpose");
       const std::string p = purpose && purpose->is(json::kind::string) ? purpose->text : "(none)";
       if (const json::value *types = doc->find("item_types"))
         for (const auto &t : types->items) ++released[month][p][t.text];
-    } else if (outcome->text == "refused") {
+    } else if (o == audit_outcome::refused) {
       const json::value *reason = doc->find("reason");
       ++refused[month][reason && reason->is(json::kind::string) ? reason->text : "(none)"];
     }

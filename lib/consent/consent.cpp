@@ -381,14 +381,13 @@ status release_records(store &s, const catalog &cat, std::vector<stored_record> 
 }
 
 result<std::vector<stored_record>> serve(store &s, const catalog &cat, verifier &v, const release_request &r) {
-  store::audit_event e;
-  e.action = "release";
+  audit_event e(audit_action::release);
   e.subject = r.query.subject;
   e.audience = r.audience;
   e.purpose = r.purpose;
   if (!r.query.item_type.empty()) e.item_types = {r.query.item_type};
   auto refuse = [&](const std::string &reason, status st) -> result<std::vector<stored_record>> {
-    e.outcome = "refused";
+    e.outcome = audit_outcome::refused;
     e.reason = reason;
     if (auto logged = s.audit(e); !logged) return logged;
     return st;

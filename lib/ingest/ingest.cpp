@@ -104,7 +104,9 @@ status ingest_batch(store &st, std::istream &in, const options &opt, summary &ou
   if (!failure) return failure;
   if (opt.progress) opt.progress(bytes, out.records);
   out.committed = true;
-  if (status c = batch->commit(out.to_json()); !c) {
+  store::batch::counts counts{out.records, out.total.inserted, out.total.updated, out.total.unchanged, out.total.rejected, {}};
+  for (const auto &[type, n] : out.per_type) counts.item_types.push_back(type);
+  if (status c = batch->commit(out.to_json(), counts); !c) {
     out.committed = false;
     return c;
   }
@@ -117,21 +119,16 @@ status ingest(store &st, std::istream &in, const options &opt, summary &out) {
   if (!result && result.code() != errc::busy && result.code() != errc::read_only) {
     // The refusal goes to the audit log: where and why, never a value (the
     // file holds no plaintext personal data).
-    store::audit_event e;
-    e.action = "ingest";
-    e.outcome = "refused";
+    audit_event e(audit_action::ingest);
+    e.outcome = audit_outcome::refused;
     // The reason: the first rejected line's problem code ("required",
     // "checksum", "syntax", "conflict", …), else the error's name.
     e.reason = out.rejections.empty() ? std::string(errc_name(result.code())) : out.rejections.front().what.code;
-    std::string detail = "{\"records\":" + std::to_string(out.records) + ",\"rejected\":" + std::to_string(out.total.rejected);
+    e.with("records", out.records).with("rejected", out.total.rejected);
     if (!out.rejections.empty()) {
       const auto &first = out.rejections.front();
-      detail += ",\"line\":" + std::to_string(first.line) + ",\"path\":";
-      json::append_quoted(detail, first.what.path);
-      detail += ",\"code\":";
-      json::append_quoted(detail, first.what.code);
+      e.with("line", first.line).with("path", first.what.path).with("code", first.what.code);
     }
-    e.detail_json = detail + "}";
     for (const auto &[type, counts] : out.per_type) e.item_types.push_back(type);
     (void)st.audit(e);  // a full disk may refuse this too; the batch's own status is what counts
   }

@@ -41,8 +41,7 @@ result<json::value> build(store &s, const catalog &cat_, consent::verifier &v, c
     return status(errc::invalid_arg, "report: subject, audience and purpose are required");
   const catalog *cat = &cat_;
   const int64_t at = r.at ? r.at : now_unix();
-  store::audit_event e;
-  e.action = "report";
+  audit_event e(audit_action::report);
   e.subject = r.subject;
   e.audience = r.audience;
   e.purpose = r.purpose;
@@ -51,7 +50,7 @@ result<json::value> build(store &s, const catalog &cat_, consent::verifier &v, c
   if (!r.token.empty()) {
     d = v.check({r.token, r.subject, r.audience, r.purpose, at});
     if (!d->ok()) {
-      e.outcome = "refused";
+      e.outcome = audit_outcome::refused;
       e.reason = consent::reason_id(d->refused);
       if (auto st = s.audit(e); !st) return st;
       return status(errc::consent, std::string("consent refused: ") + consent::reason_id(d->refused) + ": " + d->detail);
@@ -280,7 +279,7 @@ result<json::value> build(store &s, const catalog &cat_, consent::verifier &v, c
   report.add("omitted", std::move(omitted));
 
   e.item_types.assign(included.begin(), included.end());
-  e.detail_json = "{\"report_id\":\"" + report_id + "\",\"omitted\":" + std::to_string(report.find("omitted")->items.size()) + "}";
+  e.with("report_id", report_id).with("omitted", report.find("omitted")->items.size());
   if (auto st = s.audit(e); !st) return st;
   return report;
 }

@@ -138,14 +138,13 @@ result<std::string> check_claims(store &s, const catalog &cat_, consent::verifie
     parsed.push_back(std::move(out));
   }
 
-  store::audit_event e;
-  e.action = "verify";
+  audit_event e(audit_action::check_claims);
   e.subject = r.subject;
   e.audience = r.audience;
   e.purpose = r.purpose;
   e.item_types = types;
   auto refuse = [&](const std::string &reason, const std::string &detail) -> result<std::string> {
-    e.outcome = "refused";
+    e.outcome = audit_outcome::refused;
     e.reason = reason;
     if (auto st = s.audit(e); !st) return st;
     return status(errc::consent, "consent refused: " + reason + ": " + detail);
@@ -201,8 +200,7 @@ result<std::string> check_claims(store &s, const catalog &cat_, consent::verifie
     a.add("answer", value::of_string(answer));
     answers.push(std::move(a));
   }
-  e.detail_json = "{\"claims\":" + std::to_string(parsed.size()) + ",\"match\":" + std::to_string(counts[0]) +
-                  ",\"no_match\":" + std::to_string(counts[1]) + ",\"no_data\":" + std::to_string(counts[2]) + "}";
+  e.with("claims", parsed.size()).with("match", counts[0]).with("no_match", counts[1]).with("no_data", counts[2]);
   if (auto st = s.audit(e); !st) return st;
   value out = value::object();
   out.add("subject", value::of_string(r.subject));

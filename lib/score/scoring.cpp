@@ -152,10 +152,9 @@ struct scorer {
 
 // Scores not kept are logged all the same (kept ones are logged with them).
 status log_unkept(store &s, const std::string &hash, size_t subjects, const std::string &subject) {
-  store::audit_event e;
-  e.action = "score";
+  audit_event e(audit_action::score);
   e.subject = subject;
-  e.detail_json = "{\"subjects\":" + std::to_string(subjects) + ",\"model_hash\":\"" + hash + "\",\"kept\":false}";
+  e.with("subjects", subjects).with("model_hash", hash).with("kept", false);
   return s.audit(e);
 }
 

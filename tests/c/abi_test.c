@@ -564,7 +564,7 @@ static void test_report_and_audit(void) {
   CHECK(contains(out, "\"ok\":true") && contains(out, "\"checkpoints\":1"));
   xyd_free(out);
   CHECK(xyd_store_audit_export(st, &out) == XYD_OK);
-  CHECK(contains(out, "\"actor\":\"c-test\"") && contains(out, "\"action\":\"verify\"") && !contains(out, "91350100M000100Y43"));
+  CHECK(contains(out, "\"actor\":\"c-test\"") && contains(out, "\"action\":\"check_claims\"") && !contains(out, "91350100M000100Y43"));
   xyd_free(out);
   CHECK(xyd_store_audit_stats(st, &out) == XYD_OK);
   CHECK(contains(out, "\"released\"") && contains(out, "\"refused\""));

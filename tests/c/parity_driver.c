@@ -21,7 +21,7 @@ static void emit(const char *op, int rc, const char *out) {
   printf("{\"op\":\"%s\",\"rc\":%d,\"out\":", op, rc);
   if (!out) {
     fputs("null", stdout);
-  } else if (out[0] == '{' || out[0] == '[') {
+  } else if (strcmp(op, "audit_export") != 0) {
     fputs(out, stdout);
   } else { /* JSON Lines (the audit export) as one string */
     putchar('"');

@@ -333,6 +333,39 @@ TEST_CASE("store: read-only handles and a full disk lose nothing", "[store]") {
   CHECK(*(*s)->integrity_check() == "ok");
 }
 
+TEST_CASE("store: a refused write leaves no transaction behind", "[store]") {
+  temp_dir d;
+  const auto k = master_key::generate();
+  auto s = open_new(d / "a.db", k);
+  ingest_ok(*s, legal_rep("2024-06-30", "张三"));
+  const auto audit_entries = [&] {
+    int64_t n = 0;
+    REQUIRE(s->for_each_audit([&](const store::audit_row &) { return ++n > 0; }));
+    return n;
+  };
+  const int64_t before = audit_entries();
+  // Refused inside an audited write: rolled back, its audit entry with it.
+  CHECK(s->retire_key("k4.pid.unknown", 0).code() == errc::not_found);
+  CHECK(s->repair({999, "withdraw", "a reason", "2024-08-01", "an operator"}).code() == errc::not_found);
+  // A model: kept once, again a no-op, other content under its id and version refused.
+  store::stored_model m{"m", "1", "hash-a", "json", "{}", "", "", ""};
+  REQUIRE(s->put_model(m));
+  CHECK(s->put_model(m));
+  m.model_hash = "hash-b";
+  m.content = "{\"x\":1}";
+  CHECK(s->put_model(m).code() == errc::exists);
+  CHECK(audit_entries() == before + 1);
+  // Nothing holds the write lock: another connection writes at once, and so does this one.
+  store_options quick;
+  quick.busy_timeout_ms = 0;
+  auto other = store::open(d / "a.db", k, quick);
+  REQUIRE(other);
+  CHECK((*other)->set_setting("x", "1"));
+  ingest_ok(*s, legal_rep("2024-07-31", "李四"));
+  CHECK(s->purge("2000-01-01"));
+  CHECK(records(*s, q_of(uscc, true)).items.size() == 2);
+}
+
 TEST_CASE("store: one handle shared by threads", "[store]") {
   temp_dir d;
   auto s = open_new(d / "a.db", master_key::generate());

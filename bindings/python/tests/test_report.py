@@ -156,7 +156,7 @@ def test_verification(store):
         s.check_claims(USCC, [{"item_type": "tax.arrears", "field": "tax_type", "value": "x"}], audience="bank-001",
                  purpose="pre_loan", token=token)
     actions = [(e["entry"]["action"], e["entry"]["outcome"]) for e in s.audit_export()]
-    assert ("verify", "ok") in actions and ("verify", "refused") in actions
+    assert ("check_claims", "ok") in actions and ("check_claims", "refused") in actions
 
 
 def test_cli_check_claims(tmp_path):

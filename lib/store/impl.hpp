@@ -1,0 +1,117 @@
+// Internal to lib/store: the state of a store handle, shared by the files of
+// lib/store (schema, records, rekey, keyring, models, audit_log). Not installed.
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "sealing.hpp"
+#include "sqlite.hpp"
+#include "xyd/store.hpp"
+
+namespace xyd {
+
+namespace store_detail {
+/// libsodium initialised (once per process).
+bool sodium_ready();
+/// Who audit entries name by default: $XYD_ACTOR, $USER, $LOGNAME, "unknown".
+std::string default_actor();
+/// Now, UTC, as YYYY-MM-DDTHH:MM:SSZ.
+std::string now_utc();
+}  // namespace store_detail
+
+struct store::impl {
+  // Declared first, destroyed last: the statements below finalise before the
+  // connection closes (sqlite3_close_v2 would cope either way).
+  struct connection {
+    sqlite3 *db = nullptr;
+    ~connection() { sqlite3_close_v2(db); }
+  } conn;
+  sqlite3 *&db = conn.db;
+  std::unique_ptr<store_detail::key_set> k;
+  master_key master;  // for open_reader(); wiped with the handle
+  std::string actor = store_detail::default_actor();
+  // A read-only handle appends to the audit log through a connection of its own.
+  struct connection_owner {
+    sqlite3 *db = nullptr;
+    ~connection_owner() { sqlite3_close_v2(db); }
+  } audit_writer;
+  int busy_ms = 30000;
+  std::mutex mu;
+  bool read_only = false;
+  std::string path;
+  store_detail::stmt subj_find, subj_ins, fact_find, fact_ins, ins, existing, upd, cur, uncur, batch_ins, batch_done;
+  store_detail::stmt record_queries[4];  // current / current by type / history / history by type
+  // Revocations in memory, reloaded when PRAGMA data_version says another
+  // connection committed.
+  std::unordered_map<std::string, int64_t> revoked_tokens, revoked_grants;
+  int64_t revocations_version = -1;
+  std::chrono::steady_clock::time_point revocations_checked{};
+  store_detail::stmt data_version;
+
+  // Statements of the audit append, prepared once per connection.
+  struct audit_statements {
+    store_detail::stmt last, insert;
+    store_detail::tx_statements tx;
+    sqlite3 *on = nullptr;
+  } audit_main, audit_side;
+
+  status exec(const char *sql, const char *what) { return store_detail::exec(db, sql, what); }
+
+  // ---- schema.cpp: opening, creating, migrating
+  result<int64_t> user_version();
+  result<bool> has_table(const char *name);
+  status migrate(int64_t from, int64_t to);
+  status backfill_subjects();
+  /// Is this an xyd store (false), a new file (true), or something else (an error)?
+  result<bool> inspect();
+  status configure(const store_options &opt);
+  status create_schema();
+  result<bool> create_store();
+  status check_key_and_upgrade();
+
+  // ---- store.cpp: shared by the record paths
+  /// The id of a subject, or 0 when the store has never seen it.
+  result<int64_t> find_subject(const store_detail::bi_t &sbi);
+  result<int64_t> add_subject(const store_detail::bi_t &sbi, std::string_view subject);
+  status prepare_statements();
+  status decrypt_row(int64_t id, std::string_view type, const store_detail::bi_t &sbi, std::string_view as_of,
+                     std::string_view nonce, std::string_view payload, std::string &plain);
+  /// The prepared record query of this shape (prepared on first use).
+  result<store_detail::stmt *> record_query_stmt(const record_query &q);
+
+  // ---- rekey.cpp: each part re-made under `next`, inside the caller's transaction
+  // subject id -> (old, new) blind index
+  using subject_bi_map = std::unordered_map<int64_t, std::pair<store_detail::bi_t, store_detail::bi_t>>;
+  status rekey_subjects(const store_detail::key_set &next, subject_bi_map &subject_bis);
+  status rekey_records(const store_detail::key_set &next, const subject_bi_map &subject_bis);
+  status rekey_meta(const store_detail::key_set &next);
+  status rekey_scores(const store_detail::key_set &next);
+
+  // ---- keyring.cpp
+  status insert_revocation(const store_detail::bi_t &key, const char *kind, int64_t at);
+
+  // ---- audit_log.cpp
+  /// The connection audit entries go through (the mutex held).
+  result<sqlite3 *> audit_db();
+  /// Appends one entry; inside the open transaction of `db` if there is one.
+  status append_audit(const audit_event &e);
+
+  /// Runs `action` and appends `e` in one write transaction: both commit, or
+  /// neither. `e` is read after `action` ran, so that `action` may fill in
+  /// its detail.
+  template <class F>
+  status audited(const audit_event &e, const char *what, F &&action) {
+    store_detail::write_tx tx(db);
+    if (auto st = tx.begin(what); !st) return st;
+    if (status st = action(); !st) return st;
+    if (auto st = append_audit(e); !st) return st;
+    return tx.commit(what);
+  }
+};
+
+}  // namespace xyd

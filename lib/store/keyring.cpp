@@ -1,0 +1,257 @@
+// Consent support (docs/consent.md): trusted keys, revocations (in memory,
+// reloaded when another connection commits), releases, the pseudonym key.
+// SPDX-License-Identifier: Apache-2.0
+#include <algorithm>
+#include <cstring>
+
+#include "impl.hpp"
+
+namespace xyd {
+
+using namespace store_detail;
+
+status store::trust_key(const trusted_key &k) {
+  std::lock_guard lock(p_->mu);
+  if (p_->read_only) return {errc::read_only, "store: opened read-only"};
+  stmt s;
+  if (auto st = s.prepare(
+          p_->db,
+          "INSERT INTO trusted_keys (kid, public_key, issuer, added_at, retired_from, use) VALUES (?, ?, ?, ?, ?, ?) "
+          "ON CONFLICT (kid) DO UPDATE SET issuer = excluded.issuer, retired_from = excluded.retired_from, "
+          "use = excluded.use",
+          "trusting a key");
+      !st)
+    return st;
+  if (k.use != "consent" && k.use != "model" && k.use != "audit")
+    return {errc::invalid_arg, "store: a key's use is \"consent\", \"model\" or \"audit\""};
+  s.bind(k.kid).bind(k.public_paserk).bind(k.issuer).bind(now_utc());
+  if (k.retired_from) s.bind(*k.retired_from);
+  else s.bind_blob(nullptr, 0);
+  s.bind(k.use);
+  audit_event e(audit_action::key);
+  e.with("op", "trust").with("kid", k.kid).with("use", k.use);
+  return p_->audited(e, "trusting a key", [&]() -> status {
+    if (int rc = s.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "trusting a key");
+    return status::ok();
+  });
+}
+
+status store::retire_key(std::string_view kid, int64_t from) {
+  std::lock_guard lock(p_->mu);
+  if (p_->read_only) return {errc::read_only, "store: opened read-only"};
+  stmt s;
+  if (auto st = s.prepare(p_->db, "UPDATE trusted_keys SET retired_from = ? WHERE kid = ?", "retiring a key"); !st)
+    return st;
+  s.bind(from).bind(kid);
+  audit_event e(audit_action::key);
+  e.with("op", "retire").with("kid", std::string(kid)).with("from", format_rfc3339(from));
+  return p_->audited(e, "retiring a key", [&]() -> status {
+    if (int rc = s.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "retiring a key");
+    if (sqlite3_changes(p_->db) == 0) return {errc::not_found, "store: no trusted key with that kid"};
+    return status::ok();
+  });
+}
+
+result<std::optional<store::trusted_key>> store::find_key(std::string_view kid) {
+  std::lock_guard lock(p_->mu);
+  stmt s;
+  if (auto st = s.prepare(p_->db, "SELECT kid, public_key, issuer, retired_from, use FROM trusted_keys WHERE kid = ?",
+                          "finding a key");
+      !st)
+    return st;
+  s.bind(kid);
+  const int rc = s.step();
+  if (rc == SQLITE_DONE) return std::optional<trusted_key>();
+  if (rc != SQLITE_ROW) return db_error(p_->db, rc, "finding a key");
+  trusted_key k{std::string(s.text(0)), std::string(s.text(1)), std::string(s.text(2)), std::nullopt, std::string(s.text(4))};
+  if (!s.is_null(3)) k.retired_from = s.integer(3);
+  return std::optional<trusted_key>(std::move(k));
+}
+
+result<std::string> store::keys() {
+  std::lock_guard lock(p_->mu);
+  stmt s;
+  if (auto st = s.prepare(
+          p_->db,
+          "SELECT kid, public_key, issuer, retired_from, added_at, use FROM trusted_keys ORDER BY added_at, kid",
+          "listing keys");
+      !st)
+    return st;
+  std::string out = "[";
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    if (out.size() > 1) out += ',';
+    out += "{\"kid\":";
+    json::append_quoted(out, s.text(0));
+    out += ",\"public\":";
+    json::append_quoted(out, s.text(1));
+    out += ",\"issuer\":";
+    json::append_quoted(out, s.text(2));
+    out += ",\"added_at\":";
+    json::append_quoted(out, s.text(4));
+    out += ",\"use\":";
+    json::append_quoted(out, s.text(5));
+    if (!s.is_null(3)) out += ",\"retired_from\":\"" + format_rfc3339(s.integer(3)) + "\"";
+    out += '}';
+  }
+  if (rc != SQLITE_DONE) return db_error(p_->db, rc, "listing keys");
+  return out + "]";
+}
+
+namespace {
+std::string grant_text(std::string_view subject, std::string_view audience) {
+  std::string t(subject);
+  t += '\0';
+  t += audience;
+  return t;
+}
+}  // namespace
+
+status store::impl::insert_revocation(const bi_t &key, const char *kind, int64_t at) {
+  stmt s;
+  if (auto st = s.prepare(db,
+                          "INSERT INTO revocations (key_bi, kind, revoked_at) VALUES (?, ?, ?) "
+                          "ON CONFLICT (key_bi) DO UPDATE SET revoked_at = max(revoked_at, excluded.revoked_at)",
+                          "revoking");
+      !st)
+    return st;
+  s.bind(key).bind(std::string_view(kind)).bind(at);
+  if (int rc = s.step(); rc != SQLITE_DONE) return db_error(db, rc, "revoking");
+  auto &set = std::string_view(kind) == "token" ? revoked_tokens : revoked_grants;
+  auto &slot = set[std::string(reinterpret_cast<const char *>(key.data()), key.size())];
+  slot = std::max(slot, at);
+  return status::ok();
+}
+
+status store::revoke_token(std::string_view jti, int64_t at) {
+  if (jti.empty()) return {errc::invalid_arg, "store: revoke needs a jti"};
+  std::lock_guard lock(p_->mu);
+  if (p_->read_only) return {errc::read_only, "store: opened read-only"};
+  audit_event e(audit_action::revoke);
+  e.jti = std::string(jti);
+  return p_->audited(e, "revoking", [&] { return p_->insert_revocation(p_->k->blind('j', jti), "token", at); });
+}
+
+status store::revoke_grant(std::string_view subject, std::string_view audience, int64_t at) {
+  if (subject.empty() || audience.empty()) return {errc::invalid_arg, "store: revoke needs a subject and an audience"};
+  std::lock_guard lock(p_->mu);
+  if (p_->read_only) return {errc::read_only, "store: opened read-only"};
+  audit_event e(audit_action::revoke);
+  e.subject = std::string(subject);
+  e.audience = std::string(audience);
+  return p_->audited(e, "revoking", [&] { return p_->insert_revocation(p_->k->blind('g', grant_text(subject, audience)), "grant", at); });
+}
+
+store::revocation_ids store::revocation_ids_for(std::string_view jti, std::string_view subject, std::string_view audience) {
+  revocation_ids ids;
+  ids.token = p_->k->blind('j', jti);
+  ids.grant = p_->k->blind('g', grant_text(subject, audience));
+  return ids;
+}
+
+result<bool> store::is_revoked(std::string_view jti, std::string_view subject, std::string_view audience,
+                               int64_t issued_at) {
+  return is_revoked(revocation_ids_for(jti, subject, audience), issued_at);
+}
+
+result<bool> store::is_revoked(const revocation_ids &ids, int64_t issued_at) {
+  std::lock_guard lock(p_->mu);
+  // Revocations made through this handle are in the sets at once; those of
+  // other connections are noticed by PRAGMA data_version, asked at most
+  // every 50 ms (it costs a read transaction).
+  const auto now = std::chrono::steady_clock::now();
+  int64_t version = p_->revocations_version;
+  if (version < 0 || now - p_->revocations_checked >= std::chrono::milliseconds(50)) {
+    stmt &v = p_->data_version;
+    if (!v.get() && v.prepare(p_->db, "PRAGMA data_version") != SQLITE_OK)
+      return db_error(p_->db, SQLITE_ERROR, "checking revocations");
+    v.reset();
+    if (v.step() != SQLITE_ROW) return db_error(p_->db, SQLITE_ERROR, "checking revocations");
+    version = v.integer(0);
+    v.reset();
+    p_->revocations_checked = now;
+  }
+  if (version != p_->revocations_version) {
+    stmt s;
+    if (auto st = s.prepare(p_->db, "SELECT key_bi, kind, revoked_at FROM revocations", "loading revocations"); !st)
+      return st;
+    p_->revoked_tokens.clear();
+    p_->revoked_grants.clear();
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW)
+      (s.text(1) == "token" ? p_->revoked_tokens : p_->revoked_grants)[std::string(s.blob(0))] = s.integer(2);
+    if (rc != SQLITE_DONE) return db_error(p_->db, rc, "loading revocations");
+    p_->revocations_version = version;
+  }
+  if (!p_->revoked_tokens.empty() &&
+      p_->revoked_tokens.count(std::string(reinterpret_cast<const char *>(ids.token.data()), ids.token.size())))
+    return true;
+  if (p_->revoked_grants.empty()) return false;
+  auto it = p_->revoked_grants.find(std::string(reinterpret_cast<const char *>(ids.grant.data()), ids.grant.size()));
+  return it != p_->revoked_grants.end() && issued_at <= it->second;
+}
+
+status store::log_release(std::string_view jti, int64_t records, int64_t at, std::optional<int64_t> expires_at) {
+  std::lock_guard lock(p_->mu);
+  if (p_->read_only) return status::ok();  // a read-only handle releases without logging
+  stmt s;
+  if (auto st = s.prepare(p_->db, "INSERT INTO releases (jti, released_at, expires_at, records) VALUES (?, ?, ?, ?)",
+                          "logging a release");
+      !st)
+    return st;
+  s.bind(jti).bind(at);
+  if (expires_at) s.bind(*expires_at);
+  else s.bind_blob(nullptr, 0);
+  s.bind(records);
+  if (int rc = s.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "logging a release");
+  return status::ok();
+}
+
+result<int64_t> store::purge_releases(int64_t now) {
+  std::lock_guard lock(p_->mu);
+  if (p_->read_only) return status(errc::read_only, "store: opened read-only");
+  stmt s;
+  if (auto st = s.prepare(p_->db, "DELETE FROM releases WHERE expires_at IS NOT NULL AND expires_at <= ?",
+                          "purging releases");
+      !st)
+    return st;
+  s.bind(now);
+  if (int rc = s.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "purging releases");
+  return static_cast<int64_t>(sqlite3_changes(p_->db));
+}
+
+result<std::array<unsigned char, 32>> store::pseudonym_key() {
+  std::lock_guard lock(p_->mu);
+  stmt s;
+  if (auto st = s.prepare(p_->db, "SELECT value FROM meta WHERE key = 'pseudonym_key'", "reading the pseudonym key");
+      !st)
+    return st;
+  std::array<unsigned char, 32> key{};
+  std::string plain;
+  if (s.step() == SQLITE_ROW) {
+    const std::string_view v = s.blob(0);
+    const size_t n = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+    if (v.size() < n || !open_sealed(p_->k->payload, v.substr(n), v.substr(0, n), pseudonym_aad, plain) ||
+        plain.size() != key.size())
+      return status(errc::corrupt, "store: the pseudonym key failed authentication");
+    std::memcpy(key.data(), plain.data(), key.size());
+    sodium_memzero(plain.data(), plain.size());
+    return key;
+  }
+  if (p_->read_only) return status(errc::read_only, "store: no pseudonym key yet; open the store for writing once");
+  randombytes_buf(key.data(), key.size());
+  std::string nonce;
+  const std::string sealed =
+      seal(p_->k->payload, std::string_view(reinterpret_cast<const char *>(key.data()), key.size()), pseudonym_aad, nonce);
+  stmt ins;
+  if (auto st =
+          ins.prepare(p_->db, "INSERT INTO meta (key, value) VALUES ('pseudonym_key', ?)", "storing the pseudonym key");
+      !st)
+    return st;
+  const std::string value = nonce + sealed;
+  ins.bind_blob(value.data(), value.size());
+  if (int rc = ins.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "storing the pseudonym key");
+  return key;
+}
+
+}  // namespace xyd

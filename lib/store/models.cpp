@@ -1,0 +1,206 @@
+// Scoring support (docs/scoring.md): models, store settings, sealed score
+// results.
+// SPDX-License-Identifier: Apache-2.0
+#include "impl.hpp"
+
+namespace xyd {
+
+using namespace store_detail;
+
+status store::put_model(const stored_model &m) {
+  std::lock_guard lock(p_->mu);
+  if (p_->read_only) return {errc::read_only, "store: opened read-only"};
+  write_tx tx(p_->db);
+  if (auto st = tx.begin("adding a model"); !st) return st;
+  stmt q;
+  if (auto st = q.prepare(p_->db, "SELECT model_hash FROM models WHERE model_hash = ? OR (id = ? AND version = ?)",
+                          "adding a model");
+      !st)
+    return st;
+  q.bind(m.model_hash).bind(m.id).bind(m.version);
+  int rc = q.step();
+  if (rc == SQLITE_ROW) {
+    const bool same = q.text(0) == m.model_hash;
+    q.reset();
+    tx.rollback();
+    if (same) return status::ok();
+    return {errc::exists, "store: model " + m.id + " version " + m.version + " exists with another content"};
+  }
+  if (rc != SQLITE_DONE) return db_error(p_->db, rc, "adding a model");
+  q.reset();
+  stmt ins;
+  if (auto st =
+          ins.prepare(p_->db,
+                      "INSERT INTO models (model_hash, id, version, format, content, signed_by, signature, added_at) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                      "adding a model");
+      !st)
+    return st;
+  ins.bind(m.model_hash).bind(m.id).bind(m.version).bind(m.format).bind(m.content);
+  if (m.signed_by.empty()) ins.bind_blob(nullptr, 0).bind_blob(nullptr, 0);
+  else ins.bind(m.signed_by).bind(m.signature);
+  ins.bind(now_utc());
+  if (rc = ins.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "adding a model");
+  audit_event e(audit_action::model);
+  e.with("id", m.id).with("version", m.version).with("model_hash", m.model_hash).with("signed", !m.signed_by.empty());
+  if (auto st = p_->append_audit(e); !st) return st;
+  return tx.commit("adding a model");
+}
+
+result<std::optional<store::stored_model>> store::get_model(std::string_view id, std::string_view version) {
+  std::lock_guard lock(p_->mu);
+  stmt s;
+  if (version.empty()) {
+    if (auto st =
+            s.prepare(p_->db,
+                      "SELECT id, version, model_hash, format, content, signed_by, added_at, signature FROM models "
+                      "WHERE id = ? ORDER BY seq DESC LIMIT 1",
+                      "finding a model");
+        !st)
+      return st;
+    s.bind(id);
+  } else {
+    if (auto st =
+            s.prepare(p_->db,
+                      "SELECT id, version, model_hash, format, content, signed_by, added_at, signature FROM models "
+                      "WHERE id = ? AND version = ?",
+                      "finding a model");
+        !st)
+      return st;
+    s.bind(id).bind(version);
+  }
+  const int rc = s.step();
+  if (rc == SQLITE_DONE) return std::optional<stored_model>();
+  if (rc != SQLITE_ROW) return db_error(p_->db, rc, "finding a model");
+  stored_model m{std::string(s.text(0)), std::string(s.text(1)), std::string(s.text(2)), std::string(s.text(3)),
+                 std::string(s.text(4)), std::string(s.text(5)), std::string(s.text(6)), std::string(s.text(7))};
+  return std::optional<stored_model>(std::move(m));
+}
+
+result<std::string> store::models() {
+  std::lock_guard lock(p_->mu);
+  stmt s;
+  if (auto st =
+          s.prepare(p_->db, "SELECT id, version, model_hash, format, signed_by, added_at FROM models ORDER BY seq",
+                    "listing models");
+      !st)
+    return st;
+  std::string out = "[";
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    if (out.size() > 1) out += ',';
+    const char *names[] = {"id", "version", "model_hash", "format", "signed_by", "added_at"};
+    for (int i = 0; i < 6; ++i) {
+      out += i ? ",\"" : "{\"";
+      out += names[i];
+      out += "\":";
+      if (s.is_null(i)) out += "null";
+      else json::append_quoted(out, s.text(i));
+    }
+    out += '}';
+  }
+  if (rc != SQLITE_DONE) return db_error(p_->db, rc, "listing models");
+  return out + "]";
+}
+
+status store::set_setting(std::string_view key, std::string_view value) {
+  std::lock_guard lock(p_->mu);
+  if (p_->read_only) return {errc::read_only, "store: opened read-only"};
+  stmt s;
+  if (auto st = s.prepare(
+          p_->db, "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+          "changing a setting");
+      !st)
+    return st;
+  const std::string k = "setting." + std::string(key);
+  s.bind(k).bind(value);
+  if (int rc = s.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "changing a setting");
+  return status::ok();
+}
+
+result<std::optional<std::string>> store::setting(std::string_view key) {
+  std::lock_guard lock(p_->mu);
+  stmt s;
+  if (auto st = s.prepare(p_->db, "SELECT value FROM meta WHERE key = ?", "reading a setting"); !st) return st;
+  const std::string k = "setting." + std::string(key);
+  s.bind(k);
+  const int rc = s.step();
+  if (rc == SQLITE_DONE) return std::optional<std::string>();
+  if (rc != SQLITE_ROW) return db_error(p_->db, rc, "reading a setting");
+  return std::optional<std::string>(std::string(s.text(0)));
+}
+
+status store::put_scores(const std::vector<score_row> &rows) {
+  std::lock_guard lock(p_->mu);
+  if (p_->read_only) return {errc::read_only, "store: opened read-only"};
+  if (rows.empty()) return status::ok();
+  audit_event e(audit_action::score);
+  if (rows.size() == 1) e.subject = rows[0].subject;
+  e.with("subjects", rows.size()).with("model_hash", rows[0].model_hash);
+  return p_->audited(e, "keeping scores", [&]() -> status {
+    stmt next, ins;
+    if (auto st = next.prepare(p_->db, "SELECT coalesce(max(id), 0) + 1 FROM scores", "keeping scores"); !st) return st;
+    if (int rc = next.step(); rc != SQLITE_ROW) return db_error(p_->db, rc, "keeping scores");
+    int64_t id = next.integer(0);
+    next.reset();
+    if (auto st = ins.prepare(p_->db,
+                              "INSERT INTO scores (id, subject_id, model_hash, scored_at, nonce, sealed) "
+                              "VALUES (?, ?, ?, ?, ?, ?)",
+                              "keeping scores");
+        !st)
+      return st;
+    const std::string at = now_utc();
+    std::string nonce;
+    for (const auto &r : rows) {
+      auto sid = p_->find_subject(p_->k->blind('s', r.subject));
+      if (!sid) return sid.error();
+      if (!*sid) return {errc::not_found, "store: a scored subject is not in the store"};
+      const std::string sealed = seal(p_->k->payload, r.result_json, score_aad(id), nonce);
+      ins.reset().bind(id).bind(*sid).bind(r.model_hash).bind(at).bind_blob(nonce.data(), nonce.size())
+          .bind_blob(sealed.data(), sealed.size());
+      if (int rc = ins.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "keeping scores");
+      ++id;
+    }
+    return status::ok();
+  });
+}
+
+result<std::string> store::scores(std::string_view subject, std::string_view model_hash) {
+  std::lock_guard lock(p_->mu);
+  auto sid = p_->find_subject(p_->k->blind('s', subject));
+  if (!sid) return sid.error();
+  if (!*sid) return std::string("[]");
+  stmt s;
+  if (model_hash.empty()) {
+    if (auto st =
+            s.prepare(p_->db, "SELECT id, scored_at, nonce, sealed FROM scores WHERE subject_id = ? ORDER BY id DESC",
+                      "reading scores");
+        !st)
+      return st;
+    s.bind(*sid);
+  } else {
+    if (auto st = s.prepare(
+            p_->db,
+            "SELECT id, scored_at, nonce, sealed FROM scores WHERE subject_id = ? AND model_hash = ? ORDER BY id DESC",
+            "reading scores");
+        !st)
+      return st;
+    s.bind(*sid).bind(model_hash);
+  }
+  std::string out = "[", plain;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    if (!open_sealed(p_->k->payload, s.blob(3), s.blob(2), score_aad(s.integer(0)), plain))
+      return status(errc::corrupt, "store: a score failed authentication");
+    if (plain.size() < 2 || plain.front() != '{') return status(errc::corrupt, "store: bad score");
+    if (out.size() > 1) out += ',';
+    out += "{\"scored_at\":";
+    json::append_quoted(out, s.text(1));
+    out += ',';
+    out.append(plain, 1, std::string::npos);
+  }
+  if (rc != SQLITE_DONE) return db_error(p_->db, rc, "reading scores");
+  return out + "]";
+}
+
+}  // namespace xyd

@@ -1,0 +1,189 @@
+// Rekeying: every sealed value and blind index of a store, re-made under a
+// new master key in one transaction.
+// SPDX-License-Identifier: Apache-2.0
+#include <tuple>
+#include <vector>
+
+#include "impl.hpp"
+
+namespace xyd {
+
+using namespace store_detail;
+
+// Subjects first: their new blind indexes are needed for the records' AAD.
+status store::impl::rekey_subjects(const key_set &next, subject_bi_map &subject_bis) {
+  stmt s, u;
+  if (auto st = s.prepare(db, "SELECT subject_id, subject_bi, nonce, sealed FROM subjects", "rekeying"); !st) return st;
+  if (auto st =
+          u.prepare(db, "UPDATE subjects SET subject_bi = ?, nonce = ?, sealed = ? WHERE subject_id = ?", "rekeying");
+      !st)
+    return st;
+  std::string plain, nonce;
+  std::vector<std::tuple<int64_t, bi_t, std::string>> all;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    const bi_t old_bi = to_bi(s.blob(1));
+    if (!open_sealed(k->payload, s.blob(3), s.blob(2), subject_aad(old_bi), plain))
+      return {errc::corrupt, "store: a subject failed authentication"};
+    all.emplace_back(s.integer(0), old_bi, plain);
+  }
+  if (rc != SQLITE_DONE) return db_error(db, rc, "rekeying");
+  s.reset();
+  for (const auto &[id, old_bi, subject] : all) {
+    const bi_t new_bi = next.blind('s', subject);
+    const std::string sealed = seal(next.payload, subject, subject_aad(new_bi), nonce);
+    u.reset().bind(new_bi).bind_blob(nonce.data(), nonce.size()).bind_blob(sealed.data(), sealed.size()).bind(id);
+    if (int urc = u.step(); urc != SQLITE_DONE) return db_error(db, urc, "rekeying");
+    subject_bis[id] = {old_bi, new_bi};
+  }
+  return status::ok();
+}
+
+// Records, 512 at a time in id order: payloads, content hashes, repair notes,
+// then the facts' natural-key indexes.
+status store::impl::rekey_records(const key_set &next, const subject_bi_map &subject_bis) {
+  auto cat = current_catalog();
+  stmt sel, upd, fact;
+  if (auto st = sel.prepare(
+          db,
+          "SELECT id, item_type, subject_id, as_of, nonce, payload, repair_nonce, repair, fact_id FROM records "
+          "WHERE id > ? ORDER BY id LIMIT 512",
+          "rekeying");
+      !st)
+    return st;
+  if (auto st = upd.prepare(
+          db, "UPDATE records SET content_hash = ?, nonce = ?, payload = ?, repair_nonce = ?, repair = ? WHERE id = ?",
+          "rekeying");
+      !st)
+    return st;
+  if (auto st = fact.prepare(db, "UPDATE facts SET nk_bi = ? WHERE fact_id = ?", "rekeying"); !st) return st;
+  std::unordered_map<int64_t, bi_t> new_nk;  // fact id -> new natural-key index (facts are renamed after the loop)
+  std::string plain, repair, nonce, repair_nonce;
+  int64_t last = 0;
+  for (;;) {
+    struct row {
+      int64_t id, subject_id, fact_id;
+      std::string type, as_of, nonce, payload, repair_nonce, repair;
+      bool has_repair;
+    };
+    std::vector<row> rows;
+    sel.reset().bind(last);
+    int rc;
+    while ((rc = sel.step()) == SQLITE_ROW)
+      rows.push_back({sel.integer(0), sel.integer(2), sel.integer(8), std::string(sel.text(1)), std::string(sel.text(3)),
+                      std::string(sel.blob(4)), std::string(sel.blob(5)), std::string(sel.blob(6)), std::string(sel.blob(7)),
+                      !sel.is_null(7)});
+    if (rc != SQLITE_DONE) return db_error(db, rc, "rekeying");
+    if (rows.empty()) break;
+    for (auto &r : rows) {
+      last = r.id;
+      const auto &[old_sbi, new_sbi] = subject_bis.at(r.subject_id);
+      if (auto st = decrypt_row(r.id, r.type, old_sbi, r.as_of, r.nonce, r.payload, plain); !st) return st;
+      auto doc = json::parse(plain);
+      const item_type *t = cat->find(r.type);
+      if (!doc || !doc->find("subject") || !doc->find("data")) return {errc::corrupt, "store: bad payload"};
+      if (!t)
+        return {errc::not_found,
+                "store: item type " + r.type + " is not in the catalog in force; load its extension first"};
+      const bi_t nk = next.blind('n', natural_key_text(*t, doc->find("subject")->text, *doc->find("data")));
+      new_nk[r.fact_id] = nk;
+      const std::string sealed = seal(next.payload, plain, row_aad(r.id, r.type, new_sbi, r.as_of), nonce);
+      std::string sealed_repair;
+      if (r.has_repair) {
+        if (!open_sealed(k->payload, r.repair, r.repair_nonce, repair_aad(r.id), repair))
+          return {errc::corrupt, "store: repair note failed authentication"};
+        sealed_repair = seal(next.payload, repair, repair_aad(r.id), repair_nonce);
+      }
+      upd.reset().bind(next.blind('c', plain)).bind_blob(nonce.data(), nonce.size());
+      upd.bind_blob(sealed.data(), sealed.size());
+      // A NULL pointer binds SQL NULL: no repair note.
+      if (r.has_repair) upd.bind_blob(repair_nonce.data(), repair_nonce.size()).bind_blob(sealed_repair.data(), sealed_repair.size());
+      else upd.bind_blob(nullptr, 0).bind_blob(nullptr, 0);
+      upd.bind(r.id);
+      if (int urc = upd.step(); urc != SQLITE_DONE) return db_error(db, urc, "rekeying");
+    }
+  }
+  for (const auto &[fact_id, nk] : new_nk) {
+    fact.reset().bind(nk).bind(fact_id);
+    if (int rc = fact.step(); rc != SQLITE_DONE) return db_error(db, rc, "rekeying");
+  }
+  return status::ok();
+}
+
+// The pseudonym key is carried over, sealed anew; the key check is the new key's.
+status store::impl::rekey_meta(const key_set &next) {
+  {
+    stmt pk;
+    if (auto st = pk.prepare(db, "SELECT value FROM meta WHERE key = 'pseudonym_key'", "rekeying"); !st) return st;
+    if (pk.step() == SQLITE_ROW) {
+      const std::string_view v = pk.blob(0);
+      const size_t n = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+      std::string key;
+      if (v.size() < n || !open_sealed(k->payload, v.substr(n), v.substr(0, n), pseudonym_aad, key))
+        return {errc::corrupt, "store: the pseudonym key failed authentication"};
+      std::string nonce2;
+      const std::string value = [&] {
+        const std::string sealed = seal(next.payload, key, pseudonym_aad, nonce2);
+        return nonce2 + sealed;
+      }();
+      sodium_memzero(key.data(), key.size());
+      pk.reset();
+      stmt up;
+      if (auto st = up.prepare(db, "UPDATE meta SET value = ? WHERE key = 'pseudonym_key'", "rekeying"); !st) return st;
+      up.bind_blob(value.data(), value.size());
+      if (int rc = up.step(); rc != SQLITE_DONE) return db_error(db, rc, "rekeying");
+    }
+  }
+  const auto check = next.key_check();
+  stmt m;
+  if (auto st = m.prepare(db, "UPDATE meta SET value = ? WHERE key = 'key_check'", "rekeying"); !st) return st;
+  m.bind_blob(check.data(), check.size());
+  if (int rc = m.step(); rc != SQLITE_DONE) return db_error(db, rc, "rekeying");
+  return status::ok();
+}
+
+// Score results are sealed to their row: open and seal anew.
+status store::impl::rekey_scores(const key_set &next) {
+  stmt s, u;
+  if (auto st = s.prepare(db, "SELECT id, nonce, sealed FROM scores", "rekeying"); !st) return st;
+  std::vector<std::pair<int64_t, std::string>> all;
+  std::string plain;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    if (!open_sealed(k->payload, s.blob(2), s.blob(1), score_aad(s.integer(0)), plain))
+      return {errc::corrupt, "store: a score failed authentication"};
+    all.emplace_back(s.integer(0), plain);
+  }
+  if (rc != SQLITE_DONE) return db_error(db, rc, "rekeying");
+  s.reset();
+  if (auto st = u.prepare(db, "UPDATE scores SET nonce = ?, sealed = ? WHERE id = ?", "rekeying"); !st) return st;
+  std::string nonce3;
+  for (const auto &[id, text] : all) {
+    const std::string sealed = seal(next.payload, text, score_aad(id), nonce3);
+    u.reset().bind_blob(nonce3.data(), nonce3.size()).bind_blob(sealed.data(), sealed.size()).bind(id);
+    if (int urc = u.step(); urc != SQLITE_DONE) return db_error(db, urc, "rekeying");
+  }
+  return status::ok();
+}
+
+status store::rekey(const master_key &new_key) {
+  std::lock_guard lock(p_->mu);
+  if (p_->read_only) return {errc::read_only, "store: opened read-only"};
+  auto next = std::make_unique<key_set>(new_key);
+  impl::subject_bi_map subject_bis;  // id -> (old, new)
+  audit_event e(audit_action::rekey);
+  const status st = p_->audited(e, "rekeying", [&]() -> status {
+    if (auto rs = p_->rekey_subjects(*next, subject_bis); !rs) return rs;
+    if (auto rs = p_->rekey_records(*next, subject_bis); !rs) return rs;
+    if (auto rs = p_->rekey_meta(*next); !rs) return rs;
+    if (auto rs = p_->rekey_scores(*next); !rs) return rs;
+    e.with("subjects", subject_bis.size());
+    return status::ok();
+  });
+  if (!st) return st;
+  std::swap(p_->k, next);
+  p_->master = new_key;
+  return status::ok();
+}
+
+}  // namespace xyd

@@ -1,0 +1,326 @@
+// The store's schema: the migrations, and opening, creating or upgrading a
+// store file. docs/storage.md documents the schema.
+// SPDX-License-Identifier: Apache-2.0
+#include <unistd.h>
+
+#include "impl.hpp"
+
+namespace xyd {
+
+using namespace store_detail;
+
+namespace {
+
+// Migration i takes a store from user_version i to i + 1. Never edit a
+// released step: append a new one.
+//
+// Blind indexes are random by design, so they live only in the two small
+// tables (subjects, facts: one row per subject and per natural key); the big
+// ones (records and its indexes) are keyed by integers handed out in arrival
+// order, so that ingest appends instead of scattering writes over the file.
+const char *const migrations[] = {
+    // 0 -> 1: subjects, facts (natural keys, with their current record),
+    // records (flagged current, so that reading a subject's current records
+    // is one partial-index scan), batches, metadata.
+    R"(CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+       CREATE TABLE batches (
+         id INTEGER PRIMARY KEY,
+         started_at TEXT NOT NULL,
+         finished_at TEXT,
+         source TEXT NOT NULL,
+         summary TEXT);
+       CREATE TABLE subjects (
+         subject_id INTEGER PRIMARY KEY,
+         subject_bi BLOB NOT NULL UNIQUE);
+       CREATE TABLE facts (
+         fact_id INTEGER PRIMARY KEY,
+         nk_bi BLOB NOT NULL UNIQUE,
+         subject_id INTEGER NOT NULL,
+         item_type TEXT NOT NULL,
+         current_id INTEGER,
+         current_as_of TEXT);
+       CREATE INDEX facts_by_subject ON facts (subject_id);
+       CREATE TABLE records (
+         id INTEGER PRIMARY KEY,
+         fact_id INTEGER NOT NULL,
+         subject_id INTEGER NOT NULL,
+         item_type TEXT NOT NULL,
+         as_of TEXT NOT NULL,
+         content_hash BLOB NOT NULL,
+         nonce BLOB NOT NULL,
+         payload BLOB NOT NULL,
+         state TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'withdrawn', 'repaired')),
+         repair_nonce BLOB,
+         repair BLOB,
+         batch_id INTEGER NOT NULL,
+         is_current INTEGER NOT NULL DEFAULT 0,
+         UNIQUE (fact_id, as_of));
+       CREATE INDEX records_by_subject ON records (subject_id, item_type, as_of DESC);
+       CREATE INDEX records_current ON records (subject_id, item_type, as_of DESC) WHERE is_current = 1;
+       CREATE INDEX records_by_as_of ON records (as_of);)",
+    // 1 -> 2: each subject sealed beside its blind index, so that a store
+    // can list its subjects.
+    R"(ALTER TABLE subjects ADD COLUMN nonce BLOB;
+       ALTER TABLE subjects ADD COLUMN sealed BLOB;)",
+    // 2 -> 3: consent support: trusted issuer keys, revocations (blind
+    // indexes of jti and of subject+audience), releases with their data life.
+    R"(CREATE TABLE trusted_keys (
+         kid TEXT PRIMARY KEY,
+         public_key TEXT NOT NULL,
+         issuer TEXT NOT NULL DEFAULT '',
+         added_at TEXT NOT NULL,
+         retired_from INTEGER) WITHOUT ROWID;
+       CREATE TABLE revocations (
+         key_bi BLOB PRIMARY KEY,
+         kind TEXT NOT NULL CHECK (kind IN ('token', 'grant')),
+         revoked_at INTEGER NOT NULL) WITHOUT ROWID;
+       CREATE TABLE releases (
+         id INTEGER PRIMARY KEY,
+         jti TEXT NOT NULL,
+         released_at INTEGER NOT NULL,
+         expires_at INTEGER,
+         records INTEGER NOT NULL);
+       CREATE INDEX releases_by_expiry ON releases (expires_at);)",
+    // 3 -> 4: scoring support: keys trusted for a use ("consent" or
+    // "model"), scorecard models by content hash, sealed score results.
+    R"(ALTER TABLE trusted_keys ADD COLUMN use TEXT NOT NULL DEFAULT 'consent';
+       CREATE TABLE models (
+         seq INTEGER PRIMARY KEY,
+         model_hash TEXT NOT NULL UNIQUE,
+         id TEXT NOT NULL,
+         version TEXT NOT NULL,
+         format TEXT NOT NULL,
+         content TEXT NOT NULL,
+         signed_by TEXT,
+         signature TEXT,
+         added_at TEXT NOT NULL,
+         UNIQUE (id, version));
+       CREATE TABLE scores (
+         id INTEGER PRIMARY KEY,
+         subject_id INTEGER NOT NULL,
+         model_hash TEXT NOT NULL,
+         scored_at TEXT NOT NULL,
+         nonce BLOB NOT NULL,
+         sealed BLOB NOT NULL);
+       CREATE INDEX scores_by_subject ON scores (subject_id, model_hash, id);)",
+    // 4 -> 5: the audit log, hash-chained, and its signed checkpoints.
+    R"(CREATE TABLE audit (
+         seq INTEGER PRIMARY KEY,
+         entry TEXT NOT NULL,
+         hash BLOB NOT NULL);
+       CREATE TABLE audit_checkpoints (
+         id INTEGER PRIMARY KEY,
+         seq INTEGER NOT NULL,
+         token TEXT NOT NULL,
+         added_at TEXT NOT NULL);)",
+};
+static_assert(sizeof migrations / sizeof migrations[0] == store::schema_version);
+
+}  // namespace
+
+result<int64_t> store::impl::user_version() {
+  stmt s;
+  if (int rc = s.prepare(db, "PRAGMA user_version"); rc != SQLITE_OK) return db_error(db, rc, "reading the schema version");
+  if (int rc = s.step(); rc != SQLITE_ROW) return db_error(db, rc, "reading the schema version");
+  return s.integer(0);
+}
+
+result<bool> store::impl::has_table(const char *name) {
+  stmt s;
+  if (auto st = s.prepare(db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?", "reading the schema");
+      !st)
+    return st;
+  s.bind(std::string_view(name));
+  const int rc = s.step();
+  if (rc == SQLITE_ROW || rc == SQLITE_DONE) return rc == SQLITE_ROW;
+  return db_error(db, rc, "reading the schema");
+}
+
+status store::impl::migrate(int64_t from, int64_t to) {
+  for (int64_t v = from; v < to; ++v) {
+    if (auto st = exec(migrations[v], "migrating the schema"); !st) return st;
+    if (v + 1 == 2)
+      if (auto st = backfill_subjects(); !st) return st;
+  }
+  const std::string pragma = "PRAGMA user_version = " + std::to_string(to);
+  return exec(pragma.c_str(), "setting the schema version");
+}
+
+// Schema 2 seals each subject; subjects stored before are read back from
+// one of their records.
+status store::impl::backfill_subjects() {
+  stmt s, u;
+  if (int rc = s.prepare(db,
+                         "SELECT r.item_type, s.subject_bi, r.as_of, r.id, r.nonce, r.payload, s.subject_id "
+                         "FROM subjects s JOIN records r ON r.id = (SELECT min(id) FROM records WHERE subject_id = s.subject_id) "
+                         "WHERE s.sealed IS NULL");
+      rc != SQLITE_OK)
+    return db_error(db, rc, "backfilling subjects");
+  if (auto st = u.prepare(db, "UPDATE subjects SET nonce = ?, sealed = ? WHERE subject_id = ?", "backfilling subjects");
+      !st)
+    return st;
+  std::string plain, nonce;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    const bi_t sbi = to_bi(s.blob(1));
+    if (!open_sealed(k->payload, s.blob(5), s.blob(4), row_aad(s.integer(3), s.text(0), sbi, s.text(2)), plain))
+      return {errc::corrupt, "store: a record failed authentication while backfilling subjects"};
+    auto doc = json::parse(plain);
+    if (!doc || !doc->find("subject")) return {errc::corrupt, "store: a record does not parse"};
+    const std::string sealed = seal(k->payload, doc->find("subject")->text, subject_aad(sbi), nonce);
+    u.reset().bind_blob(nonce.data(), nonce.size()).bind_blob(sealed.data(), sealed.size()).bind(s.integer(6));
+    if (int urc = u.step(); urc != SQLITE_DONE) return db_error(db, urc, "backfilling subjects");
+  }
+  return rc == SQLITE_DONE ? status::ok() : db_error(db, rc, "backfilling subjects");
+}
+
+// Is this an xyd store, a new file, or something else? One query, so that
+// the three answers come from one snapshot while another process may be
+// creating the same store.
+result<bool> store::impl::inspect() {
+  stmt look;
+  int rc = look.prepare(db,
+                        "SELECT (SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM sqlite_schema), "
+                        "(SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'meta')");
+  if (rc == SQLITE_OK) rc = look.step();
+  if (rc != SQLITE_ROW) {
+    const errc code = map_sqlite(rc);
+    if (code == errc::corrupt || code == errc::error)
+      return status(errc::corrupt, "store: " + path + " is not an xyd store (not a SQLite database)");
+    return db_error(db, rc, "cannot read " + path);
+  }
+  const bool has_meta = look.integer(2) > 0;
+  if (!has_meta && look.integer(1) > 0)
+    return status(errc::corrupt, "store: " + path + " is a SQLite database but not an xyd store");
+  return !has_meta;
+}
+
+status store::impl::configure(const store_options &opt) {
+  if (!read_only) {
+    // Switching to WAL needs a moment of exclusive access, which SQLite does
+    // not wait for: retry within the busy timeout (another process may be
+    // creating the same store).
+    for (int waited = 0;; waited += 10) {
+      status st = exec("PRAGMA journal_mode = WAL", "setting WAL mode");
+      if (st) break;
+      if (st.code() != errc::busy || waited >= opt.busy_timeout_ms) return st;
+      ::usleep(10000);
+    }
+  }
+  if (auto st = exec("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; "
+                     "PRAGMA journal_size_limit = 67108864; PRAGMA cache_size = -131072",
+                     "setting pragmas");
+      !st)
+    return st;
+  if (opt.max_pages > 0) {
+    const std::string pragma = "PRAGMA max_page_count = " + std::to_string(opt.max_pages);
+    if (auto st = exec(pragma.c_str(), "capping the size"); !st) return st;
+  }
+  return status::ok();
+}
+
+// A new store: every migration, then the metadata (inside the caller's
+// write transaction).
+status store::impl::create_schema() {
+  if (auto st = migrate(0, schema_version); !st) return st;
+  const auto check = k->key_check();
+  stmt m;
+  if (auto st = m.prepare(
+          db, "INSERT INTO meta (key, value) VALUES ('format', 'xyd-store'), ('key_check', ?), ('created_at', ?)",
+          "creating the store");
+      !st)
+    return st;
+  m.bind_blob(check.data(), check.size()).bind(now_utc());
+  if (int rc = m.step(); rc != SQLITE_DONE) return db_error(db, rc, "creating the store");
+  return status::ok();
+}
+
+// An existing store: the key must be its key, its schema not newer than
+// this xyd's; an older schema is upgraded.
+status store::impl::check_key_and_upgrade() {
+  {
+    // Scoped: a statement left stepping would hold a read snapshot, and a
+    // write transaction begun on a stale snapshot fails at once (BUSY)
+    // instead of waiting for the other process.
+    const auto check = k->key_check();
+    stmt m;
+    if (int rc = m.prepare(db, "SELECT value FROM meta WHERE key = 'key_check'"); rc != SQLITE_OK)
+      return status(errc::corrupt, "store: " + path + " is not an xyd store (no key check)");
+    if (m.step() != SQLITE_ROW) return status(errc::corrupt, "store: " + path + " has no key check");
+    const auto stored = m.blob(0);
+    if (stored.size() != check.size() || sodium_memcmp(stored.data(), check.data(), check.size()) != 0)
+      return status(errc::key, "store: wrong key for " + path + " (the store was created under another master key)");
+  }
+  // Read again: another process may have created or upgraded the store
+  // since the first look.
+  auto version = user_version();
+  if (!version) return version.error();
+  if (*version > schema_version)
+    return status(errc::error, "store: " + path + " has schema version " + std::to_string(*version) +
+                                   ", newer than this xyd (" + std::to_string(schema_version) + "): upgrade xyd");
+  if (*version == schema_version) return status::ok();
+  if (read_only)
+    return status(errc::read_only, "store: " + path + " has schema version " + std::to_string(*version) +
+                                       " and must be upgraded; open it once for writing");
+  write_tx tx(db);
+  if (auto st = tx.begin("upgrading the store"); !st) return st;
+  // Another process may have upgraded it meanwhile.
+  auto again = user_version();
+  if (!again) return again.error();
+  if (auto st = migrate(*again, schema_version); !st) return st;
+  return tx.commit("upgrading the store");
+}
+
+// A new file, created under the write lock: true, or false when another
+// process created it while we waited for the lock.
+result<bool> store::impl::create_store() {
+  write_tx tx(db);
+  if (auto st = tx.begin("creating the store"); !st) return st;
+  auto exists = has_table("meta");
+  if (!exists) return exists.error();
+  if (*exists) {
+    if (auto st = tx.commit("opening the store"); !st) return st;
+    return false;
+  }
+  if (auto st = create_schema(); !st) return st;
+  if (auto st = tx.commit("creating the store"); !st) return st;
+  return true;
+}
+
+result<std::unique_ptr<store>> store::open(const std::string &path, const master_key &key, const store_options &opt) {
+  if (!sodium_ready()) return {errc::internal, "libsodium failed to initialise"};
+  auto p = std::make_unique<impl>();
+  p->path = path;
+  p->read_only = opt.flags & store_flags::read_only;
+  int flags = SQLITE_OPEN_NOMUTEX | (p->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE);
+  if (!p->read_only && (opt.flags & store_flags::create)) flags |= SQLITE_OPEN_CREATE;
+  if (int rc = sqlite3_open_v2(path.c_str(), &p->db, flags, nullptr); rc != SQLITE_OK) {
+    status st = db_error(p->db, rc, "cannot open " + path);
+    if ((rc & 0xFF) == SQLITE_CANTOPEN && !(opt.flags & store_flags::create))
+      st = status(errc::not_found, "store: " + path + " does not exist (open it with the create flag to make one)");
+    return st;
+  }
+  sqlite3_extended_result_codes(p->db, 1);
+  sqlite3_busy_timeout(p->db, opt.busy_timeout_ms);
+  p->k = std::make_unique<key_set>(key);
+  p->master = key;
+  p->busy_ms = opt.busy_timeout_ms;
+
+  auto fresh = p->inspect();
+  if (!fresh) return fresh.error();
+  if (*fresh && p->read_only)
+    return status(errc::not_found, "store: " + path + " is empty; it cannot be created read-only");
+  if (auto st = p->configure(opt); !st) return st;
+  bool created = false;
+  if (*fresh) {
+    auto made = p->create_store();
+    if (!made) return made.error();
+    created = *made;
+  }
+  if (!created)
+    if (auto st = p->check_key_and_upgrade(); !st) return st;
+  if (auto st = p->prepare_statements(); !st) return st;
+  return std::unique_ptr<store>(new store(std::move(p)));
+}
+
+}  // namespace xyd

@@ -1,0 +1,131 @@
+// The store's keys, blind indexes and sealed values.
+// SPDX-License-Identifier: Apache-2.0
+#include "sealing.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace xyd::store_detail {
+
+namespace {
+constexpr char kdf_context[crypto_kdf_CONTEXTBYTES + 1] = "xydstore";
+enum subkey_id : uint64_t { payload_key_id = 1, index_key_id = 2, check_key_id = 3 };
+}  // namespace
+
+key_set::key_set(const master_key &m) {
+  crypto_kdf_derive_from_key(payload, sizeof payload, payload_key_id, kdf_context, m.data());
+  crypto_kdf_derive_from_key(index, sizeof index, index_key_id, kdf_context, m.data());
+  crypto_kdf_derive_from_key(check, sizeof check, check_key_id, kdf_context, m.data());
+}
+
+key_set::~key_set() {
+  sodium_memzero(payload, sizeof payload);
+  sodium_memzero(index, sizeof index);
+  sodium_memzero(check, sizeof check);
+}
+
+bi_t key_set::blind(char domain, std::string_view text) const {
+  bi_t out{};
+  crypto_generichash_state st;
+  crypto_generichash_init(&st, index, sizeof index, out.size());
+  crypto_generichash_update(&st, reinterpret_cast<const unsigned char *>(&domain), 1);
+  crypto_generichash_update(&st, reinterpret_cast<const unsigned char *>(text.data()), text.size());
+  crypto_generichash_final(&st, out.data(), out.size());
+  return out;
+}
+
+std::array<unsigned char, 32> key_set::key_check() const {
+  static const char label[] = "xyd store key check v1";
+  std::array<unsigned char, 32> out{};
+  crypto_generichash(out.data(), out.size(), reinterpret_cast<const unsigned char *>(label), sizeof label - 1, check,
+                     sizeof check);
+  return out;
+}
+
+bi_t to_bi(std::string_view blob) {
+  bi_t b{};
+  std::memcpy(b.data(), blob.data(), std::min(blob.size(), b.size()));
+  return b;
+}
+
+std::string to_hex(const bi_t &b) {
+  return xyd::to_hex(std::string_view(reinterpret_cast<const char *>(b.data()), b.size()));
+}
+
+std::string row_aad(int64_t id, std::string_view type, const bi_t &subject_bi, std::string_view as_of) {
+  std::string aad = "xyd-record-v1:" + std::to_string(id);
+  aad += '\0';
+  aad += type;
+  aad += '\0';
+  aad.append(reinterpret_cast<const char *>(subject_bi.data()), subject_bi.size());
+  aad += as_of;
+  return aad;
+}
+
+std::string subject_aad(const bi_t &sbi) {
+  return "xyd-subject-v1" + std::string(reinterpret_cast<const char *>(sbi.data()), sbi.size());
+}
+
+std::string repair_aad(int64_t id) { return "xyd-repair-v1:" + std::to_string(id); }
+
+std::string score_aad(int64_t id) { return "xyd-score-v1:" + std::to_string(id); }
+
+// Random nonces, drawn from the CSPRNG a few kilobytes at a time (one
+// getrandom call per 170 records instead of one per record).
+void random_nonce(unsigned char *out) {
+  constexpr size_t n = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+  thread_local unsigned char pool[n * 170];
+  thread_local size_t used = sizeof pool;
+  if (used == sizeof pool) {
+    randombytes_buf(pool, sizeof pool);
+    used = 0;
+  }
+  std::memcpy(out, pool + used, n);
+  sodium_memzero(pool + used, n);
+  used += n;
+}
+
+std::string seal(const unsigned char *key, std::string_view plain, std::string_view aad, std::string &nonce_out) {
+  unsigned char nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
+  random_nonce(nonce);
+  nonce_out.assign(reinterpret_cast<const char *>(nonce), sizeof nonce);
+  std::string out(plain.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES, '\0');
+  unsigned long long len = 0;
+  crypto_aead_xchacha20poly1305_ietf_encrypt(reinterpret_cast<unsigned char *>(out.data()), &len,
+                                             reinterpret_cast<const unsigned char *>(plain.data()), plain.size(),
+                                             reinterpret_cast<const unsigned char *>(aad.data()), aad.size(), nullptr,
+                                             nonce, key);
+  out.resize(len);
+  return out;
+}
+
+bool open_sealed(const unsigned char *key, std::string_view sealed, std::string_view nonce, std::string_view aad,
+                 std::string &plain) {
+  if (nonce.size() != crypto_aead_xchacha20poly1305_ietf_NPUBBYTES ||
+      sealed.size() < crypto_aead_xchacha20poly1305_ietf_ABYTES)
+    return false;
+  plain.resize(sealed.size() - crypto_aead_xchacha20poly1305_ietf_ABYTES);
+  unsigned long long len = 0;
+  if (crypto_aead_xchacha20poly1305_ietf_decrypt(reinterpret_cast<unsigned char *>(plain.data()), &len, nullptr,
+                                                 reinterpret_cast<const unsigned char *>(sealed.data()), sealed.size(),
+                                                 reinterpret_cast<const unsigned char *>(aad.data()), aad.size(),
+                                                 reinterpret_cast<const unsigned char *>(nonce.data()), key) != 0)
+    return false;
+  plain.resize(len);
+  return true;
+}
+
+std::string natural_key_text(const item_type &t, std::string_view subject, const json::value &data) {
+  std::string s(t.id);
+  s += '\0';
+  s += subject;
+  for (const auto &k : t.natural_key) {
+    s += '\0';
+    const json::value *v = data.find(k);
+    if (v) json::dump_to(s, *v);
+    else s += "null";
+  }
+  return s;
+}
+
+}  // namespace xyd::store_detail
