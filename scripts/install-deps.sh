@@ -10,6 +10,7 @@ packages=(
   libsimdjson-dev                    # JSON Lines parsing
   libboost-dev                       # Boost.Multiprecision (exact scoring)
   libpugixml-dev                     # PMML (XML) scorecard import
+  libcli11-dev                       # the CLI's argument parsing (CLI11, header-only)
   catch2                             # C++ unit tests (v2)
   python3 python3-pytest             # Python package tests
   python3-stdnum                     # independent USCC/RID implementation for cross-checks

@@ -34,11 +34,11 @@ def logged(tmp_path):
     run("gen", "--subjects", 12, "--seed", 4, "--out", feed)
     db = tmp_path / "s.db"
     k = ["--key-file", key]
-    run("ingest", db, feed, *k)
+    run("ingest", db, feed, "--create", *k)
     subjects = json.loads(run("subjects", db, *k).stdout)
     for s in subjects[:3]:
         run("records", db, s, *k)
-        run("records", db, s, "--audience", "bank-001", *k)
+        run("release", db, s, "--audience", "bank-001", *k)
     run("score", db, "--subject", subjects[0], *k)
     run("consent", "keygen", "--out", tmp_path / "inst")
     run("audit", "checkpoint", db, "--secret", tmp_path / "inst.secret", *k)

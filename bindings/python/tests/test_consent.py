@@ -131,7 +131,7 @@ def test_cli_consent_flow(tmp_path):
         return subprocess.run([CLI, *map(str, args)], capture_output=True, env=env)
 
     db = tmp_path / "s.db"
-    assert cli("ingest", db, feed).returncode == 0
+    assert cli("ingest", db, feed, "--create").returncode == 0
     r = cli("consent", "keygen", "--out", tmp_path / "plat")
     assert r.returncode == 0 and oct((tmp_path / "plat.secret").stat().st_mode & 0o777) == "0o600"
     secret = (tmp_path / "plat.secret").read_text().strip()
@@ -149,11 +149,11 @@ def test_cli_consent_flow(tmp_path):
     assert cli("consent", "trust", db, "--public", tmp_path / "plat.public", "--issuer", "platform").returncode == 0
     r = cli("consent", "check", db, "--token", token, "--subject", USCC, "--audience", "bank-001", "--purpose", "pre_loan")
     assert r.returncode == 0 and json.loads(r.stdout)["granted"]
-    r = cli("records", db, USCC, "--audience", "bank-001", "--purpose", "pre_loan", "--token", token)
+    r = cli("release", db, USCC, "--audience", "bank-001", "--purpose", "pre_loan", "--token", token)
     assert {x["type"] for x in json.loads(r.stdout)} == {"legal_rep", "tax.deferral", "utility.gas"}
     jti = xyd.consent.verify((tmp_path / "plat.public").read_text().strip(), token)["jti"]
     assert cli("consent", "revoke", db, "--jti", jti).returncode == 0
-    r = cli("records", db, USCC, "--audience", "bank-001", "--purpose", "pre_loan", "--token", token)
+    r = cli("release", db, USCC, "--audience", "bank-001", "--purpose", "pre_loan", "--token", token)
     assert r.returncode == 1 and b"consent refused: revoked" in r.stderr
     keys = json.loads(cli("consent", "keys", db).stdout)
     assert keys[0]["issuer"] == "platform"

@@ -88,7 +88,7 @@ def test_ten_thousand_subjects_released_to_external_leak_nothing(tmp_path):
     patterns = tmp_path / "secrets.txt"
     patterns.write_text("\n".join(sorted(secrets)) + "\n", encoding="utf-8")
     counted = tmp_path / "count"
-    script = (f"set -o pipefail; {' '.join(gen)} | {CLI} mask --audience external | tee >(wc -l > {counted}) "
+    script = (f"set -o pipefail; {' '.join(gen)} | {CLI} mask --role external | tee >(wc -l > {counted}) "
               f"| grep -F -o -m 20 -f {patterns}; rc=$?; wait $!; exit $rc")
     found = subprocess.run(["bash", "-c", script], capture_output=True)
     assert found.returncode == 1, (found.stdout.decode()[:2000], found.stderr.decode()[-500:])  # 1: nothing matched
@@ -97,13 +97,13 @@ def test_ten_thousand_subjects_released_to_external_leak_nothing(tmp_path):
 
 def test_cli_mask(tmp_path):
     line = json.dumps(RECORD, ensure_ascii=False) + "\n"
-    r = run_cli("mask", "--audience", "external", input=(line + "{bad\n" + line).encode())
+    r = run_cli("mask", "--role", "external", input=(line + "{bad\n" + line).encode())
     assert r.returncode == 1 and b"line 2" in r.stderr
     out = [json.loads(l) for l in r.stdout.decode().splitlines()]
     assert len(out) == 2 and out[0]["data"]["rep_name"] == "欧阳**"
     policy = tmp_path / "p.json"
     policy.write_text(json.dumps({"roles": {"external": {"person_name": {"op": "redact"}}}}), encoding="utf-8")
-    r = run_cli("mask", "--audience", "external", "--policy", policy, input=line.encode())
+    r = run_cli("mask", "--role", "external", "--policy", policy, input=line.encode())
     assert r.returncode == 0 and json.loads(r.stdout)["data"]["rep_name"] is None
     assert run_cli("mask").returncode == 2
-    assert run_cli("mask", "--audience", "nobody", input=line.encode()).returncode == 2
+    assert run_cli("mask", "--role", "nobody", input=line.encode()).returncode == 2

@@ -159,13 +159,13 @@ def test_verification(store):
     assert ("check_claims", "ok") in actions and ("check_claims", "refused") in actions
 
 
-def test_cli_verify(tmp_path):
+def test_cli_check_claims(tmp_path):
     key = tmp_path / "k"
     subprocess.run([CLI, "keygen", "--out", str(key)], check=True, capture_output=True)
     db, feed = tmp_path / "s.db", tmp_path / "f.jsonl"
     feed.write_text(FEED, encoding="utf-8")
     k = ["--key-file", str(key)]
-    subprocess.run([CLI, "ingest", str(db), str(feed), *k], check=True, capture_output=True)
+    subprocess.run([CLI, "ingest", str(db), str(feed), "--create", *k], check=True, capture_output=True)
     subprocess.run([CLI, "consent", "keygen", "--out", str(tmp_path / "p")], check=True, capture_output=True)
     subprocess.run([CLI, "consent", "trust", str(db), "--public", str(tmp_path / "p.public"), *k], check=True, capture_output=True)
     (tmp_path / "c.json").write_text(json.dumps({"iss": "p", "sub": USCC, "aud": "bank-001", "exp": "2099-01-01T00:00:00Z",
@@ -173,7 +173,7 @@ def test_cli_verify(tmp_path):
     token = subprocess.run([CLI, "consent", "issue", "--secret", str(tmp_path / "p.secret"), "--claims", str(tmp_path / "c.json")],
                            check=True, capture_output=True).stdout.decode().strip()
     (tmp_path / "claims.json").write_text(json.dumps([{"item_type": "tech.innovation", "field": "tech_sme", "value": "是"}]))
-    base = [CLI, "verify", str(db), "--subject", USCC, "--audience", "bank-001", "--claims", str(tmp_path / "claims.json"), *k]
+    base = [CLI, "check-claims", str(db), "--subject", USCC, "--audience", "bank-001", "--claims", str(tmp_path / "claims.json"), *k]
     p = subprocess.run([*base, "--purpose", "approval", "--token", token], capture_output=True)
     assert p.returncode == 0 and json.loads(p.stdout)["answers"][0]["answer"] == "match"
     p = subprocess.run([*base, "--purpose", "post_loan", "--token", token], capture_output=True)
@@ -186,7 +186,7 @@ def test_cli_report_and_html_in_chromium(tmp_path):
     db = tmp_path / "s.db"
     feed = tmp_path / "f.jsonl"
     feed.write_text(FEED, encoding="utf-8")
-    subprocess.run([CLI, "ingest", str(db), str(feed), "--key-file", str(key)], check=True, capture_output=True)
+    subprocess.run([CLI, "ingest", str(db), str(feed), "--create", "--key-file", str(key)], check=True, capture_output=True)
     html = tmp_path / "r.html"
     p = subprocess.run([CLI, "report", str(db), "--subject", USCC, "--audience", "bank-001", "--purpose", "pre_loan",
                         "--html", str(html), "--key-file", str(key)], check=True, capture_output=True)

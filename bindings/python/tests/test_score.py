@@ -209,7 +209,7 @@ def scored_store(tmp_path_factory):
     feed = d / "feed.jsonl"
     run("gen", "--subjects", 150, "--seed", 11, "--risky", 30, "--out", feed)
     db = d / "s.db"
-    run("ingest", db, feed, "--key-file", key)
+    run("ingest", db, feed, "--create", "--key-file", key)
     return db, key
 
 

@@ -130,7 +130,7 @@ def test_two_processes_ingest_and_read_the_same_file(tmp_path):
     db = tmp_path / "s.db"
     env = dict(os.environ, XYD_KEY_FILE=str(keyfile))
     # Both processes race to create the store, then to write it.
-    procs = [subprocess.Popen([CLI, "ingest", str(db), str(f)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    procs = [subprocess.Popen([CLI, "ingest", str(db), str(f), "--create"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
              for f in reversed(feeds)]
     # A third process reads while they write; before the store exists it is
     # told so, never anything worse.
@@ -165,9 +165,9 @@ def test_sigkill_at_random_moments_leaves_all_or_nothing(tmp_path):
     n_base = len(base.read_text(encoding="utf-8").splitlines())
     n_big = len(big.read_text(encoding="utf-8").splitlines())
     db = tmp_path / "s.db"
-    subprocess.run([CLI, "ingest", str(db), str(base)], env=env, check=True, capture_output=True)
+    subprocess.run([CLI, "ingest", str(db), str(base), "--create"], env=env, check=True, capture_output=True)
     t0 = time.monotonic()
-    subprocess.run([CLI, "ingest", str(tmp_path / "timing.db"), str(big)], env=env, check=True, capture_output=True)
+    subprocess.run([CLI, "ingest", str(tmp_path / "timing.db"), str(big), "--create"], env=env, check=True, capture_output=True)
     full = time.monotonic() - t0
     rng = random.Random(7)
     outcomes = {"none": 0, "all": 0}
@@ -186,7 +186,7 @@ def test_sigkill_at_random_moments_leaves_all_or_nothing(tmp_path):
             db.unlink()
             for extra in tmp_path.glob("s.db-*"):
                 extra.unlink()
-            subprocess.run([CLI, "ingest", str(db), str(base)], env=env, check=True, capture_output=True)
+            subprocess.run([CLI, "ingest", str(db), str(base), "--create"], env=env, check=True, capture_output=True)
     assert outcomes["none"] > 0
 
 
@@ -199,8 +199,8 @@ def test_cli_store_commands(tmp_path):
     feed = tmp_path / "f.jsonl"
     run_cli("gen", "--subjects", 30, "--seed", 4, "--out", feed, check=True)
     db = tmp_path / "s.db"
-    assert run_cli("ingest", db, feed).returncode == 2  # no key
-    r = run_cli("ingest", db, feed, "--key-file", keyfile)
+    assert run_cli("ingest", db, feed, "--create").returncode == 2  # no key
+    r = run_cli("ingest", db, feed, "--create", "--key-file", keyfile)
     assert r.returncode == 0 and r.stderr == b""  # quiet when not a terminal
     summary = json.loads(r.stdout)
     assert summary["inserted"] == len(feed.read_text(encoding="utf-8").splitlines())
