@@ -111,11 +111,16 @@ bool releasable(const item_type &type, const decision *granted);
 /// serve() and of reports: it writes no audit entry itself.
 result<std::vector<stored_record>> release(store &s, const catalog &cat, const record_query &q, const decision *granted,
                                           int64_t at = 0, const mask::context &masking = {},
-                                          std::vector<std::string> *released_types = nullptr);
+                                          std::vector<std::string> *released_types = nullptr,
+                                          std::optional<store::release_log> *log = nullptr);
 
 /// The same on records already read: `records` keeps the released ones.
+/// Under a granted consent `log` receives the release for the releases
+/// table, which the caller writes with its audit entry (store::audit(e,
+/// log)) in one transaction; without `log`, it is written here.
 status release_records(store &s, const catalog &cat, std::vector<stored_record> &records, const decision *granted,
-                       int64_t at, const mask::context &masking, std::vector<std::string> *released_types = nullptr);
+                       int64_t at, const mask::context &masking, std::vector<std::string> *released_types = nullptr,
+                       std::optional<store::release_log> *log = nullptr);
 
 /// A bank's request for a subject's records.
 struct release_request {

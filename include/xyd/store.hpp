@@ -150,7 +150,7 @@ class store {
     std::string kid, public_paserk, issuer;
     std::optional<int64_t> retired_from;  ///< Unix seconds
     std::string use = "consent";          ///< "consent" (issuers), "model" (model signers) or "audit"
-    std::string added_at;                 ///< RFC 3339, set by the store
+    std::string added_at = {};            ///< RFC 3339, set by the store
   };
   /// Trusts a k4.public key (by its k4.pid); `retired_from` retires it.
   status trust_key(const trusted_key &k);
@@ -178,8 +178,17 @@ class store {
   /// connection (noticed within 50 ms). consent::verifier drops its cache
   /// when it moves, so retirement applies to tokens it checked before.
   uint64_t keyring_generation();
+  /// A release made under a consent, as the releases table keeps it.
+  struct release_log {
+    std::string jti;
+    int64_t records = 0, at = 0;
+    std::optional<int64_t> expires_at;  ///< from the consent's data_life
+  };
   /// Records a release made under a consent; `expires_at` from its data_life.
   status log_release(std::string_view jti, int64_t records, int64_t at, std::optional<int64_t> expires_at);
+  /// Appends `e` and logs the release `r` in one write transaction: both, or
+  /// neither (a read-only handle appends the entry only, as log_release does).
+  status audit(const audit_event &e, const release_log &r);
   /// Deletes logged releases whose data life has passed; how many.
   result<int64_t> purge_releases(int64_t now);
 

@@ -334,7 +334,8 @@ bool releasable(const item_type &type, const decision *granted) {
 }
 
 result<std::vector<stored_record>> release(store &s, const catalog &cat, const record_query &query, const decision *granted,
-                                          int64_t at, const mask::context &masking, std::vector<std::string> *released_types) {
+                                          int64_t at, const mask::context &masking, std::vector<std::string> *released_types,
+                                          std::optional<store::release_log> *log) {
   record_query q = query;
   q.audit = false;  // the caller logs the release itself
   if (granted && !granted->ok()) granted = nullptr;
@@ -348,12 +349,13 @@ result<std::vector<stored_record>> release(store &s, const catalog &cat, const r
   }
   auto records = s.read(q);
   if (!records) return records.error();
-  if (auto st = release_records(s, cat, *records, granted, at, masking, released_types); !st) return st;
+  if (auto st = release_records(s, cat, *records, granted, at, masking, released_types, log); !st) return st;
   return std::move(*records);
 }
 
 status release_records(store &s, const catalog &cat, std::vector<stored_record> &records, const decision *granted,
-                       int64_t at, const mask::context &masking, std::vector<std::string> *released_types) {
+                       int64_t at, const mask::context &masking, std::vector<std::string> *released_types,
+                       std::optional<store::release_log> *log) {
   if (granted && !granted->ok()) granted = nullptr;
   mask::context ctx = masking;
   size_t kept = 0;
@@ -380,7 +382,9 @@ status release_records(store &s, const catalog &cat, std::vector<stored_record> 
     const int64_t when = at ? at : now_unix();
     std::optional<int64_t> expires;
     if (granted->granted->data_life_days) expires = when + *granted->granted->data_life_days * 86400;
-    if (auto st = s.log_release(granted->granted->jti, static_cast<int64_t>(kept), when, expires); !st) return st;
+    store::release_log entry{granted->granted->jti, static_cast<int64_t>(kept), when, expires};
+    if (log) *log = std::move(entry);
+    else if (auto st = s.log_release(entry.jti, entry.records, entry.at, entry.expires_at); !st) return st;
   }
   return status::ok();
 }
@@ -405,13 +409,15 @@ result<std::vector<stored_record>> serve(store &s, const catalog &cat, verifier 
     e.jti = d->granted->jti;
   }
   std::vector<std::string> types;
-  auto out = release(s, cat, r.query, d ? &*d : nullptr, r.at, r.masking, &types);
+  std::optional<store::release_log> log;
+  auto out = release(s, cat, r.query, d ? &*d : nullptr, r.at, r.masking, &types, &log);
   if (!out) {
     if (out.error().code() == errc::consent) return refuse("out_of_scope", out.error());
     return out;
   }
   e.item_types = std::move(types);
-  if (auto logged = s.audit(e); !logged) return logged;
+  // The release and its entry commit together.
+  if (auto logged = log ? s.audit(e, *log) : s.audit(e); !logged) return logged;
   return out;
 }
 

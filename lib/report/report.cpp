@@ -178,7 +178,8 @@ result<json::value> build(store &s, const catalog &cat_, consent::verifier &v, c
   std::vector<stored_record> released;
   for (auto &rec : all_read.value())
     if (rec.current && rec.state == record_state::active) released.push_back(std::move(rec));
-  if (auto st = consent::release_records(s, *cat, released, granted, at, r.masking); !st) return st;
+  std::optional<store::release_log> release_log;
+  if (auto st = consent::release_records(s, *cat, released, granted, at, r.masking, nullptr, &release_log); !st) return st;
   std::map<std::string_view, std::vector<stored_record *>> by_type;
   for (auto &rec : released) by_type[rec.type].push_back(&rec);
 
@@ -280,7 +281,8 @@ result<json::value> build(store &s, const catalog &cat_, consent::verifier &v, c
 
   e.item_types.assign(included.begin(), included.end());
   e.with("report_id", report_id).with("omitted", report.find("omitted")->items.size());
-  if (auto st = s.audit(e); !st) return st;
+  // The release and the report's entry commit together.
+  if (auto st = release_log ? s.audit(e, *release_log) : s.audit(e); !st) return st;
   return report;
 }
 
