@@ -464,7 +464,7 @@ int xyd_consent_verify(const char *public_paserk, const char *token, char **out_
     if (!public_paserk || !token) return fail(XYD_EINVAL, "xyd_consent_verify: public_paserk and token are required");
     auto pk = xyd::paseto::parse_public(public_paserk);
     if (!pk) return fail(pk.error());
-    const auto d = xyd::consent::verifier::verify_with(*pk, token, 0);
+    const auto d = xyd::consent::verifier::verify_with(*pk, token, 0, *xyd::current_catalog());
     if (!d.ok()) return fail(XYD_ECONSENT, std::string("consent refused: ") + xyd::consent::reason_id(d.refused) + ": " + d.detail);
     *out_claims_json = dup(d.granted->json);
     return XYD_OK;

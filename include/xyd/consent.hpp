@@ -74,7 +74,8 @@ class verifier {
   decision check(const request &r);
   /// Verification alone, with a given public key (no store): for
   /// `xyd consent verify`.
-  static decision verify_with(const paseto::public_key &pk, std::string_view token, int64_t at);
+  /// The scope is read against `cat`.
+  static decision verify_with(const paseto::public_key &pk, std::string_view token, int64_t at, const catalog &cat);
   /// Drops cached tokens. check() does it by itself when the store's
   /// keyring_generation() moves (a key trusted or retired by anyone).
   void forget();

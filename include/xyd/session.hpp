@@ -52,7 +52,9 @@ namespace xyd {
 
 struct session_options {
   store_options store;
-  /// The catalog for this session; empty: the catalog in force when opened.
+  /// The catalog for this session (session::open gives it to the store);
+  /// empty: the catalog in force when opened. A session over a store opened
+  /// already uses the store's catalog.
   std::shared_ptr<const catalog> cat;
   /// Unix seconds; empty: now_unix().
   std::function<int64_t()> clock;

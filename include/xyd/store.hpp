@@ -62,6 +62,9 @@ struct store_options {
   unsigned flags = store_flags::create;
   int busy_timeout_ms = 30000;
   int64_t max_pages = 0;          ///< when > 0, caps the file (PRAGMA max_page_count)
+  /// The catalog the store's records are read against (category filters,
+  /// ingest); empty: the catalog in force when it is opened.
+  std::shared_ptr<const catalog> cat;
 };
 
 struct record_query {
@@ -226,6 +229,8 @@ class store {
   /// unless `writable`): for work spread over threads.
   result<std::unique_ptr<store>> open_reader(bool writable = false);
   const std::string &path() const noexcept;
+  /// The catalog this handle was opened with (store_options::cat).
+  const catalog &cat() const noexcept;
 
   // ---- the audit log (docs/audit.md): append-only, hash-chained
 

@@ -183,13 +183,13 @@ decision refuse(reason r, std::string detail) {
 }
 
 // Opens a token with a public key: signature, then claims.
-decision open_with(const paseto::public_key &pk, std::string_view token, claims &out) {
+decision open_with(const paseto::public_key &pk, std::string_view token, const catalog &cat, claims &out) {
   auto opened = paseto::verify(pk, token);
   if (!opened) {
     const std::string m = opened.error().message();
     return refuse(m.rfind("bad signature", 0) == 0 ? reason::bad_signature : reason::malformed, m);
   }
-  auto c = parse_claims(opened->message, *current_catalog());
+  auto c = parse_claims(opened->message, cat);
   if (!c) return refuse(reason::malformed, c.error().message());
   out = std::move(*c);
   return decision{};
@@ -202,9 +202,9 @@ decision time_window(const claims &c, int64_t at) {
 }
 }  // namespace
 
-decision verifier::verify_with(const paseto::public_key &pk, std::string_view token, int64_t at) {
+decision verifier::verify_with(const paseto::public_key &pk, std::string_view token, int64_t at, const catalog &cat) {
   auto c = std::make_shared<claims>();
-  decision d = open_with(pk, token, *c);
+  decision d = open_with(pk, token, cat, *c);
   if (!d.ok()) return d;
   d = time_window(*c, at ? at : now_unix());
   if (!d.ok()) return d;
@@ -267,7 +267,7 @@ decision verifier::check(const request &r) {
   e->token = r.token;
   e->key_retired_from = (*found)->retired_from;
   auto c = std::make_shared<claims>();
-  if (decision d = open_with(*pk, r.token, *c); !d.ok()) return d;
+  if (decision d = open_with(*pk, r.token, store_.cat(), *c); !d.ok()) return d;
   e->revocation = store_.revocation_ids_for(c->jti, c->sub, c->aud);
   e->c = std::move(c);
   {

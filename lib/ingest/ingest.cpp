@@ -45,7 +45,7 @@ status ingest_batch(store &st, std::istream &in, const options &opt, summary &ou
   auto batch = st.begin_batch(opt.source_name);
   if (!batch) return batch.error();
   out.batch_id = batch->id();
-  auto cat = current_catalog();
+  const catalog *cat = &st.cat();  // the catalog the store was opened with
   const civil_date today = today_cn();
   status failure;
   uint64_t bytes = 0;

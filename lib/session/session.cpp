@@ -16,14 +16,17 @@ status check_role(const mask::policy &pol, const std::string &role) {
 
 result<std::unique_ptr<session>> session::open(const std::string &path, const master_key &key,
                                                const session_options &options) {
-  auto s = store::open(path, key, options.store);
+  store_options so = options.store;
+  if (!so.cat) so.cat = options.cat ? options.cat : current_catalog();
+  auto s = store::open(path, key, so);
   if (!s) return s.error();
   return std::make_unique<session>(std::move(*s), options);
 }
 
 session::session(std::unique_ptr<store> s, const session_options &options)
     : store_(std::move(s)),
-      cat_(options.cat ? options.cat : current_catalog()),
+      // The store's own catalog (store_options::cat), which it keeps alive.
+      cat_(std::shared_ptr<const catalog>(), &store_->cat()),
       verifier_(std::make_unique<consent::verifier>(*store_)),
       clock_(options.clock ? options.clock : std::function<int64_t()>(now_unix)) {}
 

@@ -34,6 +34,7 @@ struct store::impl {
   sqlite3 *&db = conn.db;
   std::unique_ptr<store_detail::key_set> k;
   master_key master;  // for open_reader(); wiped with the handle
+  std::shared_ptr<const catalog> cat;  // store_options::cat
   std::string actor = store_detail::default_actor();
   // A read-only handle appends to the audit log through a connection of its own.
   struct connection_owner {

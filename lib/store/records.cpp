@@ -179,7 +179,7 @@ status store::batch::commit(const std::string &summary_json, const counts &c) {
 
 result<std::string> store::records(const record_query &q) {
   std::lock_guard lock(p_->mu);
-  auto cat = current_catalog();
+  const catalog *cat = p_->cat.get();
   const bi_t sbi = p_->k->blind('s', q.subject);
   auto subject_id = p_->find_subject(sbi);
   if (!subject_id) return subject_id.error();
@@ -246,7 +246,7 @@ result<std::string> store::records(const record_query &q) {
 
 result<std::vector<stored_record>> store::read(const record_query &q) {
   std::lock_guard lock(p_->mu);
-  auto cat = current_catalog();
+  const catalog *cat = p_->cat.get();
   const bi_t sbi = p_->k->blind('s', q.subject);
   auto subject_id = p_->find_subject(sbi);
   if (!subject_id) return subject_id.error();

@@ -42,7 +42,7 @@ status store::impl::rekey_subjects(const key_set &next, subject_bi_map &subject_
 // Records, 512 at a time in id order: payloads, content hashes, repair notes,
 // then the facts' natural-key indexes.
 status store::impl::rekey_records(const key_set &next, const subject_bi_map &subject_bis) {
-  auto cat = current_catalog();
+  const catalog *cat = this->cat.get();
   stmt sel, upd, fact;
   if (auto st = sel.prepare(
           db,

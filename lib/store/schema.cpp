@@ -291,6 +291,7 @@ result<std::unique_ptr<store>> store::open(const std::string &path, const master
   if (!sodium_ready()) return {errc::internal, "libsodium failed to initialise"};
   auto p = std::make_unique<impl>();
   p->path = path;
+  p->cat = opt.cat ? opt.cat : current_catalog();
   p->read_only = opt.flags & store_flags::read_only;
   int flags = SQLITE_OPEN_NOMUTEX | (p->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE);
   if (!p->read_only && (opt.flags & store_flags::create)) flags |= SQLITE_OPEN_CREATE;

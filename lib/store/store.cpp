@@ -117,10 +117,12 @@ store::~store() = default;
 result<std::unique_ptr<store>> store::open_reader(bool writable) {
   store_options o;
   o.flags = writable ? 0 : store_flags::read_only;
+  o.cat = p_->cat;
   return open(p_->path, p_->master, o);
 }
 
 const std::string &store::path() const noexcept { return p_->path; }
+const catalog &store::cat() const noexcept { return *p_->cat; }
 
 // ---------------------------------------------------------------- shared by the record paths
 

@@ -73,7 +73,7 @@ int run_verify(const verify_opts &o) {
   if (!read_secret(o.pub, true, pub) || !read_secret(o.token, true, token)) return exit_usage;
   auto pk = paseto::parse_public(pub);
   if (!pk) return say("--public: " + pk.error().message());
-  const auto d = consent::verifier::verify_with(*pk, token, 0);
+  const auto d = consent::verifier::verify_with(*pk, token, 0, *current_catalog());
   if (!d.ok()) return refused(d);
   std::cout << d.granted->json << "\n";
   return exit_ok;
