@@ -213,7 +213,8 @@ result<std::vector<input>> bind(const model &m, std::string_view features_json);
 /// "zh","en"}],"characteristics":[{"name","attribute","partial_score"}]}.
 /// `top` limits the reason codes (0: the model's limit, or all).
 std::string to_json(const model &m, const outcome &o, size_t top = 0);
-/// The same as a value, to embed in a report.
+/// The same as a value, to embed in a report (to_json is its direct
+/// writer, for batch scoring; the two give the same bytes).
 json::value to_value(const model &m, const outcome &o, size_t top = 0);
 
 /// Convenience: bind, evaluate and format.

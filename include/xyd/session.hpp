@@ -201,6 +201,7 @@ class session {
   // session adds a model or changes the signing rule), the pseudonym key.
   std::mutex cache_mu_;
   std::map<std::string, std::shared_ptr<const score::model>, std::less<>> models_;
+  uint64_t models_generation_ = 0;  ///< the store's keyring generation models_ holds
   std::optional<std::array<unsigned char, 32>> pseudonym_key_;
   result<std::shared_ptr<const score::model>> model(std::string_view ref);
   mask::context masking(const std::optional<mask::policy> &policy, const std::string &role);

@@ -272,8 +272,12 @@ decision verifier::check(const request &r) {
   e->c = std::move(c);
   {
     std::lock_guard lock(mu_);
-    if (cache_.size() >= capacity_) cache_.clear();  // bounded; a full cache starts again
-    cache_[key] = e;
+    // Kept only if the keyring did not change while the key was read: an
+    // entry made from a key since retired must not outlive the clear.
+    if (generation_ == generation && store_.keyring_generation() == generation) {
+      if (cache_.size() >= capacity_) cache_.clear();  // bounded; a full cache starts again
+      cache_[key] = e;
+    }
   }
   return judge(*e, r, at);
 }

@@ -289,7 +289,57 @@ json::value to_value(const model &m, const outcome &o, size_t top) {
   return out;
 }
 
-std::string to_json(const model &m, const outcome &o, size_t top) { return json::dump(to_value(m, o, top)); }
+// The hot path of batch scoring writes the outcome directly (a test checks
+// it is byte for byte json::dump(to_value(…))).
+std::string to_json(const model &m, const outcome &o, size_t top) {
+  if (top == 0) top = m.max_reason_codes;
+  const size_t n = top == 0 ? o.reasons.size() : std::min(top, o.reasons.size());
+  std::string out = "{\"model\":";
+  json::append_quoted(out, m.id);
+  out += ",\"version\":";
+  json::append_quoted(out, m.version);
+  out += ",\"model_hash\":\"" + m.hash_hex() + "\",\"score\":" + format_fixed(o.score) + ",\"grade\":";
+  if (o.grade >= 0) json::append_quoted(out, m.grades[static_cast<size_t>(o.grade)].name);
+  else out += "null";
+  out += ",\"knockout\":";
+  if (o.knockout >= 0) json::append_quoted(out, m.knockouts[static_cast<size_t>(o.knockout)].id);
+  else out += "null";
+  out += ",\"reason_codes\":[";
+  for (size_t i = 0; i < n; ++i) {
+    if (i) out += ',';
+    json::append_quoted(out, m.reason_codes[static_cast<size_t>(o.reasons[i].code)]);
+  }
+  out += "],\"reasons\":[";
+  for (size_t i = 0; i < n; ++i) {
+    const std::string &code = m.reason_codes[static_cast<size_t>(o.reasons[i].code)];
+    out += i ? ",{\"code\":" : "{\"code\":";
+    json::append_quoted(out, code);
+    if (o.knockout >= 0) out += ",\"knockout\":true";
+    else out += ",\"points\":" + format_fixed(o.reasons[i].points);
+    if (auto it = m.reason_texts.find(code); it != m.reason_texts.end()) {
+      out += ",\"zh\":";
+      json::append_quoted(out, it->second.zh);
+      out += ",\"en\":";
+      json::append_quoted(out, it->second.en);
+    }
+    out += '}';
+  }
+  out += "],\"characteristics\":[";
+  for (size_t i = 0; i < o.attribute.size(); ++i) {
+    const characteristic &c = m.characteristics[i];
+    const attribute &a = c.attributes[static_cast<size_t>(o.attribute[i])];
+    out += i ? ",{\"name\":" : "{\"name\":";
+    json::append_quoted(out, c.name);
+    out += ",\"attribute\":" + std::to_string(o.attribute[i]);
+    if (!a.label.empty()) {
+      out += ",\"label\":";
+      json::append_quoted(out, a.label);
+    }
+    out += ",\"partial_score\":" + format_fixed(a.partial_score) + "}";
+  }
+  out += "]}";
+  return out;
+}
 
 result<std::string> score_json(const model &m, std::string_view features_json) {
   auto inputs = score::bind(m, features_json);

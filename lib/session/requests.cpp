@@ -24,6 +24,12 @@ class reader {
       error_ = status(errc::invalid_arg, std::string(what_) + ": must be a JSON object");
       return;
     }
+    for (size_t i = 0; i < doc->members.size(); ++i)
+      for (size_t j = 0; j < i; ++j)
+        if (doc->members[i].first == doc->members[j].first) {
+          error_ = bad(doc->members[i].first, "given twice");
+          return;
+        }
     doc_ = std::move(*doc);
   }
   bool ok() const { return error_.is_ok(); }
@@ -45,9 +51,9 @@ class reader {
     out = v.boolean;
     return status::ok();
   }
-  status integer(const std::string &key, const json::value &v, int64_t max, int64_t &out) const {
+  status integer(const std::string &key, const json::value &v, int64_t max, int64_t &out, int64_t min = 0) const {
     auto d = v.is(kind::number) ? parse_decimal(v.text, 0) : result<decimal>(errc::parse, "");
-    if (!d || d->units < 0 || d->units > max) return bad(key, "must be a whole number in range");
+    if (!d || d->units < min || d->units > max) return bad(key, "must be a whole number in range");
     out = d->units;
     return status::ok();
   }
@@ -90,7 +96,7 @@ status query_member(const reader &rd, const std::string &k, const json::value &v
   if (k == "history") return rd.boolean(k, v, q.history);
   if (k == "category") {
     int64_t n = 0;
-    XYD_TRY(rd.integer(k, v, 99, n));
+    XYD_TRY(rd.integer(k, v, 99, n, 1));
     q.category = static_cast<int>(n);
     return status::ok();
   }

@@ -40,10 +40,23 @@ void session::forget_models() {
 }
 
 result<std::shared_ptr<const score::model>> session::model(std::string_view ref) {
+  // Cached while the store's keyring generation holds (it moves with this
+  // handle's keyring changes and any other connection's commit: a model
+  // added, the signing rule changed); signed models are re-verified on every
+  // load, as docs/scoring.md says, so they are not cached.
+  const uint64_t generation = store_->keyring_generation();
   std::lock_guard lock(cache_mu_);
+  if (generation != models_generation_) {
+    models_.clear();
+    models_generation_ = generation;
+  }
   if (auto it = models_.find(ref); it != models_.end()) return it->second;
   auto m = score::find_model(*store_, ref);
-  if (m) models_.emplace(std::string(ref), *m);
+  if (m) {
+    auto row = store_->get_model((*m)->id, (*m)->version);
+    const bool signed_model = row && *row && !(*row)->signature.empty();
+    if (!signed_model) models_.emplace(std::string(ref), *m);
+  }
   return m;
 }
 
@@ -164,9 +177,10 @@ result<json::value> session::build_report(const report_request &r) {
   req.model = r.model;
   req.masking = masking(r.policy, r.role);
   if (auto st = check_role(*req.masking.pol, r.role); !st) return st;
-  auto m = model(r.model);
-  if (!m) return m.error();
-  req.scorecard = *m;
+  // A model that does not resolve is left to report::build, which looks it
+  // up after the consent check (a refusal is logged first) and only when
+  // there are records to score.
+  if (auto m = model(r.model)) req.scorecard = *m;
   return report::build(*store_, *cat_, *verifier_, req);
 }
 

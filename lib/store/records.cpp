@@ -205,13 +205,13 @@ result<std::string> store::records(const record_query &q) {
   size_t count = 0;
   while ((rc = s.step()) == SQLITE_ROW) {
     const std::string_view type = s.text(1);
-    if (q.audit) {
-      ++count;
-      if (types.empty() || types.back() != type) types.emplace_back(type);
-    }
     if (q.category) {
       const item_type *t = cat->find(type);
       if (!t || t->category != q.category) continue;
+    }
+    if (q.audit) {  // the entry counts what the query returns
+      ++count;
+      if (types.empty() || types.back() != type) types.emplace_back(type);
     }
     if (auto st = p_->decrypt_row(s.integer(0), type, sbi, s.text(2), s.blob(4), s.blob(5), plain); !st) return st;
     // The payload is the record's canonical JSON object: the row's facts go first.
@@ -254,6 +254,7 @@ result<std::vector<stored_record>> store::read(const record_query &q) {
   std::vector<std::string> types;
   size_t count = 0;
   if (*subject_id) {
+    out.reserve(64);  // a small firm's current and history records; grows past that
     auto prepared = p_->record_query_stmt(q);
     if (!prepared) return prepared.error();
     stmt &s = **prepared;
@@ -263,13 +264,13 @@ result<std::vector<stored_record>> store::read(const record_query &q) {
     int rc;
     while ((rc = s.step()) == SQLITE_ROW) {
       const std::string_view type = s.text(1);
-      if (q.audit) {
-        ++count;
-        if (types.empty() || types.back() != type) types.emplace_back(type);
-      }
       if (q.category) {
         const item_type *t = cat->find(type);
         if (!t || t->category != q.category) continue;
+      }
+      if (q.audit) {  // the entry counts what the query returns
+        ++count;
+        if (types.empty() || types.back() != type) types.emplace_back(type);
       }
       const int64_t id = s.integer(0);
       if (auto st = p_->decrypt_row(id, type, sbi, s.text(2), s.blob(4), s.blob(5), plain); !st) return st;

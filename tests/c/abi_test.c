@@ -336,6 +336,10 @@ static void test_paseto_and_consent(void) {
   /* own view and release are two entry points: the own view refuses release members */
   CHECK(xyd_store_records(st, query, &out) == XYD_EINVAL && contains(xyd_errmsg(), "$.audience") &&
         contains(xyd_errmsg(), "xyd_store_release"));
+  /* a member given twice is refused, naming it, not taken last-one-wins */
+  CHECK(xyd_store_release(st, "{\"subject\":\"91350100M000100Y43\",\"audience\":\"bank-1\",\"subject\":\"x\"}", &out) ==
+            XYD_EINVAL && contains(xyd_errmsg(), "$.subject: given twice"));
+  CHECK(xyd_store_records(st, "{\"subject\":\"91350100M000100Y43\",\"category\":0}", &out) == XYD_EINVAL);
   xyd_free(out);
   CHECK(xyd_store_release(st, "{\"subject\":\"91350100M000100Y43\",\"audience\":\"bank-1\"}", &out) == XYD_OK);
   CHECK(out && strcmp(out, "[]") == 0);

@@ -490,3 +490,17 @@ TEST_CASE("score: mutated models and features are refused or scored, never a cra
   CHECK(refused > 0);
   CHECK(loaded > 0);
 }
+
+TEST_CASE("score: the direct writer and the value give the same bytes", "[score]") {
+  auto m = default_model();
+  for (const char *f : {R"J({"tax_arrears_unpaid": 1, "months_since_tax_arrears": 3, "pension_normal_payments_6m": 6})J",
+                        R"J({"dishonest_debtor_active": true})J", R"J({})J"}) {
+    auto inputs = score::bind(*m, f);
+    REQUIRE(inputs);
+    outcome o;
+    workspace ws;
+    REQUIRE(evaluate(*m, inputs->data(), inputs->size(), o, ws));
+    CHECK(to_json(*m, o) == json::dump(to_value(*m, o)));
+    CHECK(to_json(*m, o, 2) == json::dump(to_value(*m, o, 2)));
+  }
+}
