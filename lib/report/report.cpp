@@ -6,6 +6,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -36,88 +37,39 @@ std::string month_text(int index) {
 
 }  // namespace
 
-result<json::value> build(store &s, const catalog &cat_, consent::verifier &v, const request &r) {
-  if (r.subject.empty() || r.audience.empty() || r.purpose.empty())
-    return status(errc::invalid_arg, "report: subject, audience and purpose are required");
-  const catalog *cat = &cat_;
-  const int64_t at = r.at ? r.at : now_unix();
-  audit_event e(audit_action::report);
-  e.subject = r.subject;
-  e.audience = r.audience;
-  e.purpose = r.purpose;
+namespace {
 
-  std::optional<consent::decision> d;
-  if (!r.token.empty()) {
-    d = v.check({r.token, r.subject, r.audience, r.purpose, at});
-    if (!d->ok()) {
-      e.outcome = audit_outcome::refused;
-      e.reason = consent::reason_id(d->refused);
-      if (auto st = s.audit(e); !st) return st;
-      return status(errc::consent, std::string("consent refused: ") + consent::reason_id(d->refused) + ": " + d->detail);
-    }
-    e.jti = d->granted->jti;
+using record_list = std::vector<stored_record>;
+
+/// The score, from the data this request may see (docs/report.md),
+/// computed before the released records are masked; null without records.
+result<value> score_value(store &s, const catalog &cat, const request &r, const record_list &all,
+                          const consent::decision *granted) {
+  if (all.empty()) return value::null();
+  auto m = r.scorecard ? result<std::shared_ptr<const score::model>>(r.scorecard) : score::find_model(s, r.model);
+  if (!m) return m.error();
+  const json::value features = score::features_from_records(all, std::nullopt, [&](const stored_record &rec) {
+    const item_type *t = cat.find(rec.type);
+    return t && consent::releasable(*t, granted);
+  });
+  std::vector<score::input> inputs;
+  if (auto st = score::bind(**m, features, inputs); !st) return st;
+  score::outcome out;
+  score::workspace ws;
+  if (auto st = score::evaluate(**m, inputs.data(), inputs.size(), out, ws); !st) return st;
+  value score_v = score::to_value(**m, out);
+  if (out.grade >= 0) {
+    score_v.add("grade_zh", value::of_string((*m)->grades[static_cast<size_t>(out.grade)].zh));
+    score_v.add("grade_en", value::of_string((*m)->grades[static_cast<size_t>(out.grade)].en));
   }
-  const consent::decision *granted = d ? &*d : nullptr;
+  score_v.add("basis", value::of_string(granted ? "released_data_with_consent" : "released_data_without_consent"));
+  return score_v;
+}
 
-  // Everything of the subject, for the series, the freshness and the score
-  // (internal: the report is logged once, as "report"). Read once, typed.
-  record_query all_q;
-  all_q.subject = r.subject;
-  all_q.history = true;
-  all_q.audit = false;
-  auto all_read = s.read(all_q);
-  if (!all_read) return all_read.error();
-  const std::vector<stored_record> &all = *all_read;
+using type_set = std::set<std::string, std::less<>>;
 
-  // The score, from the data this request may see (docs/report.md),
-  // computed before the released copies are masked.
-  value score_v = value::null();
-  if (!all.empty()) {
-    auto m = r.scorecard ? result<std::shared_ptr<const score::model>>(r.scorecard) : score::find_model(s, r.model);
-    if (!m) return m.error();
-    const json::value features = score::features_from_records(all, std::nullopt, [&](const stored_record &rec) {
-      const item_type *t = cat->find(rec.type);
-      return t && consent::releasable(*t, granted);
-    });
-    std::vector<score::input> inputs;
-    if (auto st = score::bind(**m, features, inputs); !st) return st;
-    score::outcome out;
-    score::workspace ws;
-    if (auto st = score::evaluate(**m, inputs.data(), inputs.size(), out, ws); !st) return st;
-    score_v = score::to_value(**m, out);
-    if (out.grade >= 0) {
-      score_v.add("grade_zh", value::of_string((*m)->grades[static_cast<size_t>(out.grade)].zh));
-      score_v.add("grade_en", value::of_string((*m)->grades[static_cast<size_t>(out.grade)].en));
-    }
-    score_v.add("basis", value::of_string(granted ? "released_data_with_consent" : "released_data_without_consent"));
-  }
-
-  // Latest as_of per item type among current, active records.
-  std::map<std::string, std::string, std::less<>> latest;
-  std::string newest;
-  for (const auto &rec : all) {
-    if (rec.state != record_state::active) continue;
-    if (rec.current) {
-      std::string &l = latest[rec.type];
-      if (rec.as_of > l) l = rec.as_of;
-    }
-    if (rec.as_of > newest) newest = rec.as_of;
-  }
-
-  // Why an item type is left out of the report (empty: it is in).
-  auto omission = [&](const item_type &t) -> const char * {
-    if (t.chan == channel::verification) return "verification_only";
-    if (t.consent_required() && !granted) return "no_consent";
-    if (!consent::releasable(t, granted)) return "out_of_scope";
-    if (!latest.count(t.id)) return "no_data";
-    return "";
-  };
-  std::set<std::string, std::less<>> included;
-  for (const auto &t : cat->item_types())
-    if (!*omission(t)) included.insert(t.id);
-
-
-  // The 24-month series, where their item types are in the report.
+/// The 24-month series, where their item types are in the report.
+value series_value(const record_list &all, const type_set &included, const std::string &newest) {
   value series = value::object();
   const auto ref = parse_date(newest);
   if (ref && included.count("social.medical")) {
@@ -171,38 +123,26 @@ result<json::value> build(store &s, const catalog &cat_, consent::verifier &v, c
     series.add("utility_arrears", std::move(sr));
   }
 
-  // What this request may see, masked unless a consent covers it: the
-  // current, active records of the read above (same order as a query of
-  // current records), moved out of it — everything that needs them unmasked
-  // is computed above.
-  std::vector<stored_record> released;
-  for (auto &rec : all_read.value())
-    if (rec.current && rec.state == record_state::active) released.push_back(std::move(rec));
-  std::optional<store::release_log> release_log;
-  if (auto st = consent::release_records(s, *cat, released, granted, at, r.masking, nullptr, &release_log); !st) return st;
-  std::map<std::string_view, std::vector<stored_record *>> by_type;
-  for (auto &rec : released) by_type[rec.type].push_back(&rec);
+  return series;
+}
 
-  const civil_date today = civil_from_days((at + 8 * 3600) / 86400);  // China Standard Time
-  const int64_t today_days = days_from_civil(today);
+/// What the sections need to know of the request and its records.
+struct section_inputs {
+  const catalog &cat;
+  const std::function<const char *(const item_type &)> &omission;
+  std::map<std::string, std::string, std::less<>> &latest;
+  std::map<std::string_view, std::vector<stored_record *>> &by_type;
+  int64_t today_days;
+};
 
-  value report = value::object();
-  value header = value::object();
-  const std::string report_id = random_id();
-  header.add("report_id", value::of_string(report_id));
-  header.add("subject", value::of_string(r.subject));
-  header.add("generated_at", value::of_string(format_rfc3339(at)));
-  header.add("data_as_of", newest.empty() ? value::null() : value::of_string(newest));
-  header.add("audience", value::of_string(r.audience));
-  header.add("purpose", value::of_string(r.purpose));
-  header.add("role", value::of_string(r.masking.role));
-  header.add("consent_jti", granted ? value::of_string(granted->granted->jti) : value::null());
-  header.add("catalog_version", value::of_string(cat->version()));
-  header.add("library_version", value::of_string(XYD_VERSION_STRING));
-  report.add("header", std::move(header));
-
-  // Sections in catalog order.
-  value sections = value::array(), omitted = value::array(), freshness = value::array();
+/// One section per category in catalog order, with the freshness and the
+/// omitted item types; the released records are moved into it.
+void sections_value(const section_inputs &in, value &sections, value &omitted, value &freshness) {
+  const catalog *cat = &in.cat;
+  auto &latest = in.latest;
+  auto &by_type = in.by_type;
+  const int64_t today_days = in.today_days;
+  const auto &omission = in.omission;
   for (const auto &c : cat->categories()) {
     value section = value::object();
     section.add("category", value::of_int(c.number));
@@ -273,7 +213,107 @@ result<json::value> build(store &s, const catalog &cat_, consent::verifier &v, c
     sections.push(std::move(section));
   }
 
-  report.add("score", std::move(score_v));
+}
+
+}  // namespace
+
+result<json::value> build(store &s, const catalog &cat_, consent::verifier &v, const request &r) {
+  if (r.subject.empty() || r.audience.empty() || r.purpose.empty())
+    return status(errc::invalid_arg, "report: subject, audience and purpose are required");
+  const catalog *cat = &cat_;
+  const int64_t at = r.at ? r.at : now_unix();
+  audit_event e(audit_action::report);
+  e.subject = r.subject;
+  e.audience = r.audience;
+  e.purpose = r.purpose;
+
+  std::optional<consent::decision> d;
+  if (!r.token.empty()) {
+    d = v.check({r.token, r.subject, r.audience, r.purpose, at});
+    if (!d->ok()) {
+      e.outcome = audit_outcome::refused;
+      e.reason = consent::reason_id(d->refused);
+      if (auto st = s.audit(e); !st) return st;
+      return status(errc::consent, std::string("consent refused: ") + consent::reason_id(d->refused) + ": " + d->detail);
+    }
+    e.jti = d->granted->jti;
+  }
+  const consent::decision *granted = d ? &*d : nullptr;
+
+  // Everything of the subject, for the series, the freshness and the score
+  // (internal: the report is logged once, as "report"). Read once, typed.
+  record_query all_q;
+  all_q.subject = r.subject;
+  all_q.history = true;
+  all_q.audit = false;
+  auto all_read = s.read(all_q);
+  if (!all_read) return all_read.error();
+  const std::vector<stored_record> &all = *all_read;
+
+  auto score_v = score_value(s, *cat, r, all, granted);
+  if (!score_v) return score_v.error();
+
+  // Latest as_of per item type among current, active records.
+  std::map<std::string, std::string, std::less<>> latest;
+  std::string newest;
+  for (const auto &rec : all) {
+    if (rec.state != record_state::active) continue;
+    if (rec.current) {
+      std::string &l = latest[rec.type];
+      if (rec.as_of > l) l = rec.as_of;
+    }
+    if (rec.as_of > newest) newest = rec.as_of;
+  }
+
+  // Why an item type is left out of the report (empty: it is in).
+  const std::function<const char *(const item_type &)> omission = [&](const item_type &t) -> const char * {
+    if (t.chan == channel::verification) return "verification_only";
+    if (t.consent_required() && !granted) return "no_consent";
+    if (!consent::releasable(t, granted)) return "out_of_scope";
+    if (!latest.count(t.id)) return "no_data";
+    return "";
+  };
+  std::set<std::string, std::less<>> included;
+  for (const auto &t : cat->item_types())
+    if (!*omission(t)) included.insert(t.id);
+
+
+  value series = series_value(all, included, newest);
+
+  // What this request may see, masked unless a consent covers it: the
+  // current, active records of the read above (same order as a query of
+  // current records), moved out of it — everything that needs them unmasked
+  // is computed above.
+  std::vector<stored_record> released;
+  for (auto &rec : all_read.value())
+    if (rec.current && rec.state == record_state::active) released.push_back(std::move(rec));
+  std::optional<store::release_log> release_log;
+  if (auto st = consent::release_records(s, *cat, released, granted, at, r.masking, nullptr, &release_log); !st) return st;
+  std::map<std::string_view, std::vector<stored_record *>> by_type;
+  for (auto &rec : released) by_type[rec.type].push_back(&rec);
+
+  const civil_date today = civil_from_days((at + 8 * 3600) / 86400);  // China Standard Time
+  const int64_t today_days = days_from_civil(today);
+
+  value report = value::object();
+  value header = value::object();
+  const std::string report_id = random_id();
+  header.add("report_id", value::of_string(report_id));
+  header.add("subject", value::of_string(r.subject));
+  header.add("generated_at", value::of_string(format_rfc3339(at)));
+  header.add("data_as_of", newest.empty() ? value::null() : value::of_string(newest));
+  header.add("audience", value::of_string(r.audience));
+  header.add("purpose", value::of_string(r.purpose));
+  header.add("role", value::of_string(r.masking.role));
+  header.add("consent_jti", granted ? value::of_string(granted->granted->jti) : value::null());
+  header.add("catalog_version", value::of_string(cat->version()));
+  header.add("library_version", value::of_string(XYD_VERSION_STRING));
+  report.add("header", std::move(header));
+
+  value sections = value::array(), omitted = value::array(), freshness = value::array();
+  sections_value({*cat, omission, latest, by_type, today_days}, sections, omitted, freshness);
+
+  report.add("score", std::move(*score_v));
   report.add("sections", std::move(sections));
   report.add("series", std::move(series));
   report.add("freshness", std::move(freshness));
