@@ -33,12 +33,13 @@ enum class audit_action {
   model,         ///< a scorecard model kept in the store
   score,         ///< scores computed (kept or not)
   checkpoint,    ///< a signed checkpoint of the chain
+  scores,        ///< a subject's kept scores read (since 0.2)
 };
 inline constexpr audit_action audit_actions[] = {
     audit_action::ingest,   audit_action::subjects, audit_action::records, audit_action::release,
     audit_action::report,   audit_action::check_claims, audit_action::withdraw, audit_action::repair,
     audit_action::purge,    audit_action::rekey,    audit_action::key,     audit_action::revoke,
-    audit_action::model,    audit_action::score,    audit_action::checkpoint};
+    audit_action::model,    audit_action::score,    audit_action::checkpoint, audit_action::scores};
 
 enum class audit_outcome { ok, refused, error };
 

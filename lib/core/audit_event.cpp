@@ -23,6 +23,7 @@ const char *audit_action_id(audit_action a) noexcept {
     case audit_action::model: return "model";
     case audit_action::score: return "score";
     case audit_action::checkpoint: return "checkpoint";
+    case audit_action::scores: return "scores";
   }
   return "unknown";
 }

@@ -169,7 +169,14 @@ result<std::string> store::scores(std::string_view subject, std::string_view mod
   std::lock_guard lock(p_->mu);
   auto sid = p_->find_subject(p_->k->blind('s', subject));
   if (!sid) return sid.error();
-  if (!*sid) return std::string("[]");
+  // Kept scores are personal data: reading them is an entry of its own.
+  audit_event e(audit_action::scores);
+  e.subject = std::string(subject);
+  if (!*sid) {
+    e.with("results", 0);
+    if (auto st = p_->append_audit(e); !st) return st;
+    return std::string("[]");
+  }
   stmt s;
   if (model_hash.empty()) {
     if (auto st =
@@ -188,18 +195,22 @@ result<std::string> store::scores(std::string_view subject, std::string_view mod
     s.bind(*sid).bind(model_hash);
   }
   std::string out = "[", plain;
+  int64_t results = 0;
   int rc;
   while ((rc = s.step()) == SQLITE_ROW) {
     if (!open_sealed(p_->k->payload, s.blob(3), s.blob(2), score_aad(s.integer(0)), plain))
       return status(errc::corrupt, "store: a score failed authentication");
     if (plain.size() < 2 || plain.front() != '{') return status(errc::corrupt, "store: bad score");
     if (out.size() > 1) out += ',';
+    ++results;
     out += "{\"scored_at\":";
     json::append_quoted(out, s.text(1));
     out += ',';
     out.append(plain, 1, std::string::npos);
   }
   if (rc != SQLITE_DONE) return db_error(p_->db, rc, "reading scores");
+  e.with("results", results);
+  if (auto st = p_->append_audit(e); !st) return st;
   return out + "]";
 }
 

@@ -380,6 +380,7 @@ def test_one_scenario_same_answers_through_c_python_and_cli(world, tmp_path):
     seq = c[-1][2]
     assert [s[:2] for s in seq].count(("release", "refused")) >= 4
     assert ("purge", "ok") in [s[:2] for s in seq]
+    assert ("scores", "ok") in [s[:2] for s in seq]  # reading kept scores is logged (0.1 did not)
 
 
 def test_cli_purge_does_what_the_abi_purge_does(world, tmp_path):
