@@ -6,6 +6,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -49,6 +50,30 @@ result<value> parse(std::string_view text);
 /// padding instead of copying the text (for payloads decrypted into a
 /// reusable buffer). The buffer's contents are unchanged.
 result<value> parse_in(std::string &buffer);
+
+/// Readable bytes simdjson needs after a text it reads in place.
+inline constexpr size_t padding = 64;
+
+/// Parses a text that lies in a buffer with at least `padding` readable
+/// bytes after it (a record set's payloads), without copying it.
+result<value> parse_view(std::string_view text);
+
+/// A member of an object's JSON text, looked up without building a tree.
+struct member {
+  kind type = kind::null;
+  bool boolean = false;
+  /// A string's contents (unescaped), a number's source text, or an array's
+  /// or object's JSON text, pointing into the object's text — except a
+  /// string with escapes, whose contents are valid until the thread's next
+  /// find_member.
+  std::string_view text;
+};
+/// The first top-level member `key` of the object `object_text`, found by
+/// walking the text (the objects and arrays before it are delimited, not
+/// validated: for text the library wrote, such as a stored payload);
+/// nullopt when there is none, or when the text is not an object up to
+/// that member.
+std::optional<member> find_member(std::string_view object_text, std::string_view key);
 
 /// Compact serialisation.
 std::string dump(const value &v);

@@ -15,8 +15,10 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "xyd/json.hpp"
 
@@ -48,6 +50,41 @@ struct stored_record : record {
   bool current = false;
   std::optional<repair_note> repair;
   std::string consent_jti;  ///< set when released as it is under a consent
+};
+
+/// A stored record as read for computing (features, series, freshness):
+/// the row's facts and its payload, authenticated, not parsed. Its views
+/// point into the record_set that holds it.
+struct record_ref {
+  int64_t id = 0;
+  std::string_view type, as_of;
+  record_state state = record_state::active;
+  bool current = false;
+  std::string_view payload;  ///< the record object as stored: {"type",…,"data":{…}}
+  std::string_view data;     ///< its "data" member (look fields up with json::find_member)
+};
+
+/// The records of one query, kept as their authenticated payload text in
+/// one buffer (padded for json::find_member) until a field is asked for.
+/// Repair notes are not read: a record set is for computing, not for
+/// showing (store::read gives the own view).
+class record_set {
+ public:
+  std::span<const record_ref> records() const noexcept { return refs_; }
+  size_t size() const noexcept { return refs_.size(); }
+  bool empty() const noexcept { return refs_.empty(); }
+  const record_ref &operator[](size_t i) const noexcept { return refs_[i]; }
+  auto begin() const noexcept { return refs_.begin(); }
+  auto end() const noexcept { return refs_.end(); }
+
+  /// The record typed: its payload parsed (the one parse of a stored
+  /// payload), no repair note.
+  result<stored_record> to_record(const record_ref &r) const;
+
+ private:
+  friend class store;
+  std::string buf_;
+  std::vector<record_ref> refs_;
 };
 
 /// Reads a record object {"type","subject","as_of","source"?,"data"} (the

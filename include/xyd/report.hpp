@@ -6,6 +6,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "xyd/consent.hpp"
 #include "xyd/mask.hpp"
@@ -24,6 +26,69 @@ struct request {
   /// is looked up in the store.
   std::shared_ptr<const score::model> scorecard;
 };
+
+/// A report's header.
+struct header {
+  std::string report_id, subject, generated_at;
+  std::string data_as_of;  ///< empty: no data (null)
+  std::string audience, purpose, role;
+  std::string consent_jti;  ///< empty: no consent (null)
+  std::string catalog_version, library_version;
+};
+
+/// A record as a report shows it: masked (`data`), or under a consent as
+/// it is stored (`stored_data`, the payload's data text, never parsed on
+/// the way out).
+struct shown_record {
+  int64_t id = 0;
+  std::string as_of;
+  record_state state = record_state::active;
+  std::string consent_jti;  ///< set when a consent covers the record
+  json::value data;         ///< masked data (no consent covers it)
+  std::string stored_data;  ///< the data as stored (a consent covers it)
+};
+
+/// One item type of a section: included, with its current records as
+/// released (masked unless a consent covers them), or omitted with a reason.
+struct item_entry {
+  const item_type *type = nullptr;  ///< the catalog's (the document lives no longer than it)
+  const char *omitted = nullptr;    ///< "no_consent", "out_of_scope", "verification_only", "no_data"; null: included
+  std::string as_of;
+  int64_t age_days = 0;
+  bool stale = false;
+  std::vector<shown_record> records;
+};
+
+/// One category of the catalog, in catalog order.
+struct section {
+  const category *cat = nullptr;
+  std::vector<item_entry> items;
+  const char *status = "omitted";   ///< "included", "partial" or "omitted"
+  const char *omitted = nullptr;    ///< the section's reason when it is omitted
+};
+
+/// A 24-month series.
+struct series {
+  const char *id, *zh, *en;
+  std::vector<std::pair<std::string, json::value>> points;  ///< month, value
+};
+
+/// A credit report, typed: written once, as JSON (to_json) or as the tree
+/// the HTML page is rendered from (to_value); both give the same document.
+struct document {
+  report::header header;
+  json::value score;  ///< the score object, or null without records
+  std::vector<section> sections;
+  std::vector<report::series> series;
+};
+
+/// The report as JSON text (docs/report.md), written directly.
+std::string to_json(const document &d);
+/// The same as a JSON tree (moves the records' data out of `d`).
+json::value to_value(document &&d);
+
+/// The report document (see build below).
+result<document> build_document(store &s, const catalog &cat, consent::verifier &v, const request &r);
 
 /// A credit report (docs/report.md): a header (report id, subject, time,
 /// consent jti, catalog and library versions), the score with grade and top

@@ -245,6 +245,10 @@ result<json::value> features_from_records(const json::value &records, std::optio
 /// scores on what its request may see.
 json::value features_from_records(std::span<const stored_record> records, std::optional<civil_date> as_of = {},
                                   const std::function<bool(const stored_record &)> &counts = {});
+/// The same on a record set (store::read_set with history): only the
+/// fields a feature needs are looked up in each payload's text.
+json::value features_from_records(std::span<const record_ref> records, std::optional<civil_date> as_of = {},
+                                  const std::function<bool(const record_ref &)> &counts = {});
 
 // ---------------------------------------------------------------- models in a store
 

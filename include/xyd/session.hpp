@@ -205,7 +205,7 @@ class session {
   std::optional<std::array<unsigned char, 32>> pseudonym_key_;
   result<std::shared_ptr<const score::model>> model(std::string_view ref);
   mask::context masking(const std::optional<mask::policy> &policy, const std::string &role);
-  result<json::value> build_report(const report_request &r);
+  result<report::document> build_report(const report_request &r);
   void forget_models();
 };
 

@@ -126,6 +126,11 @@ class store {
   /// within each, each payload decrypted and read once. Logged in the audit
   /// log as a record query unless `q.audit` is false (internal reads).
   result<std::vector<stored_record>> read(const record_query &q);
+  /// The same rows as read(), their payloads authenticated but left as
+  /// text until a field is asked for (json::find_member), no repair notes:
+  /// for computing (features, series), where most fields are never read.
+  /// Logged as read() is.
+  result<record_set> read_set(const record_query &q);
   /// The own-view records query as a direct writer (a hot path: the payload
   /// text is spliced, not parsed), a JSON array newest first within each type:
   /// {"id","type","subject","as_of","source","data","state","current",

@@ -3,6 +3,10 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+
 namespace xyd::json {
 
 namespace od = simdjson::ondemand;
@@ -176,6 +180,195 @@ result<value> parse_in(std::string &buffer) {
   return parse_padded(buffer, simdjson::padded_string_view(buffer.data(), len, buffer.capacity()));
 }
 
+static_assert(padding == simdjson::SIMDJSON_PADDING, "json::padding is simdjson's");
+
+result<value> parse_view(std::string_view text) {
+  return parse_padded(text, simdjson::padded_string_view(text.data(), text.size(), text.size() + padding));
+}
+
+// find_member walks the object's text itself: simdjson's on-demand API
+// indexes the whole text first (stage 1), which for one or two lookups in a
+// record's few hundred bytes costs more than the walk (measured: more than
+// decrypting the record). Skipped values are delimited, not validated.
+namespace {
+
+// Word-at-a-time tests (the has-zero and has-less bit tricks, exact):
+// does any of the eight bytes equal `c`, or is any below 0x20?
+constexpr uint64_t ones8 = 0x0101010101010101ULL, highs8 = 0x8080808080808080ULL;
+constexpr uint64_t has_byte(uint64_t w, unsigned char c) {
+  const uint64_t x = w ^ (ones8 * c);
+  return (x - ones8) & ~x & highs8;
+}
+constexpr uint64_t has_control(uint64_t w) { return (w - ones8 * 0x20) & ~w & highs8; }
+inline uint64_t load8(const char *p) {
+  uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+
+struct scanner {
+  std::string_view t;
+  size_t i = 0;
+
+  bool at_end() const { return i >= t.size(); }
+  void ws() {
+    while (i < t.size() && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r')) ++i;
+  }
+  // At an opening quote: moves past the closing one; `escaped` says whether
+  // the contents hold an escape.
+  bool string(std::string_view &contents, bool &escaped) {
+    if (at_end() || t[i] != '"') return false;
+    const size_t begin = ++i;
+    escaped = false;
+    while (i < t.size()) {
+      // Eight bytes at a time past bytes that are plain text.
+      while (i + 8 <= t.size()) {
+        const uint64_t w = load8(t.data() + i);
+        if (has_byte(w, '"') | has_byte(w, '\\') | has_control(w)) break;
+        i += 8;
+      }
+      if (i >= t.size()) break;
+      const char c = t[i];
+      if (c == '"') {
+        contents = t.substr(begin, i - begin);
+        ++i;
+        return true;
+      }
+      if (c == '\\') {
+        escaped = true;
+        i += 2;
+        continue;
+      }
+      if (static_cast<unsigned char>(c) < 0x20) return false;
+      ++i;
+    }
+    return false;
+  }
+  // Past one value of any kind.
+  bool skip_value() {
+    if (at_end()) return false;
+    const char c = t[i];
+    if (c == '"') {
+      std::string_view s;
+      bool e;
+      return string(s, e);
+    }
+    if (c == '{' || c == '[') {
+      int depth = 0;
+      while (i < t.size()) {
+        // Eight bytes at a time past bytes that are not structure.
+        while (i + 8 <= t.size()) {
+          const uint64_t w = load8(t.data() + i);
+          if (has_byte(w, '"') | has_byte(w, '{') | has_byte(w, '}') | has_byte(w, '[') | has_byte(w, ']')) break;
+          i += 8;
+        }
+        if (i >= t.size()) break;
+        const char d = t[i];
+        if (d == '"') {
+          std::string_view s;
+          bool e;
+          if (!string(s, e)) return false;
+          continue;
+        }
+        if (d == '{' || d == '[') ++depth;
+        else if (d == '}' || d == ']') {
+          if (--depth == 0) {
+            ++i;
+            return true;
+          }
+        }
+        ++i;
+      }
+      return false;
+    }
+    const size_t begin = i;
+    while (i < t.size() && t[i] != ',' && t[i] != '}' && t[i] != ']' && t[i] != ' ' && t[i] != '\t' && t[i] != '\n' &&
+           t[i] != '\r')
+      ++i;
+    return i > begin;
+  }
+};
+
+// A string's contents with its escapes resolved (simdjson's unescaping).
+bool unescape(std::string_view raw, std::string &out) {
+  std::string quoted;
+  quoted.reserve(raw.size() + 2 + simdjson::SIMDJSON_PADDING);
+  quoted += '"';
+  quoted += raw;
+  quoted += '"';
+  thread_local od::parser parser;
+  od::document doc;
+  std::string_view s;
+  if (parser.iterate(simdjson::padded_string_view(quoted.data(), quoted.size(), quoted.capacity())).get(doc) ||
+      doc.get_string().get(s))
+    return false;
+  out.assign(s);
+  return true;
+}
+
+}  // namespace
+
+std::optional<member> find_member(std::string_view object_text, std::string_view key) {
+  scanner sc{object_text};
+  sc.ws();
+  if (sc.at_end() || object_text[sc.i] != '{') return std::nullopt;
+  ++sc.i;
+  thread_local std::string unescaped_key, unescaped_value;
+  for (;;) {
+    sc.ws();
+    if (sc.at_end() || object_text[sc.i] == '}') return std::nullopt;
+    std::string_view k;
+    bool escaped;
+    if (!sc.string(k, escaped)) return std::nullopt;
+    bool match = k == key;
+    if (escaped) match = unescape(k, unescaped_key) && unescaped_key == key;
+    sc.ws();
+    if (sc.at_end() || object_text[sc.i] != ':') return std::nullopt;
+    ++sc.i;
+    sc.ws();
+    const size_t begin = sc.i;
+    if (!sc.skip_value()) return std::nullopt;
+    if (!match) {
+      const std::string_view raw = object_text.substr(begin, sc.i - begin);
+      const char c0 = raw.front();
+      if (c0 != '"' && c0 != '{' && c0 != '[' && raw != "true" && raw != "false" && raw != "null" && !is_json_number(raw))
+        return std::nullopt;
+    } else {
+      const std::string_view raw = object_text.substr(begin, sc.i - begin);
+      member m;
+      switch (raw.front()) {
+        case '"': {
+          std::string_view contents = raw.substr(1, raw.size() - 2);
+          if (contents.find('\\') != std::string_view::npos) {
+            if (!unescape(contents, unescaped_value)) return std::nullopt;
+            contents = unescaped_value;
+          }
+          m.type = kind::string;
+          m.text = contents;
+          return m;
+        }
+        case '{': m.type = kind::object; m.text = raw; return m;
+        case '[': m.type = kind::array; m.text = raw; return m;
+        case 't': if (raw != "true") return std::nullopt; m.type = kind::boolean; m.boolean = true; return m;
+        case 'f': if (raw != "false") return std::nullopt; m.type = kind::boolean; return m;
+        case 'n': if (raw != "null") return std::nullopt; m.type = kind::null; return m;
+        default:
+          if (!is_json_number(raw)) return std::nullopt;
+          m.type = kind::number;
+          m.text = raw;
+          return m;
+      }
+    }
+    sc.ws();
+    if (sc.at_end()) return std::nullopt;
+    if (object_text[sc.i] == ',') {
+      ++sc.i;
+      continue;
+    }
+    return std::nullopt;  // '}' (not found) or malformed
+  }
+}
+
 namespace {
 result<value> parse_padded(std::string_view text, simdjson::padded_string_view padded) {
   thread_local od::parser parser;
@@ -218,23 +411,34 @@ void append_quoted(std::string &out, std::string_view s) {
   static const char hex[] = "0123456789abcdef";
   out += '"';
   size_t run = 0;  // runs of bytes that need no escape are appended whole
-  for (size_t i = 0; i < s.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(s.data() + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        out += "\\u00";
-        out += hex[c >> 4];
-        out += hex[c & 15];
+  // Eight bytes at a time while none needs an escape (byte < 0x20, '"' or
+  // '\\'): exact word tests (has-less and has-zero bit tricks).
+  size_t i = 0;
+  for (;;) {
+    for (; i + 8 <= s.size(); i += 8) {
+      const uint64_t w = load8(s.data() + i);
+      if (has_byte(w, '"') | has_byte(w, '\\') | has_control(w)) break;
+    }
+    const size_t stop = std::min(s.size(), i + 8);
+    if (i >= s.size()) break;
+    for (; i < stop; ++i) {
+      const unsigned char c = static_cast<unsigned char>(s[i]);
+      if (c >= 0x20 && c != '"' && c != '\\') continue;
+      out.append(s.data() + run, i - run);
+      run = i + 1;
+      switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        case '\b': out += "\\b"; break;
+        case '\f': out += "\\f"; break;
+        default:
+          out += "\\u00";
+          out += hex[c >> 4];
+          out += hex[c & 15];
+      }
     }
   }
   out.append(s.data() + run, s.size() - run);

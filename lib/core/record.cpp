@@ -38,6 +38,19 @@ result<record> record_from_value(json::value &&v) {
   return r;
 }
 
+result<stored_record> record_set::to_record(const record_ref &r) const {
+  auto doc = json::parse_view(r.payload);
+  if (!doc) return status(errc::corrupt, "store: record " + std::to_string(r.id) + ": bad payload");
+  auto rec = record_from_value(std::move(*doc));
+  if (!rec) return status(errc::corrupt, "store: record " + std::to_string(r.id) + ": " + rec.error().message());
+  stored_record out;
+  static_cast<record &>(out) = std::move(*rec);
+  out.id = r.id;
+  out.state = r.state;
+  out.current = r.current;
+  return out;
+}
+
 void append_record_json(std::string &out, const stored_record &r, record_shape shape) {
   out += "{\"id\":";
   out += std::to_string(r.id);

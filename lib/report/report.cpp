@@ -39,16 +39,14 @@ std::string month_text(int index) {
 
 namespace {
 
-using record_list = std::vector<stored_record>;
-
 /// The score, from the data this request may see (docs/report.md),
 /// computed before the released records are masked; null without records.
-result<value> score_value(store &s, const catalog &cat, const request &r, const record_list &all,
+result<value> score_value(store &s, const catalog &cat, const request &r, const record_set &all,
                           const consent::decision *granted) {
   if (all.empty()) return value::null();
   auto m = r.scorecard ? result<std::shared_ptr<const score::model>>(r.scorecard) : score::find_model(s, r.model);
   if (!m) return m.error();
-  const json::value features = score::features_from_records(all, std::nullopt, [&](const stored_record &rec) {
+  const json::value features = score::features_from_records(all.records(), std::nullopt, [&](const record_ref &rec) {
     const item_type *t = cat.find(rec.type);
     return t && consent::releasable(*t, granted);
   });
@@ -69,155 +67,122 @@ result<value> score_value(store &s, const catalog &cat, const request &r, const 
 using type_set = std::set<std::string, std::less<>>;
 
 /// The 24-month series, where their item types are in the report.
-value series_value(const record_list &all, const type_set &included, const std::string &newest) {
-  value series = value::object();
+std::vector<series> series_value(const record_set &all, const type_set &included, const std::string &newest) {
+  std::vector<series> out;
   const auto ref = parse_date(newest);
   if (ref && included.count("social.medical")) {
     for (const auto &rec : all) {
       if (rec.type != "social.medical" || !rec.current) continue;
-      if (const value *hc = rec.data.find("monthly_headcount_24m"); hc && hc->is(json::kind::array)) {
-        value points = value::array();
-        for (const auto &p : hc->items) {
-          const value *m = p.find("month"), *val = p.find("value");
+      auto hc = json::find_member(rec.data, "monthly_headcount_24m");
+      auto list = hc && hc->type == json::kind::array ? json::parse_view(hc->text) : result<value>(value::null());
+      if (list && list->is(json::kind::array)) {
+        series &sr = out.emplace_back(series{"medical_headcount", "医保参保人数(近24个月)", "medical insurance headcount, 24 months", {}});
+        for (auto &p : list->items) {
+          value *m = p.find("month"), *val = p.find("value");
           if (!m || !val) continue;
-          value pt = value::object();
-          pt.add("month", value::of_string(m->text));
-          pt.add("value", *val);
-          points.push(std::move(pt));
+          sr.points.emplace_back(std::move(m->text), std::move(*val));
         }
-        value sr = value::object();
-        sr.add("zh", value::of_string("医保参保人数(近24个月)"));
-        sr.add("en", value::of_string("medical insurance headcount, 24 months"));
-        sr.add("points", std::move(points));
-        series.add("medical_headcount", std::move(sr));
       }
       break;
     }
   }
   if (ref && (included.count("utility.water") || included.count("utility.electricity") || included.count("utility.gas"))) {
     const int last = month_index(*ref);
-    std::map<int, int64_t> in_arrears;
-    for (int m = last - 23; m <= last; ++m) in_arrears[m] = 0;
+    int64_t in_arrears[24] = {};
     for (const auto &rec : all) {
-      const std::string &type = rec.type;
-      if (!included.count(type) || type.rfind("utility.", 0) != 0) continue;
+      const std::string_view type = rec.type;
+      if (type.rfind("utility.", 0) != 0 || !included.count(type)) continue;
       if (rec.state != record_state::active) continue;
       auto date = parse_date(rec.as_of);
-      const value *arrears = rec.data.find("arrears_amount");
-      if (!date || !arrears) continue;
-      auto amount = score::parse_fixed(arrears->text);
+      if (!date) continue;
       const int m = month_index(*date);
-      if (amount && *amount > 0 && in_arrears.count(m)) ++in_arrears[m];
+      if (m > last || m <= last - 24) continue;
+      auto arrears = json::find_member(rec.data, "arrears_amount");
+      if (!arrears) continue;
+      auto amount = score::parse_fixed(arrears->text);
+      if (amount && *amount > 0) ++in_arrears[m - (last - 23)];
     }
-    value points = value::array();
-    for (const auto &[m, n] : in_arrears) {
-      value pt = value::object();
-      pt.add("month", value::of_string(month_text(m)));
-      pt.add("value", value::of_int(n));
-      points.push(std::move(pt));
-    }
-    value sr = value::object();
-    sr.add("zh", value::of_string("水电气欠费账户数(近24个月)"));
-    sr.add("en", value::of_string("utility accounts in arrears, 24 months"));
-    sr.add("points", std::move(points));
-    series.add("utility_arrears", std::move(sr));
+    series &sr = out.emplace_back(series{"utility_arrears", "水电气欠费账户数(近24个月)", "utility accounts in arrears, 24 months", {}});
+    sr.points.reserve(24);
+    for (int i = 0; i < 24; ++i) sr.points.emplace_back(month_text(last - 23 + i), value::of_int(in_arrears[i]));
   }
-
-  return series;
+  return out;
 }
 
-/// What the sections need to know of the request and its records.
-struct section_inputs {
-  const catalog &cat;
-  const std::function<const char *(const item_type &)> &omission;
-  std::map<std::string, std::string, std::less<>> &latest;
-  std::map<std::string_view, std::vector<stored_record *>> &by_type;
-  int64_t today_days;
+/// Why an item type is left out of the report; null: it is in.
+struct omission_rule {
+  const consent::decision *granted;
+  const std::map<std::string, std::string, std::less<>> &latest;
+  const char *operator()(const item_type &t) const {
+    if (t.chan == channel::verification) return "verification_only";
+    if (t.consent_required() && !granted) return "no_consent";
+    if (!consent::releasable(t, granted)) return "out_of_scope";
+    if (!latest.count(t.id)) return "no_data";
+    return nullptr;
+  }
 };
 
-/// One section per category in catalog order, with the freshness and the
-/// omitted item types; the released records are moved into it.
-void sections_value(const section_inputs &in, value &sections, value &omitted, value &freshness) {
-  const catalog *cat = &in.cat;
-  auto &latest = in.latest;
-  auto &by_type = in.by_type;
-  const int64_t today_days = in.today_days;
-  const auto &omission = in.omission;
-  for (const auto &c : cat->categories()) {
-    value section = value::object();
-    section.add("category", value::of_int(c.number));
-    section.add("id", value::of_string(c.id));
-    section.add("zh", value::of_string(c.zh));
-    section.add("en", value::of_string(c.en));
-    value types = value::array();
-    std::set<std::string> reasons;
+/// One section per category in catalog order, the released records moved
+/// into their item types.
+std::vector<section> sections_of(const catalog &cat, const omission_rule &omission,
+                                 const std::map<std::string, std::string, std::less<>> &latest,
+                                 const std::vector<std::string_view> &types, std::vector<shown_record> &released,
+                                 int64_t today_days) {
+  std::vector<section> out;
+  out.reserve(cat.categories().size());
+  size_t next = 0;  // released records come grouped by item type (the query's order)
+  std::map<std::string_view, std::pair<size_t, size_t>> by_type;
+  while (next < released.size()) {
+    size_t end = next;
+    while (end < released.size() && types[end] == types[next]) ++end;
+    by_type.emplace(types[next], std::make_pair(next, end));
+    next = end;
+  }
+  for (const auto &c : cat.categories()) {
+    section &sec = out.emplace_back();
+    sec.cat = &c;
+    bool any_reason[4] = {};  // in the order the section's reason is chosen
+    static const char *const order[] = {"no_consent", "out_of_scope", "verification_only", "no_data"};
     size_t shown = 0;
-    for (const auto &t : cat->item_types()) {
+    for (const auto &t : cat.item_types()) {
       if (t.category != c.number) continue;
-      value item = value::object();
-      item.add("item_type", value::of_string(t.id));
-      item.add("zh", value::of_string(t.zh));
-      item.add("en", value::of_string(t.en));
-      item.add("channel", value::of_string(channel_id(t.chan)));
-      const std::string reason = omission(t);
-      if (!reason.empty()) {
-        item.add("status", value::of_string("omitted"));
-        item.add("reason", value::of_string(reason));
-        value o = value::object();
-        o.add("item_type", value::of_string(t.id));
-        o.add("reason", value::of_string(reason));
-        omitted.push(std::move(o));
-        reasons.insert(reason);
-      } else {
-        ++shown;
-        const std::string &as_of = latest[t.id];
-        auto date = parse_date(as_of);
-        const int64_t age = date ? today_days - days_from_civil(*date) : 0;
-        const bool stale = age > (annual(t.id) ? 400 : 92);
-        item.add("status", value::of_string("included"));
-        item.add("as_of", value::of_string(as_of));
-        item.add("stale", value::of_bool(stale));
-        value fr = value::object();
-        fr.add("item_type", value::of_string(t.id));
-        fr.add("as_of", value::of_string(as_of));
-        fr.add("age_days", value::of_int(age));
-        fr.add("stale", value::of_bool(stale));
-        freshness.push(std::move(fr));
-        value recs = value::array();
-        for (stored_record *rec : by_type[t.id]) {
-          value one = value::object();
-          one.add("id", value::of_int(rec->id));
-          one.add("as_of", value::of_string(std::move(rec->as_of)));
-          one.add("state", value::of_string(record_state_id(rec->state)));
-          if (!rec->consent_jti.empty()) one.add("consent_jti", value::of_string(std::move(rec->consent_jti)));
-          one.add("data", std::move(rec->data));
-          recs.push(std::move(one));
-        }
-        item.add("records", std::move(recs));
+      item_entry &it = sec.items.emplace_back();
+      it.type = &t;
+      it.omitted = omission(t);
+      if (it.omitted) {
+        for (int i = 0; i < 4; ++i)
+          if (std::string_view(it.omitted) == order[i]) any_reason[i] = true;
+        continue;
       }
-      types.push(std::move(item));
+      ++shown;
+      it.as_of = latest.find(t.id)->second;
+      auto date = parse_date(it.as_of);
+      it.age_days = date ? today_days - days_from_civil(*date) : 0;
+      it.stale = it.age_days > (annual(t.id) ? 400 : 92);
+      if (auto range = by_type.find(t.id); range != by_type.end()) {
+        it.records.reserve(range->second.second - range->second.first);
+        for (size_t i = range->second.first; i < range->second.second; ++i) it.records.push_back(std::move(released[i]));
+      }
     }
-    section.add("status", value::of_string(shown == 0 ? "omitted" : reasons.empty() ? "included" : "partial"));
+    const bool any = any_reason[0] || any_reason[1] || any_reason[2] || any_reason[3];
+    sec.status = shown == 0 ? "omitted" : any ? "partial" : "included";
     if (shown == 0) {
-      // The section's reason: the one its item types share, else the first
-      // in this order (the most actionable for the bank).
-      std::string why = "no_data";
-      for (const char *x : {"no_consent", "out_of_scope", "verification_only", "no_data"})
-        if (reasons.count(x)) {
-          why = x;
+      // The section's reason: the first of these its item types give (the
+      // most actionable for the bank).
+      sec.omitted = "no_data";
+      for (int i = 0; i < 4; ++i)
+        if (any_reason[i]) {
+          sec.omitted = order[i];
           break;
         }
-      section.add("omitted_reason", value::of_string(why));
     }
-    section.add("item_types", std::move(types));
-    sections.push(std::move(section));
   }
-
+  return out;
 }
 
 }  // namespace
 
-result<json::value> build(store &s, const catalog &cat_, consent::verifier &v, const request &r) {
+result<document> build_document(store &s, const catalog &cat_, consent::verifier &v, const request &r) {
   if (r.subject.empty() || r.audience.empty() || r.purpose.empty())
     return status(errc::invalid_arg, "report: subject, audience and purpose are required");
   const catalog *cat = &cat_;
@@ -241,17 +206,20 @@ result<json::value> build(store &s, const catalog &cat_, consent::verifier &v, c
   const consent::decision *granted = d ? &*d : nullptr;
 
   // Everything of the subject, for the series, the freshness and the score
-  // (internal: the report is logged once, as "report"). Read once, typed.
+  // (internal: the report is logged once, as "report"). Read once; a
+  // payload is parsed only when its record is released.
   record_query all_q;
   all_q.subject = r.subject;
   all_q.history = true;
   all_q.audit = false;
-  auto all_read = s.read(all_q);
+  auto all_read = s.read_set(all_q);
   if (!all_read) return all_read.error();
-  const std::vector<stored_record> &all = *all_read;
+  const record_set &all = *all_read;
 
+  document doc;
   auto score_v = score_value(s, *cat, r, all, granted);
   if (!score_v) return score_v.error();
+  doc.score = std::move(*score_v);
 
   // Latest as_of per item type among current, active records.
   std::map<std::string, std::string, std::less<>> latest;
@@ -259,71 +227,81 @@ result<json::value> build(store &s, const catalog &cat_, consent::verifier &v, c
   for (const auto &rec : all) {
     if (rec.state != record_state::active) continue;
     if (rec.current) {
-      std::string &l = latest[rec.type];
-      if (rec.as_of > l) l = rec.as_of;
+      auto it = latest.find(rec.type);
+      if (it == latest.end()) it = latest.emplace(std::string(rec.type), std::string()).first;
+      if (rec.as_of > it->second) it->second = rec.as_of;
     }
     if (rec.as_of > newest) newest = rec.as_of;
   }
 
-  // Why an item type is left out of the report (empty: it is in).
-  const std::function<const char *(const item_type &)> omission = [&](const item_type &t) -> const char * {
-    if (t.chan == channel::verification) return "verification_only";
-    if (t.consent_required() && !granted) return "no_consent";
-    if (!consent::releasable(t, granted)) return "out_of_scope";
-    if (!latest.count(t.id)) return "no_data";
-    return "";
-  };
-  std::set<std::string, std::less<>> included;
+  const omission_rule omission{granted, latest};
+  type_set included;
   for (const auto &t : cat->item_types())
-    if (!*omission(t)) included.insert(t.id);
-
-
-  value series = series_value(all, included, newest);
+    if (!omission(t)) included.insert(t.id);
+  doc.series = series_value(all, included, newest);
 
   // What this request may see, masked unless a consent covers it: the
   // current, active records of the read above (same order as a query of
-  // current records), moved out of it — everything that needs them unmasked
-  // is computed above.
-  std::vector<stored_record> released;
-  for (auto &rec : all_read.value())
-    if (rec.current && rec.state == record_state::active) released.push_back(std::move(rec));
+  // current records) — everything that needs them unmasked is computed
+  // above. Only these payloads are parsed.
+  // Records a consent covers go out as they are stored, never parsed; the
+  // others are parsed and masked.
+  std::vector<stored_record> masked;
+  std::vector<shown_record> released;
+  std::vector<std::string_view> types;  // of the released records
+  released.reserve(all.size());
+  for (const auto &rec : all) {
+    if (!rec.current || rec.state != record_state::active || !included.count(rec.type)) continue;
+    shown_record &out = released.emplace_back();
+    types.push_back(rec.type);
+    out.id = rec.id;
+    out.as_of = rec.as_of;
+    out.state = rec.state;
+    const item_type *t = cat->find(rec.type);
+    if (granted && t->consent_required()) {
+      out.consent_jti = granted->granted->jti;
+      out.stored_data = rec.data;
+      continue;
+    }
+    auto typed = all.to_record(rec);
+    if (!typed) return typed.error();
+    masked.push_back(std::move(*typed));
+  }
   std::optional<store::release_log> release_log;
-  if (auto st = consent::release_records(s, *cat, released, granted, at, r.masking, nullptr, &release_log); !st) return st;
-  std::map<std::string_view, std::vector<stored_record *>> by_type;
-  for (auto &rec : released) by_type[rec.type].push_back(&rec);
+  if (auto st = consent::release_records(s, *cat, masked, granted, at, r.masking, nullptr, &release_log); !st) return st;
+  if (release_log) release_log->records = static_cast<int64_t>(released.size());
+  for (size_t i = 0, m = 0; i < released.size(); ++i)
+    if (released[i].consent_jti.empty()) released[i].data = std::move(masked[m++].data);
 
   const civil_date today = civil_from_days((at + 8 * 3600) / 86400);  // China Standard Time
-  const int64_t today_days = days_from_civil(today);
+  doc.sections = sections_of(*cat, omission, latest, types, released, days_from_civil(today));
 
-  value report = value::object();
-  value header = value::object();
-  const std::string report_id = random_id();
-  header.add("report_id", value::of_string(report_id));
-  header.add("subject", value::of_string(r.subject));
-  header.add("generated_at", value::of_string(format_rfc3339(at)));
-  header.add("data_as_of", newest.empty() ? value::null() : value::of_string(newest));
-  header.add("audience", value::of_string(r.audience));
-  header.add("purpose", value::of_string(r.purpose));
-  header.add("role", value::of_string(r.masking.role));
-  header.add("consent_jti", granted ? value::of_string(granted->granted->jti) : value::null());
-  header.add("catalog_version", value::of_string(cat->version()));
-  header.add("library_version", value::of_string(XYD_VERSION_STRING));
-  report.add("header", std::move(header));
+  header &h = doc.header;
+  h.report_id = random_id();
+  h.subject = r.subject;
+  h.generated_at = format_rfc3339(at);
+  h.data_as_of = newest;
+  h.audience = r.audience;
+  h.purpose = r.purpose;
+  h.role = r.masking.role;
+  if (granted) h.consent_jti = granted->granted->jti;
+  h.catalog_version = cat->version();
+  h.library_version = XYD_VERSION_STRING;
 
-  value sections = value::array(), omitted = value::array(), freshness = value::array();
-  sections_value({*cat, omission, latest, by_type, today_days}, sections, omitted, freshness);
-
-  report.add("score", std::move(*score_v));
-  report.add("sections", std::move(sections));
-  report.add("series", std::move(series));
-  report.add("freshness", std::move(freshness));
-  report.add("omitted", std::move(omitted));
-
+  size_t omitted = 0;
+  for (const auto &sec : doc.sections)
+    for (const auto &it : sec.items) omitted += it.omitted != nullptr;
   e.item_types.assign(included.begin(), included.end());
-  e.with("report_id", report_id).with("omitted", report.find("omitted")->items.size());
+  e.with("report_id", h.report_id).with("omitted", omitted);
   // The release and the report's entry commit together.
   if (auto st = release_log ? s.audit(e, *release_log) : s.audit(e); !st) return st;
-  return report;
+  return doc;
+}
+
+result<json::value> build(store &s, const catalog &cat, consent::verifier &v, const request &r) {
+  auto doc = build_document(s, cat, v, r);
+  if (!doc) return doc.error();
+  return to_value(std::move(*doc));
 }
 
 }  // namespace xyd::report

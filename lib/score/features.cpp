@@ -43,36 +43,54 @@ const std::vector<feature_def> catalog_list = {
     {"agri_subsidy_amount", K::number, "农业补贴金额(元)", "agricultural subsidies (CNY)"},
 };
 
+// A record as the features see it: its data parsed (a caller's records)
+// or as stored text (a record set), looked up the same way.
 struct record_view {
   std::string_view type;
-  const json::value *data;
+  const json::value *data;  // or, when null,
+  std::string_view text;    // the data object's text (json::find_member)
   std::string_view as_of;
   bool current;
 };
 
 int month_index(const civil_date &d) { return d.year * 12 + (d.month - 1); }
 
-std::optional<civil_date> date_of(const json::value *data, std::string_view key) {
-  if (!data) return std::nullopt;
-  const json::value *v = data->find(key);
-  if (!v || !v->is(json::kind::string)) return std::nullopt;
+std::optional<json::member> member_of(const record_view *r, std::string_view key) {
+  if (!r) return std::nullopt;
+  if (!r->data) return json::find_member(r->text, key);
+  const json::value *v = r->data->find(key);
+  if (!v) return std::nullopt;
+  json::member m;
+  m.type = v->type;
+  m.boolean = v->boolean;
+  if (v->is(json::kind::string) || v->is(json::kind::number)) m.text = v->text;
+  return m;
+}
+
+std::optional<civil_date> date_of(const record_view *r, std::string_view key) {
+  auto v = member_of(r, key);
+  if (!v || v->type != json::kind::string) return std::nullopt;
   if (auto d = parse_date(v->text)) return d;
   return parse_month(v->text);
 }
 
-std::optional<fixed> number_of(const json::value *data, std::string_view key) {
-  if (!data) return std::nullopt;
-  const json::value *v = data->find(key);
-  if (!v || (!v->is(json::kind::string) && !v->is(json::kind::number))) return std::nullopt;
+std::optional<fixed> number_of(const record_view *r, std::string_view key) {
+  auto v = member_of(r, key);
+  if (!v || (v->type != json::kind::string && v->type != json::kind::number)) return std::nullopt;
   auto n = parse_fixed(v->text);
   if (!n) return std::nullopt;
   return *n;
 }
 
-bool true_at(const json::value *data, std::string_view key) {
-  if (!data) return false;
-  const json::value *v = data->find(key);
-  return v && v->is(json::kind::boolean) && v->boolean;
+bool true_at(const record_view *r, std::string_view key) {
+  auto v = member_of(r, key);
+  return v && v->type == json::kind::boolean && v->boolean;
+}
+
+std::optional<std::string> text_of(const record_view *r, std::string_view key) {
+  auto v = member_of(r, key);
+  if (!v || v->type != json::kind::string) return std::nullopt;
+  return std::string(v->text);
 }
 
 struct builder {
@@ -125,7 +143,7 @@ result<json::value> features_from_records(const json::value &records, std::optio
       return status(errc::validation, "features: " + json::path_index("$", i) + " is not a record (type, as_of, data)");
     if (const json::value *st = r.find("state"); st && st->is(json::kind::string) && st->text != "active") continue;
     const json::value *cur = r.find("current");
-    all.push_back({type->text, data, date->text, !cur || !cur->is(json::kind::boolean) || cur->boolean});
+    all.push_back({type->text, data, {}, date->text, !cur || !cur->is(json::kind::boolean) || cur->boolean});
     latest = std::max(latest, date->text);
   }
   return compute(all, latest, as_of);
@@ -139,10 +157,24 @@ json::value features_from_records(std::span<const stored_record> records, std::o
   for (const auto &r : records) {
     if (r.state != record_state::active) continue;
     if (counts && !counts(r)) continue;
-    all.push_back({r.type, &r.data, r.as_of, r.current});
+    all.push_back({r.type, &r.data, {}, r.as_of, r.current});
     if (r.as_of > latest) latest = r.as_of;
   }
   return compute(all, latest, as_of);
+}
+
+json::value features_from_records(std::span<const record_ref> records, std::optional<civil_date> as_of,
+                                  const std::function<bool(const record_ref &)> &counts) {
+  std::vector<record_view> all;
+  all.reserve(records.size());
+  std::string_view latest;
+  for (const auto &r : records) {
+    if (r.state != record_state::active) continue;
+    if (counts && !counts(r)) continue;
+    all.push_back({r.type, nullptr, r.data, r.as_of, r.current});
+    if (r.as_of > latest) latest = r.as_of;
+  }
+  return compute(all, std::string(latest), as_of);
 }
 
 namespace {
@@ -162,11 +194,11 @@ json::value compute(std::vector<record_view> &all, const std::string &latest, st
     return std::any_of(all.begin(), all.end(), [&](const record_view &r) { return r.type.substr(0, prefix.size()) == prefix; });
   };
   // The current record of a single-fact item type (the newest as_of).
-  auto current_of = [&](std::string_view type) -> const json::value * {
+  auto current_of = [&](std::string_view type) -> const record_view * {
     const record_view *best = nullptr;
     for (const auto &r : all)
       if (r.type == type && r.current && (!best || r.as_of > best->as_of)) best = &r;
-    return best ? best->data : nullptr;
+    return best;
   };
   // Records after the reference date do not exist yet for this score.
   std::erase_if(all, [&](const record_view &r) {
@@ -183,13 +215,13 @@ json::value compute(std::vector<record_view> &all, const std::string &latest, st
     std::optional<int> last;
     for (const auto &r : all) {
       if (r.type != "tax.arrears" || !r.current) continue;
-      auto end = date_of(r.data, "period_end");
+      auto end = date_of(&r, "period_end");
       if (!end) end = parse_date(r.as_of);
       if (end) last = std::max(last.value_or(0), month_index(*end));
       if (!in_window(end, 24)) continue;
       ++count;
-      amount += number_of(r.data, "arrears_amount").value_or(0);
-      auto paid = date_of(r.data, "paid_date");
+      amount += number_of(&r, "arrears_amount").value_or(0);
+      auto paid = date_of(&r, "paid_date");
       if (!paid || *paid > ref) ++unpaid;
     }
     b.integer("tax_arrears_count_24m", count);
@@ -198,7 +230,7 @@ json::value compute(std::vector<record_view> &all, const std::string &latest, st
     b.integer("months_since_tax_arrears", last ? std::optional<int64_t>(std::max(0, ref_month - *last)) : std::nullopt);
     fixed deferred = 0;
     for (const auto &r : all)
-      if (r.type == "tax.deferral" && r.current) deferred += number_of(r.data, "deferred_amount").value_or(0);
+      if (r.type == "tax.deferral" && r.current) deferred += number_of(&r, "deferred_amount").value_or(0);
     b.number("tax_deferred_amount", deferred);
   }
   // Judicial: the list of dishonest debtors (失信被执行人).
@@ -207,7 +239,7 @@ json::value compute(std::vector<record_view> &all, const std::string &latest, st
     int64_t revoked = 0;
     for (const auto &r : all) {
       if (r.type != "judicial.dishonest_debtor" || !r.current) continue;
-      auto rev = date_of(r.data, "revoked_date");
+      auto rev = date_of(&r, "revoked_date");
       if (!rev || *rev > ref) active = true;
       else if (in_window(rev, 24)) ++revoked;
     }
@@ -216,20 +248,17 @@ json::value compute(std::vector<record_view> &all, const std::string &latest, st
   }
   // Customs.
   {
-    const json::value *duty = current_of("customs.duty");
+    const record_view *duty = current_of("customs.duty");
     b.number("customs_duty_paid_12m", duty ? std::optional<fixed>(number_of(duty, "duty_paid_12m").value_or(0)) : std::nullopt);
-    const json::value *basic = current_of("customs.basic");
+    const record_view *basic = current_of("customs.basic");
     b.boolean("customs_dishonest", basic ? std::optional<bool>(true_at(basic, "on_dishonest_list")) : std::nullopt);
   }
   // Environment.
   {
-    const json::value *carbon = current_of("env.carbon");
+    const record_view *carbon = current_of("env.carbon");
     b.number("carbon_tonnes", carbon ? number_of(carbon, "co2_tonnes_last_year") : std::nullopt);
-    const json::value *eia = current_of("env.eia_credit");
-    std::optional<std::string> st;
-    if (eia)
-      if (const json::value *v = eia->find("credit_status"); v && v->is(json::kind::string)) st = v->text;
-    b.text("eia_credit_status", st);
+    const record_view *eia = current_of("env.eia_credit");
+    b.text("eia_credit_status", text_of(eia, "credit_status"));
     std::optional<int64_t> points;
     if (eia) {
       auto p = number_of(eia, "dishonesty_points");
@@ -239,18 +268,18 @@ json::value compute(std::vector<record_view> &all, const std::string &latest, st
   }
   // Social insurance.
   {
-    const json::value *pension = current_of("social.pension");
+    const record_view *pension = current_of("social.pension");
     std::optional<int64_t> normal;
     if (pension)
       if (auto n = number_of(pension, "normal_payments_6m")) normal = static_cast<int64_t>(*n / fixed_from_int(1));
     b.integer("pension_normal_payments_6m", normal);
     b.number("pension_headcount_change_6m", pension ? number_of(pension, "headcount_change_rate_6m") : std::nullopt);
-    const json::value *arrears = current_of("social.medical_arrears");
+    const record_view *arrears = current_of("social.medical_arrears");
     std::optional<fixed> med;
     if (arrears) med = number_of(arrears, "arrears_amount_24m").value_or(0);
     else if (has("social.medical")) med = fixed(0);
     b.number("medical_arrears_24m", med);
-    const json::value *change = current_of("social.medical_change");
+    const record_view *change = current_of("social.medical_change");
     b.number("medical_contribution_change_3m", change ? number_of(change, "contribution_change_rate_3m") : std::nullopt);
     b.number("medical_headcount_change_3m", change ? number_of(change, "headcount_change_rate_3m") : std::nullopt);
   }
@@ -263,13 +292,13 @@ json::value compute(std::vector<record_view> &all, const std::string &latest, st
     for (const auto &r : all) {
       if (r.type != "utility.water" && r.type != "utility.electricity" && r.type != "utility.gas") continue;
       any = true;
-      const fixed a = number_of(r.data, "arrears_amount").value_or(0);
+      const fixed a = number_of(&r, "arrears_amount").value_or(0);
       auto d = parse_date(r.as_of);
       if (a > 0 && in_window(d, 24)) months.insert(month_index(*d));
       if (r.current) {
         current += a;
         if (r.type == "utility.electricity")
-          if (auto n = number_of(r.data, "breaches_24m"))
+          if (auto n = number_of(&r, "breaches_24m"))
             breaches = std::max(breaches.value_or(0), static_cast<int64_t>(*n / fixed_from_int(1)));
       }
     }
@@ -285,13 +314,13 @@ json::value compute(std::vector<record_view> &all, const std::string &latest, st
     std::optional<std::string> best;
     for (const auto &r : all) {
       if (r.type.substr(0, 5) != "qual." || !r.current) continue;
-      auto until = date_of(r.data, "valid_until");
+      auto until = date_of(&r, "valid_until");
       if (until && *until < ref) continue;
       ++valid;
       if (until) days = std::min(days.value_or(INT64_MAX), days_from_civil(*until) - ref_day);
       if (r.type == "qual.construction")
-        if (const json::value *g = r.data->find("grade"); g && g->is(json::kind::string))
-          if (!best || grade_rank(g->text) < grade_rank(*best)) best = g->text;
+        if (auto g = text_of(&r, "grade"))
+          if (!best || grade_rank(*g) < grade_rank(*best)) best = std::move(*g);
     }
     b.integer("qualifications_valid", valid);
     b.text("construction_grade", best);
@@ -300,7 +329,7 @@ json::value compute(std::vector<record_view> &all, const std::string &latest, st
   // Innovation badges (专精特新 lists and the like).
   {
     int64_t badges = 0;
-    if (const json::value *t = current_of("tech.innovation"))
+    if (const record_view *t = current_of("tech.innovation"))
       for (const char *k : {"little_giant", "srdi_sme", "innovative_sme", "high_tech", "tech_sme"}) badges += true_at(t, k);
     b.integer("innovation_badges", badges);
   }
@@ -310,11 +339,11 @@ json::value compute(std::vector<record_view> &all, const std::string &latest, st
     fixed amount = 0;
     for (const auto &r : all) {
       if (!r.current) continue;
-      if (r.type == "public_trade" && in_window(date_of(r.data, "announced_date"), 24)) {
+      if (r.type == "public_trade" && in_window(date_of(&r, "announced_date"), 24)) {
         ++trades;
-        amount += number_of(r.data, "project_amount").value_or(0);
+        amount += number_of(&r, "project_amount").value_or(0);
       }
-      if (r.type == "ip.pledge" && in_window(date_of(r.data, "announced_date"), 24)) ++pledges;
+      if (r.type == "ip.pledge" && in_window(date_of(&r, "announced_date"), 24)) ++pledges;
     }
     b.integer("public_trades_24m", trades);
     b.number("public_trade_amount_24m", amount);
@@ -326,10 +355,10 @@ json::value compute(std::vector<record_view> &all, const std::string &latest, st
     std::optional<fixed> cover;
     for (const auto &r : all) {
       if (r.type != "agri.insurance" || !r.current) continue;
-      auto until = date_of(r.data, "policy_valid_until");
-      const bool ok = true_at(r.data, "insured") && (!until || *until >= ref);
+      auto until = date_of(&r, "policy_valid_until");
+      const bool ok = true_at(&r, "insured") && (!until || *until >= ref);
       insured = insured.value_or(false) || ok;
-      if (ok) cover = cover.value_or(0) + number_of(r.data, "insured_amount").value_or(0);
+      if (ok) cover = cover.value_or(0) + number_of(&r, "insured_amount").value_or(0);
       else if (!cover) cover = fixed(0);
     }
     b.boolean("agri_insured", insured);
@@ -338,7 +367,7 @@ json::value compute(std::vector<record_view> &all, const std::string &latest, st
     if (has("agri.")) {
       subsidy = fixed(0);
       for (const auto &r : all)
-        if (r.type == "agri.subsidy" && r.current) *subsidy += number_of(r.data, "subsidy_amount").value_or(0);
+        if (r.type == "agri.subsidy" && r.current) *subsidy += number_of(&r, "subsidy_amount").value_or(0);
     }
     b.number("agri_subsidy_amount", subsidy);
   }

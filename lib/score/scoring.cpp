@@ -133,10 +133,10 @@ struct scorer {
     q.subject = subject;
     q.history = true;
     q.audit = false;  // scoring is logged once, as "score"
-    auto records = s.read(q);
+    auto records = s.read_set(q);
     if (!records) return records.error();
     if (records->empty()) return status(errc::not_found, "score: the store holds no records of this subject");
-    const json::value features = features_from_records(std::span<const stored_record>(*records), as_of);
+    const json::value features = features_from_records(records->records(), as_of);
     if (auto st = score::bind(*m, features, inputs); !st) return st;
     if (auto st = evaluate(*m, inputs.data(), inputs.size(), out, ws); !st) return st;
     std::string line = "{\"subject\":";

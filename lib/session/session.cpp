@@ -167,7 +167,7 @@ consent::decision session::check_consent(const consent::request &r) {
 
 // ---------------------------------------------------------------- reports
 
-result<json::value> session::build_report(const report_request &r) {
+result<report::document> session::build_report(const report_request &r) {
   report::request req;
   req.subject = r.subject;
   req.audience = r.audience;
@@ -181,20 +181,20 @@ result<json::value> session::build_report(const report_request &r) {
   // up after the consent check (a refusal is logged first) and only when
   // there are records to score.
   if (auto m = model(r.model)) req.scorecard = *m;
-  return report::build(*store_, *cat_, *verifier_, req);
+  return report::build_document(*store_, *cat_, *verifier_, req);
 }
 
 result<std::string> session::report(const report_request &r) {
-  auto v = build_report(r);
-  if (!v) return v.error();
-  return json::dump(*v);
+  auto d = build_report(r);
+  if (!d) return d.error();
+  return report::to_json(*d);
 }
 
 result<std::string> session::report_html(const report_request &r, std::string *json_out) {
-  auto v = build_report(r);
-  if (!v) return v.error();
-  if (json_out) *json_out = json::dump(*v);
-  return report::render_html(*v, *cat_);
+  auto d = build_report(r);
+  if (!d) return d.error();
+  if (json_out) *json_out = report::to_json(*d);
+  return report::render_html(report::to_value(std::move(*d)), *cat_);
 }
 
 result<std::string> session::check_claims(const claims_check_request &r) {
@@ -245,10 +245,10 @@ result<std::string> session::features(std::string_view subject, std::optional<ci
   record_query q;
   q.subject = std::string(subject);
   q.history = true;
-  auto records = store_->read(q);
+  auto records = store_->read_set(q);
   if (!records) return records.error();
   if (records->empty()) return status(errc::not_found, "features: the store holds no records of this subject");
-  return json::dump(score::features_from_records(std::span<const stored_record>(*records), as_of));
+  return json::dump(score::features_from_records(records->records(), as_of));
 }
 
 result<std::string> session::scores(std::string_view subject) { return store_->scores(subject); }

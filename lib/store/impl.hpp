@@ -47,6 +47,7 @@ struct store::impl {
   std::string path;
   store_detail::stmt subj_find, subj_ins, fact_find, fact_ins, ins, existing, upd, cur, uncur, batch_ins, batch_done;
   store_detail::stmt record_queries[4];  // current / current by type / history / history by type
+  store_detail::stmt release_ins;        // prepared on first use (writable handles only)
   // Revocations in memory, reloaded when PRAGMA data_version says another
   // connection committed.
   std::unordered_map<std::string, int64_t> revoked_tokens, revoked_grants;
@@ -91,6 +92,18 @@ struct store::impl {
                      std::string_view nonce, std::string_view payload, std::string &plain);
   /// The prepared record query of this shape (prepared on first use).
   result<store_detail::stmt *> record_query_stmt(const record_query &q);
+
+  // ---- records.cpp: the record queries
+  struct query_row;
+  /// One pass over a query's rows, each payload authenticated, then the
+  /// query's audit entry; `each(const query_row &)` returns a status.
+  template <class F>
+  status scan_rows(const record_query &q, F &&each);
+  /// The repair note sealed beside a row, as JSON text.
+  status open_repair(const query_row &r, std::string &note);
+
+  // ---- keyring.cpp
+  status insert_release(const store::release_log &r);
 
   // ---- rekey.cpp: each part re-made under `next`, inside the caller's transaction
   // subject id -> (old, new) blind index

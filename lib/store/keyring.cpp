@@ -217,32 +217,34 @@ result<bool> store::is_revoked(const revocation_ids &ids, int64_t issued_at) {
   return it != p_->revoked_grants.end() && issued_at <= it->second;
 }
 
-namespace {
-status insert_release(sqlite3 *db, const store::release_log &r) {
-  stmt s;
-  if (auto st = s.prepare(db, "INSERT INTO releases (jti, released_at, expires_at, records) VALUES (?, ?, ?, ?)",
-                          "logging a release");
-      !st)
-    return st;
-  s.bind(r.jti).bind(r.at);
+status store::impl::insert_release(const store::release_log &r) {
+  store::impl &p = *this;
+  stmt &s = p.release_ins;
+  if (!s.get())
+    if (auto st = s.prepare(p.db, "INSERT INTO releases (jti, released_at, expires_at, records) VALUES (?, ?, ?, ?)",
+                            "logging a release");
+        !st)
+      return st;
+  s.reset().bind(r.jti).bind(r.at);
   if (r.expires_at) s.bind(*r.expires_at);
   else s.bind_blob(nullptr, 0);
   s.bind(r.records);
-  if (int rc = s.step(); rc != SQLITE_DONE) return db_error(db, rc, "logging a release");
+  const int rc = s.step();
+  s.reset();
+  if (rc != SQLITE_DONE) return db_error(p.db, rc, "logging a release");
   return status::ok();
 }
-}  // namespace
 
 status store::log_release(std::string_view jti, int64_t records, int64_t at, std::optional<int64_t> expires_at) {
   std::lock_guard lock(p_->mu);
   if (p_->read_only) return status::ok();  // a read-only handle releases without logging
-  return insert_release(p_->db, {std::string(jti), records, at, expires_at});
+  return p_->insert_release({std::string(jti), records, at, expires_at});
 }
 
 status store::audit(const audit_event &e, const release_log &r) {
   std::lock_guard lock(p_->mu);
   if (p_->read_only) return p_->append_audit(e);
-  return p_->audited(e, "logging a release", [&] { return insert_release(p_->db, r); });
+  return p_->audited(e, "logging a release", [&] { return p_->insert_release(r); });
 }
 
 result<int64_t> store::purge_releases(int64_t now) {

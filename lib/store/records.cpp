@@ -177,90 +177,37 @@ status store::batch::commit(const std::string &summary_json, const counts &c) {
 
 // ---------------------------------------------------------------- queries
 
-result<std::string> store::records(const record_query &q) {
-  std::lock_guard lock(p_->mu);
-  const catalog *cat = p_->cat.get();
-  const bi_t sbi = p_->k->blind('s', q.subject);
-  auto subject_id = p_->find_subject(sbi);
-  if (!subject_id) return subject_id.error();
-  if (!*subject_id) {
-    if (q.audit) {
-      audit_event e(audit_action::records);
-      e.subject = q.subject;
-      e.with("records", 0);
-      if (auto st = p_->append_audit(e); !st) return st;
-    }
-    return std::string("[]");
-  }
-  auto prepared = p_->record_query_stmt(q);
-  if (!prepared) return prepared.error();
-  stmt &s = **prepared;
-  s.reset().bind(*subject_id);
-  if (!q.item_type.empty()) s.bind(q.item_type);
-  std::string out = "[";
-  std::string plain, repair;
-  int rc;
-  bool first = true;
-  std::vector<std::string> types;
-  size_t count = 0;
-  while ((rc = s.step()) == SQLITE_ROW) {
-    const std::string_view type = s.text(1);
-    if (q.category) {
-      const item_type *t = cat->find(type);
-      if (!t || t->category != q.category) continue;
-    }
-    if (q.audit) {  // the entry counts what the query returns
-      ++count;
-      if (types.empty() || types.back() != type) types.emplace_back(type);
-    }
-    if (auto st = p_->decrypt_row(s.integer(0), type, sbi, s.text(2), s.blob(4), s.blob(5), plain); !st) return st;
-    // The payload is the record's canonical JSON object: the row's facts go first.
-    if (plain.size() < 2 || plain.front() != '{' || plain.back() != '}') return status(errc::corrupt, "store: bad payload");
-    out += first ? "" : ",";
-    first = false;
-    out += "{\"id\":" + std::to_string(s.integer(0)) + ",\"state\":\"";
-    out += s.text(6);
-    out += "\",\"current\":";
-    out += s.integer(3) ? "true" : "false";
-    if (!s.is_null(8)) {
-      if (!open_sealed(p_->k->payload, s.blob(8), s.blob(7), repair_aad(s.integer(0)), repair))
-        return status(errc::corrupt, "store: repair note failed authentication");
-      out += ",\"repair\":";
-      out += repair;
-    }
-    out += ',';
-    out.append(plain, 1, std::string::npos);
-  }
-  s.reset();
-  if (rc != SQLITE_DONE) return db_error(p_->db, rc, "querying records");
-  out += ']';
-  if (q.audit) {
-    audit_event e(audit_action::records);
-    e.subject = q.subject;
-    e.item_types = std::move(types);
-    e.with("records", count).with("history", q.history);
-    if (auto st = p_->append_audit(e); !st) return st;
-  }
-  return out;
-}
+/// A row of a record query, its payload decrypted and authenticated.
+struct store::impl::query_row {
+  stmt &s;
+  int64_t id;
+  std::string_view type, as_of;
+  bool current;
+  std::string &plain;
+  std::string_view state() const { return s.text(6); }
+  bool has_repair() const { return !s.is_null(8); }
+};
 
-result<std::vector<stored_record>> store::read(const record_query &q) {
-  std::lock_guard lock(p_->mu);
-  const catalog *cat = p_->cat.get();
-  const bi_t sbi = p_->k->blind('s', q.subject);
-  auto subject_id = p_->find_subject(sbi);
+/// One pass over a subject's rows for a query: the subject looked up, the
+/// category filter, each payload decrypted and authenticated, then the
+/// query's audit entry (counting what the query returned). `each` gets the
+/// rows in query order.
+template <class F>
+status store::impl::scan_rows(const record_query &q, F &&each) {
+  store::impl &p = *this;
+  const catalog *cat = p.cat.get();
+  const bi_t sbi = p.k->blind('s', q.subject);
+  auto subject_id = p.find_subject(sbi);
   if (!subject_id) return subject_id.error();
-  std::vector<stored_record> out;
   std::vector<std::string> types;
   size_t count = 0;
   if (*subject_id) {
-    out.reserve(64);  // a small firm's current and history records; grows past that
-    auto prepared = p_->record_query_stmt(q);
+    auto prepared = p.record_query_stmt(q);
     if (!prepared) return prepared.error();
     stmt &s = **prepared;
     s.reset().bind(*subject_id);
     if (!q.item_type.empty()) s.bind(q.item_type);
-    std::string plain, note;
+    std::string plain;
     int rc;
     while ((rc = s.step()) == SQLITE_ROW) {
       const std::string_view type = s.text(1);
@@ -268,35 +215,22 @@ result<std::vector<stored_record>> store::read(const record_query &q) {
         const item_type *t = cat->find(type);
         if (!t || t->category != q.category) continue;
       }
-      if (q.audit) {  // the entry counts what the query returns
+      if (q.audit) {
         ++count;
         if (types.empty() || types.back() != type) types.emplace_back(type);
       }
       const int64_t id = s.integer(0);
-      if (auto st = p_->decrypt_row(id, type, sbi, s.text(2), s.blob(4), s.blob(5), plain); !st) return st;
-      auto doc = json::parse_in(plain);
-      if (!doc) return status(errc::corrupt, "store: record " + std::to_string(id) + ": bad payload");
-      auto rec = record_from_value(std::move(*doc));
-      if (!rec) return status(errc::corrupt, "store: record " + std::to_string(id) + ": " + rec.error().message());
-      stored_record &r = out.emplace_back();
-      static_cast<record &>(r) = std::move(*rec);
-      r.id = id;
-      r.current = s.integer(3) != 0;
-      r.state = parse_record_state(s.text(6)).value_or(record_state::active);
-      if (!s.is_null(8)) {
-        if (!open_sealed(p_->k->payload, s.blob(8), s.blob(7), repair_aad(id), note))
-          return status(errc::corrupt, "store: repair note failed authentication");
-        auto n = json::parse_in(note);
-        if (!n || !n->is(json::kind::object)) return status(errc::corrupt, "store: bad repair note");
-        auto text = [&](const char *key) {
-          const json::value *v = n->find(key);
-          return v && v->is(json::kind::string) ? v->text : std::string();
-        };
-        r.repair = repair_note{text("action"), text("reason"), text("date"), text("operator"), text("recorded_at")};
+      const std::string_view as_of = s.text(2);
+      if (auto st = p.decrypt_row(id, type, sbi, as_of, s.blob(4), s.blob(5), plain); !st) return st;
+      if (plain.size() < 2 || plain.front() != '{' || plain.back() != '}')
+        return status(errc::corrupt, "store: record " + std::to_string(id) + ": bad payload");
+      if (auto st = each(query_row{s, id, type, as_of, s.integer(3) != 0, plain}); !st) {
+        s.reset();
+        return st;
       }
     }
     s.reset();
-    if (rc != SQLITE_DONE) return db_error(p_->db, rc, "querying records");
+    if (rc != SQLITE_DONE) return db_error(p.db, rc, "querying records");
   }
   if (q.audit) {
     audit_event e(audit_action::records);
@@ -304,9 +238,132 @@ result<std::vector<stored_record>> store::read(const record_query &q) {
     e.item_types = std::move(types);
     e.with("records", count);
     if (*subject_id) e.with("history", q.history);
-    if (auto st = p_->append_audit(e); !st) return st;
+    return p.append_audit(e);
   }
+  return status::ok();
+}
+
+status store::impl::open_repair(const query_row &r, std::string &note) {
+  if (!open_sealed(k->payload, r.s.blob(8), r.s.blob(7), repair_aad(r.id), note))
+    return status(errc::corrupt, "store: repair note failed authentication");
+  return status::ok();
+}
+
+
+
+result<std::string> store::records(const record_query &q) {
+  std::lock_guard lock(p_->mu);
+  std::string out = "[", note;
+  const status st = p_->scan_rows(q, [&](const impl::query_row &r) -> status {
+    // The payload is the record's canonical JSON object: the row's facts go first.
+    if (out.size() > 1) out += ',';
+    out += "{\"id\":";
+    out += std::to_string(r.id);
+    out += ",\"state\":\"";
+    out += r.state();
+    out += "\",\"current\":";
+    out += r.current ? "true" : "false";
+    if (r.has_repair()) {
+      if (auto rs = p_->open_repair(r, note); !rs) return rs;
+      out += ",\"repair\":";
+      out += note;
+    }
+    out += ',';
+    out.append(r.plain, 1, std::string::npos);
+    return status::ok();
+  });
+  if (!st) return st;
+  out += ']';
   return out;
+}
+
+result<std::vector<stored_record>> store::read(const record_query &q) {
+  std::lock_guard lock(p_->mu);
+  std::vector<stored_record> out;
+  out.reserve(64);  // a small firm's current and history records; grows past that
+  std::string note;
+  const status st = p_->scan_rows(q, [&](const impl::query_row &r) -> status {
+    auto doc = json::parse_in(r.plain);
+    if (!doc) return status(errc::corrupt, "store: record " + std::to_string(r.id) + ": bad payload");
+    auto rec = record_from_value(std::move(*doc));
+    if (!rec) return status(errc::corrupt, "store: record " + std::to_string(r.id) + ": " + rec.error().message());
+    stored_record &sr = out.emplace_back();
+    static_cast<record &>(sr) = std::move(*rec);
+    sr.id = r.id;
+    sr.current = r.current;
+    sr.state = parse_record_state(r.state()).value_or(record_state::active);
+    if (r.has_repair()) {
+      if (auto rs = p_->open_repair(r, note); !rs) return rs;
+      auto n = json::parse_in(note);
+      if (!n || !n->is(json::kind::object)) return status(errc::corrupt, "store: bad repair note");
+      auto text = [&](const char *key) {
+        const json::value *v = n->find(key);
+        return v && v->is(json::kind::string) ? v->text : std::string();
+      };
+      sr.repair = repair_note{text("action"), text("reason"), text("date"), text("operator"), text("recorded_at")};
+    }
+    return status::ok();
+  });
+  if (!st) return st;
+  return out;
+}
+
+namespace {
+// The "data" object of a payload. The store writes a payload as the compact
+// JSON of a validated record, whose members other than data are strings:
+// the first `"data":` in it is that member's key (inside a string a quote
+// is escaped), and when data is the last member — the payload ends "}}" —
+// it runs to the closing brace without being walked. Otherwise the payload
+// is walked (json::find_member). Empty: no data object.
+std::string_view data_of(std::string_view payload) {
+  constexpr std::string_view key = "\"data\":";
+  if (const size_t at = payload.find(key); at != std::string_view::npos && payload.size() >= 2 &&
+                                           payload.substr(payload.size() - 2) == "}}" &&
+                                           payload[at + key.size()] == '{')
+    return payload.substr(at + key.size(), payload.size() - 1 - (at + key.size()));
+  auto data = json::find_member(payload, "data");
+  return data && data->type == json::kind::object ? data->text : std::string_view();
+}
+}  // namespace
+
+result<record_set> store::read_set(const record_query &q) {
+  std::lock_guard lock(p_->mu);
+  record_set set;
+  // Offsets while the buffer grows; views once it is complete.
+  struct offsets {
+    size_t type, type_len, as_of, as_of_len, payload, payload_len;
+  };
+  std::vector<offsets> at;
+  at.reserve(64);
+  set.refs_.reserve(64);
+  std::string &buf = set.buf_;
+  const status st = p_->scan_rows(q, [&](const impl::query_row &r) -> status {
+    offsets o{buf.size(), r.type.size(), 0, r.as_of.size(), 0, r.plain.size()};
+    buf += r.type;
+    o.as_of = buf.size();
+    buf += r.as_of;
+    o.payload = buf.size();
+    buf += r.plain;
+    at.push_back(o);
+    record_ref &ref = set.refs_.emplace_back();
+    ref.id = r.id;
+    ref.current = r.current;
+    ref.state = parse_record_state(r.state()).value_or(record_state::active);
+    return status::ok();
+  });
+  if (!st) return st;
+  buf.reserve(buf.size() + json::padding);  // json::find_member reads in place
+  for (size_t i = 0; i < at.size(); ++i) {
+    record_ref &ref = set.refs_[i];
+    const offsets &o = at[i];
+    ref.type = std::string_view(buf).substr(o.type, o.type_len);
+    ref.as_of = std::string_view(buf).substr(o.as_of, o.as_of_len);
+    ref.payload = std::string_view(buf).substr(o.payload, o.payload_len);
+    ref.data = data_of(ref.payload);
+    if (ref.data.empty())
+      return status(errc::corrupt, "store: record " + std::to_string(ref.id) + ": bad payload (no data object)");
+  }
+  return set;
 }
 
 result<std::string> store::subjects(bool audit) {

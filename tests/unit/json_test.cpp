@@ -55,3 +55,47 @@ TEST_CASE("paths", "[json]") {
   CHECK(json::path_member("$.data", "a b") == "$.data[\"a b\"]");
   CHECK(json::path_index("$.x", 3) == "$.x[3]");
 }
+
+TEST_CASE("find_member reads one member of an object's text without a tree", "[json]") {
+  const std::string text =
+      R"({"a":"x\"y\\z","long":"一二三四五六七八九十 and more than eight bytes","n":-12.50e1,"t":true,"f":false,"z":null,)"
+      R"("o":{"k":[1,{"a":"}]"}],"s":"{"},"arr":[ "]", {"x":[]} ],"esc\u0061ped":7, "ws" : "spaced" })";
+  auto get = [&](const char *key) { return json::find_member(text, key); };
+  REQUIRE(get("a"));
+  CHECK(get("a")->type == json::kind::string);
+  CHECK(get("a")->text == "x\"y\\z");
+  CHECK(get("long")->text == "一二三四五六七八九十 and more than eight bytes");
+  CHECK(get("n")->type == json::kind::number);
+  CHECK(get("n")->text == "-12.50e1");
+  CHECK(get("t")->type == json::kind::boolean);
+  CHECK(get("t")->boolean);
+  CHECK(get("f")->type == json::kind::boolean);
+  CHECK_FALSE(get("f")->boolean);
+  CHECK(get("z")->type == json::kind::null);
+  CHECK(get("o")->type == json::kind::object);
+  CHECK(get("o")->text == R"({"k":[1,{"a":"}]"}],"s":"{"})");
+  CHECK(get("arr")->type == json::kind::array);
+  CHECK(get("arr")->text == R"([ "]", {"x":[]} ])");
+  CHECK(get("escaped")->text == "7");
+  CHECK(get("ws")->text == "spaced");
+  CHECK_FALSE(get("k"));  // nested members are not top-level members
+  CHECK_FALSE(get("missing"));
+  // Every member agrees with the tree.
+  auto tree = json::parse(text);
+  REQUIRE(tree);
+  for (const auto &[k, v] : tree->members) {
+    INFO(k);
+    auto m = get(k.c_str());
+    REQUIRE(m);
+    CHECK(m->type == v.type);
+    if (v.is(json::kind::string) || v.is(json::kind::number)) CHECK(m->text == v.text);
+    if (v.is(json::kind::object) || v.is(json::kind::array)) CHECK(json::dump(*json::parse(m->text)) == json::dump(v));
+  }
+  // Not an object, or broken before the member: nothing, never a read past the end.
+  for (const char *bad : {"", "[]", "{", R"({"a")", R"({"a":)", R"({"a":"x)", R"({"a" 1,"b":2})", R"({"a":[1,"b":2})",
+                          R"({"a":01x,"b":2})", "{\"a\":\"\x01\",\"b\":2}", R"({"q":"unterminated\)"}) {
+    INFO(bad);
+    CHECK_FALSE(json::find_member(bad, "b"));
+  }
+  CHECK_FALSE(json::find_member(R"({"a":1})", "b"));
+}
