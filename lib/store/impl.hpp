@@ -52,6 +52,8 @@ struct store::impl {
   // connection committed.
   std::unordered_map<std::string, int64_t> revoked_tokens, revoked_grants;
   int64_t revocations_version = -1;
+  int64_t keyring_changes = -1;  // keyring_changes.n when the revocations were loaded
+  store_detail::stmt keyring_changes_q;
   // Moves whenever the keyring may have changed (docs/consent.md): a key
   // trusted or retired through this handle, a rekey, any commit by another
   // connection. Verifiers drop their caches when it moves.

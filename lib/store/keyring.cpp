@@ -185,6 +185,18 @@ status store::impl::poll_changes() {
     revocations_checked = now;
   }
   if (version == revocations_version) return status::ok();
+  // Another connection committed: to the keyring only if its counter moved.
+  if (!keyring_changes_q.get())
+    if (auto st = keyring_changes_q.prepare(db, "SELECT n FROM keyring_changes", "checking the keyring"); !st) return st;
+  keyring_changes_q.reset();
+  if (int rc = keyring_changes_q.step(); rc != SQLITE_ROW) return db_error(db, rc, "checking the keyring");
+  const int64_t changes = keyring_changes_q.integer(0);
+  keyring_changes_q.reset();
+  if (changes == keyring_changes && revocations_version >= 0) {
+    revocations_version = version;
+    return status::ok();
+  }
+  keyring_changes = changes;
   stmt s;
   if (auto st = s.prepare(db, "SELECT key_bi, kind, revoked_at FROM revocations", "loading revocations"); !st) return st;
   revoked_tokens.clear();
@@ -193,7 +205,7 @@ status store::impl::poll_changes() {
   while ((rc = s.step()) == SQLITE_ROW)
     (s.text(1) == "token" ? revoked_tokens : revoked_grants)[std::string(s.blob(0))] = s.integer(2);
   if (rc != SQLITE_DONE) return db_error(db, rc, "loading revocations");
-  if (revocations_version >= 0) ++keyring_generation;  // another connection committed: perhaps to the keyring
+  if (revocations_version >= 0) ++keyring_generation;  // another connection changed the keyring
   revocations_version = version;
   return status::ok();
 }

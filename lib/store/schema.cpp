@@ -113,6 +113,24 @@ const char *const migrations[] = {
          seq INTEGER NOT NULL,
          token TEXT NOT NULL,
          added_at TEXT NOT NULL);)",
+    // 5 -> 6: a counter of changes to what verifiers and scorecard caches
+    // depend on (trusted keys, revocations, models, settings and keys in
+    // meta), moved by triggers, so that another connection's commit that
+    // leaves them alone (an ingest, an audit entry) keeps those caches.
+    R"(CREATE TABLE keyring_changes (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
+       INSERT INTO keyring_changes VALUES (1, 0);
+       CREATE TRIGGER trusted_keys_i AFTER INSERT ON trusted_keys BEGIN UPDATE keyring_changes SET n = n + 1; END;
+       CREATE TRIGGER trusted_keys_u AFTER UPDATE ON trusted_keys BEGIN UPDATE keyring_changes SET n = n + 1; END;
+       CREATE TRIGGER trusted_keys_d AFTER DELETE ON trusted_keys BEGIN UPDATE keyring_changes SET n = n + 1; END;
+       CREATE TRIGGER revocations_i AFTER INSERT ON revocations BEGIN UPDATE keyring_changes SET n = n + 1; END;
+       CREATE TRIGGER revocations_u AFTER UPDATE ON revocations BEGIN UPDATE keyring_changes SET n = n + 1; END;
+       CREATE TRIGGER revocations_d AFTER DELETE ON revocations BEGIN UPDATE keyring_changes SET n = n + 1; END;
+       CREATE TRIGGER models_i AFTER INSERT ON models BEGIN UPDATE keyring_changes SET n = n + 1; END;
+       CREATE TRIGGER models_u AFTER UPDATE ON models BEGIN UPDATE keyring_changes SET n = n + 1; END;
+       CREATE TRIGGER models_d AFTER DELETE ON models BEGIN UPDATE keyring_changes SET n = n + 1; END;
+       CREATE TRIGGER meta_i AFTER INSERT ON meta BEGIN UPDATE keyring_changes SET n = n + 1; END;
+       CREATE TRIGGER meta_u AFTER UPDATE ON meta BEGIN UPDATE keyring_changes SET n = n + 1; END;
+       CREATE TRIGGER meta_d AFTER DELETE ON meta BEGIN UPDATE keyring_changes SET n = n + 1; END;)",
 };
 static_assert(sizeof migrations / sizeof migrations[0] == store::schema_version);
 

@@ -207,3 +207,34 @@ TEST_CASE("consent: a C++ caller's verifier forgets cached tokens when a key is 
   usleep(60 * 1000);  // past the 50 ms in which a handle trusts what it last read
   CHECK(w.check({tok2, subject, "bank-1", "pre_loan", t0 + 3600}).refused == consent::reason::retired_key);
 }
+
+TEST_CASE("consent: another connection's commit that leaves the keyring alone keeps a verifier's cache", "[consent]") {
+  // Found by interleaving two processes' reports on one store: every audit
+  // append of the other made this handle reload its revocations and drop
+  // its verified tokens, so each report verified its token's signature again.
+  fixture f;
+  auto other = f.s->open_reader(true);
+  REQUIRE(other);
+  const uint64_t before = f.s->keyring_generation();
+  // Writes that are not the keyring: an ingest, audit entries, a release.
+  ingest::summary sum;
+  REQUIRE(ingest::ingest_buffer(**other,
+                                std::string(R"({"type":"legal_rep","subject":"91350100M000100Y43","as_of":"2024-07-31","source":"t","data":{"enterprise_name":"示例","uscc":"91350100M000100Y43","rep_name":"欧阳娜娜"}})") + "\n",
+                                {}, sum));
+  REQUIRE((*other)->audit(audit_event(audit_action::records)));
+  REQUIRE((*other)->log_release("jti-1", 2, t0, std::nullopt));
+  usleep(60 * 1000);  // past the 50 ms in which a handle trusts what it last read
+  CHECK(f.s->keyring_generation() == before);
+  // A change to the keyring by the other connection does move it: a key
+  // trusted, a consent revoked.
+  paseto::secret_key sk2;
+  paseto::public_key pk2;
+  paseto::generate_key_pair(sk2, pk2);
+  REQUIRE((*other)->trust_key({paseto::pid(pk2), paseto::paserk(pk2), "platform-2", std::nullopt}));
+  usleep(60 * 1000);
+  const uint64_t after_trust = f.s->keyring_generation();
+  CHECK(after_trust != before);
+  REQUIRE((*other)->revoke_token("jti-2", t0));
+  usleep(60 * 1000);
+  CHECK(f.s->keyring_generation() != after_trust);
+}

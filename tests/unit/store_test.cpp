@@ -263,10 +263,10 @@ TEST_CASE("store: an older schema is upgraded on open", "[store]") {
   }
   // Make it a schema-1 store: schema 2 sealed the subjects beside their index,
   // schema 3 added the consent tables, schema 4 models and scores, schema 5
-  // the audit log.
+  // the audit log, schema 6 the keyring's change counter.
   sqlite3 *db = nullptr;
   sqlite3_open((d / "a.db").c_str(), &db);
-  REQUIRE(sqlite3_exec(db, "UPDATE subjects SET nonce = NULL, sealed = NULL; ALTER TABLE subjects DROP COLUMN sealed; ALTER TABLE subjects DROP COLUMN nonce; DROP TABLE trusted_keys; DROP TABLE revocations; DROP TABLE releases; DROP TABLE models; DROP TABLE scores; DROP TABLE audit; DROP TABLE audit_checkpoints; PRAGMA user_version = 1", nullptr, nullptr, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db, "UPDATE subjects SET nonce = NULL, sealed = NULL; ALTER TABLE subjects DROP COLUMN sealed; ALTER TABLE subjects DROP COLUMN nonce; DROP TABLE trusted_keys; DROP TABLE revocations; DROP TABLE releases; DROP TABLE models; DROP TABLE scores; DROP TABLE audit; DROP TABLE audit_checkpoints; DROP TABLE keyring_changes; DROP TRIGGER meta_i; DROP TRIGGER meta_u; DROP TRIGGER meta_d; PRAGMA user_version = 1", nullptr, nullptr, nullptr) == SQLITE_OK);
   sqlite3_close(db);
   store_options ro;
   ro.flags = store_flags::read_only;
@@ -286,7 +286,9 @@ TEST_CASE("store: a schema-3 store keeps its consent keys through the upgrades",
   sqlite3 *db = nullptr;
   sqlite3_open((d / "a.db").c_str(), &db);
   REQUIRE(sqlite3_exec(db, "ALTER TABLE trusted_keys DROP COLUMN use; DROP TABLE models; DROP TABLE scores; DROP TABLE audit; "
-                       "DROP TABLE audit_checkpoints; PRAGMA user_version = 3",
+                       "DROP TABLE audit_checkpoints; DROP TABLE keyring_changes; DROP TRIGGER meta_i; DROP TRIGGER meta_u; "
+                       "DROP TRIGGER meta_d; DROP TRIGGER trusted_keys_i; DROP TRIGGER trusted_keys_u; DROP TRIGGER trusted_keys_d; "
+                       "DROP TRIGGER revocations_i; DROP TRIGGER revocations_u; DROP TRIGGER revocations_d; PRAGMA user_version = 3",
                        nullptr, nullptr, nullptr) == SQLITE_OK);
   sqlite3_close(db);
   auto s = open_new(d / "a.db", k);
