@@ -75,6 +75,13 @@ struct member {
 /// that member.
 std::optional<member> find_member(std::string_view object_text, std::string_view key);
 
+/// The items of an array's JSON text, each as its text, found as
+/// find_member finds members; nullopt when the text is not an array.
+std::optional<std::vector<std::string_view>> array_items(std::string_view array_text);
+
+/// A member as a value (an object or array member parsed, in place).
+result<value> to_value(const member &m);
+
 /// Compact serialisation.
 std::string dump(const value &v);
 void dump_to(std::string &out, const value &v);

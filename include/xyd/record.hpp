@@ -77,12 +77,13 @@ class record_set {
   auto begin() const noexcept { return refs_.begin(); }
   auto end() const noexcept { return refs_.end(); }
 
-  /// The record typed: its payload parsed (the one parse of a stored
-  /// payload), no repair note.
+  /// The record typed: its data parsed (the one parse of a stored
+  /// payload's data), no repair note.
   result<stored_record> to_record(const record_ref &r) const;
 
  private:
   friend class store;
+  std::string subject_;  ///< the query's subject: every record's
   std::string buf_;
   std::vector<record_ref> refs_;
 };

@@ -369,6 +369,39 @@ std::optional<member> find_member(std::string_view object_text, std::string_view
   }
 }
 
+std::optional<std::vector<std::string_view>> array_items(std::string_view array_text) {
+  scanner sc{array_text};
+  sc.ws();
+  if (sc.at_end() || array_text[sc.i] != '[') return std::nullopt;
+  ++sc.i;
+  std::vector<std::string_view> items;
+  sc.ws();
+  if (!sc.at_end() && array_text[sc.i] == ']') return items;
+  for (;;) {
+    sc.ws();
+    const size_t begin = sc.i;
+    if (!sc.skip_value()) return std::nullopt;
+    items.push_back(array_text.substr(begin, sc.i - begin));
+    sc.ws();
+    if (sc.at_end()) return std::nullopt;
+    if (array_text[sc.i] == ']') return items;
+    if (array_text[sc.i] != ',') return std::nullopt;
+    ++sc.i;
+  }
+}
+
+result<value> to_value(const member &m) {
+  switch (m.type) {
+    case kind::null: return value::null();
+    case kind::boolean: return value::of_bool(m.boolean);
+    case kind::number: return value::of_number(std::string(m.text));
+    case kind::string: return value::of_string(std::string(m.text));
+    case kind::array:
+    case kind::object: return parse(m.text);
+  }
+  return value::null();
+}
+
 namespace {
 result<value> parse_padded(std::string_view text, simdjson::padded_string_view padded) {
   thread_local od::parser parser;

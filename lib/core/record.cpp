@@ -39,12 +39,18 @@ result<record> record_from_value(json::value &&v) {
 }
 
 result<stored_record> record_set::to_record(const record_ref &r) const {
-  auto doc = json::parse_view(r.payload);
-  if (!doc) return status(errc::corrupt, "store: record " + std::to_string(r.id) + ": bad payload");
-  auto rec = record_from_value(std::move(*doc));
-  if (!rec) return status(errc::corrupt, "store: record " + std::to_string(r.id) + ": " + rec.error().message());
+  // The row's facts are the record's (authenticated with the payload); of
+  // the payload only the data is parsed.
+  auto data = json::parse_view(r.data);
+  if (!data || !data->is(json::kind::object))
+    return status(errc::corrupt, "store: record " + std::to_string(r.id) + ": bad payload");
   stored_record out;
-  static_cast<record &>(out) = std::move(*rec);
+  out.type = r.type;
+  out.subject = subject_;
+  out.as_of = r.as_of;
+  if (auto source = json::find_member(r.payload, "source"); source && source->type == json::kind::string)
+    out.source = source->text;
+  out.data = std::move(*data);
   out.id = r.id;
   out.state = r.state;
   out.current = r.current;

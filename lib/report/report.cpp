@@ -67,20 +67,27 @@ result<value> score_value(store &s, const catalog &cat, const request &r, const 
 using type_set = std::set<std::string, std::less<>>;
 
 /// The 24-month series, where their item types are in the report.
-std::vector<series> series_value(const record_set &all, const type_set &included, const std::string &newest) {
+result<std::vector<series>> series_value(const record_set &all, const type_set &included, const std::string &newest) {
   std::vector<series> out;
   const auto ref = parse_date(newest);
   if (ref && included.count("social.medical")) {
     for (const auto &rec : all) {
       if (rec.type != "social.medical" || !rec.current) continue;
       auto hc = json::find_member(rec.data, "monthly_headcount_24m");
-      auto list = hc && hc->type == json::kind::array ? json::parse_view(hc->text) : result<value>(value::null());
-      if (list && list->is(json::kind::array)) {
+      auto items = hc && hc->type == json::kind::array ? json::array_items(hc->text) : std::nullopt;
+      if (items) {
         series &sr = out.emplace_back(series{"medical_headcount", "医保参保人数(近24个月)", "medical insurance headcount, 24 months", {}});
-        for (auto &p : list->items) {
-          value *m = p.find("month"), *val = p.find("value");
-          if (!m || !val) continue;
-          sr.points.emplace_back(std::move(m->text), std::move(*val));
+        sr.points.reserve(items->size());
+        for (std::string_view p : *items) {
+          auto month = json::find_member(p, "month");
+          if (!month) continue;
+          // The month's text (a string's contents, else as written).
+          std::string m(month->type == json::kind::string || month->type == json::kind::number ? month->text : "");
+          auto val = json::find_member(p, "value");
+          if (!val) continue;
+          auto v = json::to_value(*val);
+          if (!v) return v.error();
+          sr.points.emplace_back(std::move(m), std::move(*v));
         }
       }
       break;
@@ -238,7 +245,9 @@ result<document> build_document(store &s, const catalog &cat_, consent::verifier
   type_set included;
   for (const auto &t : cat->item_types())
     if (!omission(t)) included.insert(t.id);
-  doc.series = series_value(all, included, newest);
+  auto series = series_value(all, included, newest);
+  if (!series) return series.error();
+  doc.series = std::move(*series);
 
   // What this request may see, masked unless a consent covers it: the
   // current, active records of the read above (same order as a query of

@@ -329,6 +329,7 @@ std::string_view data_of(std::string_view payload) {
 result<record_set> store::read_set(const record_query &q) {
   std::lock_guard lock(p_->mu);
   record_set set;
+  set.subject_ = q.subject;
   // Offsets while the buffer grows; views once it is complete.
   struct offsets {
     size_t type, type_len, as_of, as_of_len, payload, payload_len;

@@ -99,3 +99,22 @@ TEST_CASE("find_member reads one member of an object's text without a tree", "[j
   }
   CHECK_FALSE(json::find_member(R"({"a":1})", "b"));
 }
+
+TEST_CASE("array_items gives each item's text", "[json]") {
+  auto items = json::array_items(R"( [ 1, "a,]", {"k":[2,3]}, [], true ,null] )");
+  REQUIRE(items);
+  REQUIRE(items->size() == 6);
+  CHECK((*items)[0] == "1");
+  CHECK((*items)[1] == "\"a,]\"");
+  CHECK((*items)[2] == R"({"k":[2,3]})");
+  CHECK((*items)[3] == "[]");
+  CHECK((*items)[5] == "null");
+  CHECK(json::array_items("[]")->empty());
+  for (const char *bad : {"", "{}", "[", "[1,", "[1 2]", "[\"x]"}) {
+    INFO(bad);
+    CHECK_FALSE(json::array_items(bad));
+  }
+  auto m = json::find_member(R"({"v":{"a":[1,"b"]}})", "v");
+  REQUIRE(m);
+  CHECK(json::dump(*json::to_value(*m)) == R"({"a":[1,"b"]})");
+}
