@@ -85,52 +85,10 @@ void chart(std::string &out, const value &series) {
 
 }  // namespace
 
-result<std::string> render_html(std::string_view report_json, const catalog &cat) {
-  auto doc = json::parse(report_json);  // a report from outside the library (the C ABI's xyd_report_html)
-  if (!doc) return status(errc::parse, "report html: not a report (header and sections expected)");
-  return render_html(*doc, cat);
-}
+namespace {
 
-result<std::string> render_html(const json::value &report, const catalog &cat_) {
+void score_html(std::string &out, const value &report) {
   const value *doc = &report;
-  if (!doc->is(json::kind::object) || !doc->find("header") || !doc->find("sections"))
-    return status(errc::parse, "report html: not a report (header and sections expected)");
-  const catalog *cat = &cat_;
-  const value &header = *doc->find("header");
-  std::string out =
-      "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
-      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>信用报告 ";
-  esc(out, text_of(header.find("report_id")));
-  out +=
-      "</title><style>"
-      "body{font-family:'Noto Sans CJK SC','Source Han Sans SC','WenQuanYi Micro Hei',sans-serif;margin:2em auto;max-width:60em;color:#222}"
-      "h1{font-size:1.6em;border-bottom:2px solid #1f5fa8;padding-bottom:.3em}h2{font-size:1.2em;margin-top:1.6em;color:#1f5fa8}"
-      "h3{font-size:1em;margin:.8em 0 .3em}table{border-collapse:collapse;width:100%;margin:.3em 0 1em}"
-      "th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top;font-size:.9em}"
-      "th{background:#eef3fa}.score{display:flex;gap:2em;align-items:center;background:#f5f8fc;padding:1em;border-radius:6px}"
-      ".big{font-size:2.4em;font-weight:bold;color:#1f5fa8}.grade{font-size:1.4em}.omitted{color:#777}"
-      ".stale{color:#b35900;font-weight:bold}figure{margin:.5em 0}figcaption{font-size:.9em;color:#555}"
-      "</style></head><body>\n<h1>企业/个人信用报告</h1>\n<table class=\"header\">";
-  auto row = [&](const char *label, const std::string &v) {
-    out += "<tr><th>";
-    out += label;
-    out += "</th><td>";
-    esc(out, v);
-    out += "</td></tr>";
-  };
-  row("报告编号", text_of(header.find("report_id")));
-  row("信息主体", text_of(header.find("subject")));
-  row("生成时间", text_of(header.find("generated_at")));
-  row("数据截至", text_of(header.find("data_as_of")));
-  row("查询机构", text_of(header.find("audience")));
-  const std::string purpose = text_of(header.find("purpose"));
-  row("查询用途", purpose_zh(purpose) ? std::string(purpose_zh(purpose)) + " (" + purpose + ")" : purpose);
-  row("授权编号", header.find("consent_jti") && header.find("consent_jti")->is(json::kind::string)
-                      ? text_of(header.find("consent_jti"))
-                      : std::string("无授权：需授权的信息未列入本报告"));
-  row("目录版本 / 软件版本", text_of(header.find("catalog_version")) + " / xyd " + text_of(header.find("library_version")));
-  out += "</table>\n";
-
   // The score.
   const value *sc = doc->find("score");
   out += "<h2>公共信用综合评价</h2>\n";
@@ -166,12 +124,11 @@ result<std::string> render_html(const json::value &report, const catalog &cat_) 
     out += "<p class=\"omitted\">暂无数据，无法评分。</p>\n";
   }
 
-  // Series.
-  if (const value *series = doc->find("series"); series && series->is(json::kind::object) && !series->members.empty()) {
-    out += "<h2>近24个月趋势</h2>\n";
-    for (const auto &[name, sr] : series->members) chart(out, sr);
-  }
+}
 
+void sections_html(std::string &out, const value &report, const catalog &cat_) {
+  const value *doc = &report;
+  const catalog *cat = &cat_;
   // Sections.
   for (const auto &section : doc->find("sections")->items) {
     out += "<h2>";
@@ -231,6 +188,64 @@ result<std::string> render_html(const json::value &report, const catalog &cat_) 
       out += "</table>\n";
     }
   }
+}
+
+}  // namespace
+
+result<std::string> render_html(std::string_view report_json, const catalog &cat) {
+  auto doc = json::parse(report_json);  // a report from outside the library (the C ABI's xyd_report_html)
+  if (!doc) return status(errc::parse, "report html: not a report (header and sections expected)");
+  return render_html(*doc, cat);
+}
+
+result<std::string> render_html(const json::value &report, const catalog &cat_) {
+  const value *doc = &report;
+  if (!doc->is(json::kind::object) || !doc->find("header") || !doc->find("sections"))
+    return status(errc::parse, "report html: not a report (header and sections expected)");
+  const catalog *cat = &cat_;
+  const value &header = *doc->find("header");
+  std::string out =
+      "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>信用报告 ";
+  esc(out, text_of(header.find("report_id")));
+  out +=
+      "</title><style>"
+      "body{font-family:'Noto Sans CJK SC','Source Han Sans SC','WenQuanYi Micro Hei',sans-serif;margin:2em auto;max-width:60em;color:#222}"
+      "h1{font-size:1.6em;border-bottom:2px solid #1f5fa8;padding-bottom:.3em}h2{font-size:1.2em;margin-top:1.6em;color:#1f5fa8}"
+      "h3{font-size:1em;margin:.8em 0 .3em}table{border-collapse:collapse;width:100%;margin:.3em 0 1em}"
+      "th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top;font-size:.9em}"
+      "th{background:#eef3fa}.score{display:flex;gap:2em;align-items:center;background:#f5f8fc;padding:1em;border-radius:6px}"
+      ".big{font-size:2.4em;font-weight:bold;color:#1f5fa8}.grade{font-size:1.4em}.omitted{color:#777}"
+      ".stale{color:#b35900;font-weight:bold}figure{margin:.5em 0}figcaption{font-size:.9em;color:#555}"
+      "</style></head><body>\n<h1>企业/个人信用报告</h1>\n<table class=\"header\">";
+  auto row = [&](const char *label, const std::string &v) {
+    out += "<tr><th>";
+    out += label;
+    out += "</th><td>";
+    esc(out, v);
+    out += "</td></tr>";
+  };
+  row("报告编号", text_of(header.find("report_id")));
+  row("信息主体", text_of(header.find("subject")));
+  row("生成时间", text_of(header.find("generated_at")));
+  row("数据截至", text_of(header.find("data_as_of")));
+  row("查询机构", text_of(header.find("audience")));
+  const std::string purpose = text_of(header.find("purpose"));
+  row("查询用途", purpose_zh(purpose) ? std::string(purpose_zh(purpose)) + " (" + purpose + ")" : purpose);
+  row("授权编号", header.find("consent_jti") && header.find("consent_jti")->is(json::kind::string)
+                      ? text_of(header.find("consent_jti"))
+                      : std::string("无授权：需授权的信息未列入本报告"));
+  row("目录版本 / 软件版本", text_of(header.find("catalog_version")) + " / xyd " + text_of(header.find("library_version")));
+  out += "</table>\n";
+
+  score_html(out, *doc);
+  // Series.
+  if (const value *series = doc->find("series"); series && series->is(json::kind::object) && !series->members.empty()) {
+    out += "<h2>近24个月趋势</h2>\n";
+    for (const auto &[name, sr] : series->members) chart(out, sr);
+  }
+
+  sections_html(out, *doc, *cat);
   out += "<p class=\"omitted\">本报告由 xyd 生成；未经授权的个人信息和商业秘密已脱敏。</p>\n</body></html>\n";
   return out;
 }

@@ -57,29 +57,22 @@ std::optional<bool> holds(const condition &c, const value &data) {
   return cmp >= 0;  // ge
 }
 
-}  // namespace
+struct claim {
+  std::string id;
+  const item_type *type;
+  std::vector<condition> conditions;
+};
 
-result<std::string> check_claims(store &s, const catalog &cat_, consent::verifier &v, const claims_request &r) {
-  if (r.subject.empty() || r.audience.empty() || r.purpose.empty())
-    return status(errc::invalid_arg, "verify: subject, audience and purpose are required");
+// Every claim parsed first: a bad claim refuses the request, naming it.
+result<std::vector<claim>> parse_claims(const catalog &cat_, const value &claims_value) {
   const catalog *cat = &cat_;
-  const value *claims = &r.claims;
-  if (!claims->is(json::kind::array) || claims->items.empty())
-    return status(errc::invalid_arg, "verify: claims must be a non-empty JSON array");
-
-  // Parse every claim first: a bad claim refuses the request, naming it.
-  struct claim {
-    std::string id;
-    const item_type *type;
-    std::vector<condition> conditions;
-  };
+  const value *claims = &claims_value;
   std::vector<claim> parsed;
-  std::vector<std::string> types;
   for (size_t i = 0; i < claims->items.size(); ++i) {
     const value &c = claims->items[i];
     const std::string path = json::path_index("$", i);
     auto bad = [&](const std::string &where, const std::string &why) {
-      return result<std::string>(errc::invalid_arg, "verify: claims" + where + ": " + why);
+      return status(errc::invalid_arg, "verify: claims" + where + ": " + why);
     };
     if (!c.is(json::kind::object)) return bad(path, "a claim is an object");
     claim out;
@@ -134,9 +127,28 @@ result<std::string> check_claims(store &s, const catalog &cat_, consent::verifie
         return bad(cp + ".value", "must be true or false for " + cond.field);
       out.conditions.push_back(std::move(cond));
     }
-    if (std::find(types.begin(), types.end(), out.type->id) == types.end()) types.push_back(out.type->id);
     parsed.push_back(std::move(out));
   }
+  return parsed;
+
+}
+
+}  // namespace
+
+result<std::string> check_claims(store &s, const catalog &cat_, consent::verifier &v, const claims_request &r) {
+  if (r.subject.empty() || r.audience.empty() || r.purpose.empty())
+    return status(errc::invalid_arg, "verify: subject, audience and purpose are required");
+  const catalog *cat = &cat_;
+  const value *claims = &r.claims;
+  if (!claims->is(json::kind::array) || claims->items.empty())
+    return status(errc::invalid_arg, "verify: claims must be a non-empty JSON array");
+
+  auto claims_parsed = parse_claims(*cat, *claims);
+  if (!claims_parsed) return claims_parsed.error();
+  const std::vector<claim> &parsed = *claims_parsed;
+  std::vector<std::string> types;
+  for (const auto &c : parsed)
+    if (std::find(types.begin(), types.end(), c.type->id) == types.end()) types.push_back(c.type->id);
 
   audit_event e(audit_action::check_claims);
   e.subject = r.subject;

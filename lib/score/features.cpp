@@ -178,58 +178,54 @@ json::value features_from_records(std::span<const record_ref> records, std::opti
 }
 
 namespace {
-json::value compute(std::vector<record_view> &all, const std::string &latest, std::optional<civil_date> as_of) {
+// What every group of features reads: the records up to the reference
+// date, the date, and the windows and look-ups over them.
+struct scope {
+  const std::vector<record_view> &all;
   civil_date ref;
-  if (as_of) ref = *as_of;
-  else if (auto d = parse_date(latest)) ref = *d;
-  else ref = today_cn();
-  const int ref_month = month_index(ref);
-  const int64_t ref_day = days_from_civil(ref);
-  auto in_window = [&](const std::optional<civil_date> &d, int months) {
+  int ref_month;
+  int64_t ref_day;
+  bool in_window(const std::optional<civil_date> &d, int months) const {
     if (!d) return false;
     const int m = month_index(*d);
     return m <= ref_month && m > ref_month - months;
-  };
-  auto has = [&](std::string_view prefix) {
+  }
+  bool has(std::string_view prefix) const {
     return std::any_of(all.begin(), all.end(), [&](const record_view &r) { return r.type.substr(0, prefix.size()) == prefix; });
-  };
+  }
   // The current record of a single-fact item type (the newest as_of).
-  auto current_of = [&](std::string_view type) -> const record_view * {
+  const record_view *current_of(std::string_view type) const {
     const record_view *best = nullptr;
     for (const auto &r : all)
       if (r.type == type && r.current && (!best || r.as_of > best->as_of)) best = &r;
     return best;
-  };
-  // Records after the reference date do not exist yet for this score.
-  std::erase_if(all, [&](const record_view &r) {
-    auto d = parse_date(r.as_of);
-    return d && *d > ref;
-  });
+  }
+};
 
-  builder b;
+void tax_and_judicial(const scope &x, builder &b) {
   // Tax arrears: each arrears fact once (its current record), dated by the
   // end of its period.
   {
     int64_t count = 0, unpaid = 0;
     fixed amount = 0;
     std::optional<int> last;
-    for (const auto &r : all) {
+    for (const auto &r : x.all) {
       if (r.type != "tax.arrears" || !r.current) continue;
       auto end = date_of(&r, "period_end");
       if (!end) end = parse_date(r.as_of);
       if (end) last = std::max(last.value_or(0), month_index(*end));
-      if (!in_window(end, 24)) continue;
+      if (!x.in_window(end, 24)) continue;
       ++count;
       amount += number_of(&r, "arrears_amount").value_or(0);
       auto paid = date_of(&r, "paid_date");
-      if (!paid || *paid > ref) ++unpaid;
+      if (!paid || *paid > x.ref) ++unpaid;
     }
     b.integer("tax_arrears_count_24m", count);
     b.number("tax_arrears_amount_24m", amount);
     b.integer("tax_arrears_unpaid", unpaid);
-    b.integer("months_since_tax_arrears", last ? std::optional<int64_t>(std::max(0, ref_month - *last)) : std::nullopt);
+    b.integer("months_since_tax_arrears", last ? std::optional<int64_t>(std::max(0, x.ref_month - *last)) : std::nullopt);
     fixed deferred = 0;
-    for (const auto &r : all)
+    for (const auto &r : x.all)
       if (r.type == "tax.deferral" && r.current) deferred += number_of(&r, "deferred_amount").value_or(0);
     b.number("tax_deferred_amount", deferred);
   }
@@ -237,27 +233,30 @@ json::value compute(std::vector<record_view> &all, const std::string &latest, st
   {
     bool active = false;
     int64_t revoked = 0;
-    for (const auto &r : all) {
+    for (const auto &r : x.all) {
       if (r.type != "judicial.dishonest_debtor" || !r.current) continue;
       auto rev = date_of(&r, "revoked_date");
-      if (!rev || *rev > ref) active = true;
-      else if (in_window(rev, 24)) ++revoked;
+      if (!rev || *rev > x.ref) active = true;
+      else if (x.in_window(rev, 24)) ++revoked;
     }
     b.boolean("dishonest_debtor_active", active);
     b.integer("dishonest_debtor_revoked_24m", revoked);
   }
+}
+
+void customs_environment_social(const scope &x, builder &b) {
   // Customs.
   {
-    const record_view *duty = current_of("customs.duty");
+    const record_view *duty = x.current_of("customs.duty");
     b.number("customs_duty_paid_12m", duty ? std::optional<fixed>(number_of(duty, "duty_paid_12m").value_or(0)) : std::nullopt);
-    const record_view *basic = current_of("customs.basic");
+    const record_view *basic = x.current_of("customs.basic");
     b.boolean("customs_dishonest", basic ? std::optional<bool>(true_at(basic, "on_dishonest_list")) : std::nullopt);
   }
   // Environment.
   {
-    const record_view *carbon = current_of("env.carbon");
+    const record_view *carbon = x.current_of("env.carbon");
     b.number("carbon_tonnes", carbon ? number_of(carbon, "co2_tonnes_last_year") : std::nullopt);
-    const record_view *eia = current_of("env.eia_credit");
+    const record_view *eia = x.current_of("env.eia_credit");
     b.text("eia_credit_status", text_of(eia, "credit_status"));
     std::optional<int64_t> points;
     if (eia) {
@@ -268,33 +267,36 @@ json::value compute(std::vector<record_view> &all, const std::string &latest, st
   }
   // Social insurance.
   {
-    const record_view *pension = current_of("social.pension");
+    const record_view *pension = x.current_of("social.pension");
     std::optional<int64_t> normal;
     if (pension)
       if (auto n = number_of(pension, "normal_payments_6m")) normal = static_cast<int64_t>(*n / fixed_from_int(1));
     b.integer("pension_normal_payments_6m", normal);
     b.number("pension_headcount_change_6m", pension ? number_of(pension, "headcount_change_rate_6m") : std::nullopt);
-    const record_view *arrears = current_of("social.medical_arrears");
+    const record_view *arrears = x.current_of("social.medical_arrears");
     std::optional<fixed> med;
     if (arrears) med = number_of(arrears, "arrears_amount_24m").value_or(0);
-    else if (has("social.medical")) med = fixed(0);
+    else if (x.has("social.medical")) med = fixed(0);
     b.number("medical_arrears_24m", med);
-    const record_view *change = current_of("social.medical_change");
+    const record_view *change = x.current_of("social.medical_change");
     b.number("medical_contribution_change_3m", change ? number_of(change, "contribution_change_rate_3m") : std::nullopt);
     b.number("medical_headcount_change_3m", change ? number_of(change, "headcount_change_rate_3m") : std::nullopt);
   }
+}
+
+void utilities_and_qualifications(const scope &x, builder &b) {
   // Utilities: monthly snapshots of each account.
   {
     std::set<int> months;
     bool any = false;
     fixed current = 0;
     std::optional<int64_t> breaches;
-    for (const auto &r : all) {
+    for (const auto &r : x.all) {
       if (r.type != "utility.water" && r.type != "utility.electricity" && r.type != "utility.gas") continue;
       any = true;
       const fixed a = number_of(&r, "arrears_amount").value_or(0);
       auto d = parse_date(r.as_of);
-      if (a > 0 && in_window(d, 24)) months.insert(month_index(*d));
+      if (a > 0 && x.in_window(d, 24)) months.insert(month_index(*d));
       if (r.current) {
         current += a;
         if (r.type == "utility.electricity")
@@ -304,7 +306,7 @@ json::value compute(std::vector<record_view> &all, const std::string &latest, st
     }
     b.integer("utility_arrears_months_24m", any ? std::optional<int64_t>(static_cast<int64_t>(months.size())) : std::nullopt);
     b.number("utility_arrears_amount", any ? std::optional<fixed>(current) : std::nullopt);
-    const bool electricity = std::any_of(all.begin(), all.end(), [](const record_view &r) { return r.type == "utility.electricity"; });
+    const bool electricity = std::any_of(x.all.begin(), x.all.end(), [](const record_view &r) { return r.type == "utility.electricity"; });
     b.integer("electricity_breaches_24m", electricity ? std::optional<int64_t>(breaches.value_or(0)) : std::nullopt);
   }
   // Qualifications.
@@ -312,12 +314,12 @@ json::value compute(std::vector<record_view> &all, const std::string &latest, st
     int64_t valid = 0;
     std::optional<int64_t> days;
     std::optional<std::string> best;
-    for (const auto &r : all) {
+    for (const auto &r : x.all) {
       if (r.type.substr(0, 5) != "qual." || !r.current) continue;
       auto until = date_of(&r, "valid_until");
-      if (until && *until < ref) continue;
+      if (until && *until < x.ref) continue;
       ++valid;
-      if (until) days = std::min(days.value_or(INT64_MAX), days_from_civil(*until) - ref_day);
+      if (until) days = std::min(days.value_or(INT64_MAX), days_from_civil(*until) - x.ref_day);
       if (r.type == "qual.construction")
         if (auto g = text_of(&r, "grade"))
           if (!best || grade_rank(*g) < grade_rank(*best)) best = std::move(*g);
@@ -329,21 +331,24 @@ json::value compute(std::vector<record_view> &all, const std::string &latest, st
   // Innovation badges (专精特新 lists and the like).
   {
     int64_t badges = 0;
-    if (const record_view *t = current_of("tech.innovation"))
+    if (const record_view *t = x.current_of("tech.innovation"))
       for (const char *k : {"little_giant", "srdi_sme", "innovative_sme", "high_tech", "tech_sme"}) badges += true_at(t, k);
     b.integer("innovation_badges", badges);
   }
+}
+
+void trades_and_agriculture(const scope &x, builder &b) {
   // Public resource trades and IP pledges, by announcement date.
   {
     int64_t trades = 0, pledges = 0;
     fixed amount = 0;
-    for (const auto &r : all) {
+    for (const auto &r : x.all) {
       if (!r.current) continue;
-      if (r.type == "public_trade" && in_window(date_of(&r, "announced_date"), 24)) {
+      if (r.type == "public_trade" && x.in_window(date_of(&r, "announced_date"), 24)) {
         ++trades;
         amount += number_of(&r, "project_amount").value_or(0);
       }
-      if (r.type == "ip.pledge" && in_window(date_of(&r, "announced_date"), 24)) ++pledges;
+      if (r.type == "ip.pledge" && x.in_window(date_of(&r, "announced_date"), 24)) ++pledges;
     }
     b.integer("public_trades_24m", trades);
     b.number("public_trade_amount_24m", amount);
@@ -353,10 +358,10 @@ json::value compute(std::vector<record_view> &all, const std::string &latest, st
   {
     std::optional<bool> insured;
     std::optional<fixed> cover;
-    for (const auto &r : all) {
+    for (const auto &r : x.all) {
       if (r.type != "agri.insurance" || !r.current) continue;
       auto until = date_of(&r, "policy_valid_until");
-      const bool ok = true_at(&r, "insured") && (!until || *until >= ref);
+      const bool ok = true_at(&r, "insured") && (!until || *until >= x.ref);
       insured = insured.value_or(false) || ok;
       if (ok) cover = cover.value_or(0) + number_of(&r, "insured_amount").value_or(0);
       else if (!cover) cover = fixed(0);
@@ -364,13 +369,31 @@ json::value compute(std::vector<record_view> &all, const std::string &latest, st
     b.boolean("agri_insured", insured);
     b.number("agri_insured_amount", cover);
     std::optional<fixed> subsidy;
-    if (has("agri.")) {
+    if (x.has("agri.")) {
       subsidy = fixed(0);
-      for (const auto &r : all)
+      for (const auto &r : x.all)
         if (r.type == "agri.subsidy" && r.current) *subsidy += number_of(&r, "subsidy_amount").value_or(0);
     }
     b.number("agri_subsidy_amount", subsidy);
   }
+}
+
+json::value compute(std::vector<record_view> &all, const std::string &latest, std::optional<civil_date> as_of) {
+  civil_date ref;
+  if (as_of) ref = *as_of;
+  else if (auto d = parse_date(latest)) ref = *d;
+  else ref = today_cn();
+  // Records after the reference date do not exist yet for this score.
+  std::erase_if(all, [&](const record_view &r) {
+    auto d = parse_date(r.as_of);
+    return d && *d > ref;
+  });
+  const scope x{all, ref, month_index(ref), days_from_civil(ref)};
+  builder b;
+  tax_and_judicial(x, b);
+  customs_environment_social(x, b);
+  utilities_and_qualifications(x, b);
+  trades_and_agriculture(x, b);
   b.set("as_of", json::value::of_string(format_date(ref)));
   return std::move(b.out);
 }
