@@ -273,35 +273,12 @@ int32_t model::category_id(int32_t f, std::string_view text) const noexcept {
 
 std::string model::hash_hex() const { return to_hex(std::string_view(reinterpret_cast<const char *>(hash.data()), hash.size())); }
 
-namespace detail {
+namespace {
 
-result<std::shared_ptr<const model>> build(const json::value &doc, std::string_view format) {
-  auto mp = std::make_shared<model>();
-  model &m = *mp;
-  m.source_format = std::string(format);
-  builder b{m};
+// The parts of a model, in the order build reads them; each names the
+// JSON path of what it refuses.
+status build_fields(const json::value &doc, model &m, builder &b) {
   auto fail = [&](const std::string &path, const std::string &why) { return b.fail(path, why); };
-  if (!doc.is(json::kind::object)) return fail("$", "a model is a JSON object");
-  static const std::set<std::string> known = {"format", "id", "version", "description", "fields", "initial_score",
-                                              "use_reason_codes", "reason_code_algorithm", "baseline_score",
-                                              "baseline_method", "max_reason_codes", "scaling", "knockouts",
-                                              "characteristics", "grades", "reason_codes", "other_fields"};
-  for (const auto &[k, v] : doc.members)
-    if (!known.count(k)) return fail("$." + k, "is not a member of an xyd-scorecard/1 model");
-  if (const json::value *f = doc.find("format"); f && (!f->is(json::kind::string) || f->text != "xyd-scorecard/1"))
-    return fail("$.format", "must be \"xyd-scorecard/1\"");
-  auto text = [&](const char *key, bool required, std::string &out) -> status {
-    const json::value *v = doc.find(key);
-    if (!v) return required ? fail(std::string("$.") + key, "is required") : status::ok();
-    if (!v->is(json::kind::string) || (required && v->text.empty()))
-      return fail(std::string("$.") + key, "must be a non-empty string");
-    out = v->text;
-    return status::ok();
-  };
-  if (auto st = text("id", true, m.id); !st) return st;
-  if (auto st = text("version", true, m.version); !st) return st;
-  if (auto st = text("description", false, m.description); !st) return st;
-
   // Fields.
   const json::value *fields = doc.find("fields");
   if (!fields || !fields->is(json::kind::array) || fields->items.empty()) return fail("$.fields", "must be a non-empty array");
@@ -386,6 +363,11 @@ result<std::shared_ptr<const model>> build(const json::value &doc, std::string_v
     }
   }
 
+  return status::ok();
+}
+
+status build_header(const json::value &doc, model &m, builder &b, decimal50 &factor, int &decimals) {
+  auto fail = [&](const std::string &path, const std::string &why) { return b.fail(path, why); };
   // Header numbers and switches.
   if (const json::value *v = doc.find("initial_score")) {
     auto n = b.number_at(*v, "$.initial_score");
@@ -419,8 +401,6 @@ result<std::shared_ptr<const model>> build(const json::value &doc, std::string_v
 
   // Scaling: factor = pdo / ln 2, offset = base_score - factor * ln(base_odds).
   const json::value *scaling = doc.find("scaling");
-  decimal50 factor = 0;
-  int decimals = 0;
   if (scaling) {
     if (!scaling->is(json::kind::object)) return fail("$.scaling", "must be an object");
     for (const auto &[k, v] : scaling->members)
@@ -449,6 +429,12 @@ result<std::shared_ptr<const model>> build(const json::value &doc, std::string_v
     m.initial_score = round_to(offset + factor * intercept, decimals);
   }
 
+  return status::ok();
+}
+
+status build_characteristics(const json::value &doc, model &m, builder &b, const decimal50 &factor, int decimals) {
+  auto fail = [&](const std::string &path, const std::string &why) { return b.fail(path, why); };
+  const json::value *scaling = doc.find("scaling");  // coefficients and weights need it
   // Characteristics.
   const json::value *chars = doc.find("characteristics");
   if (!chars || !chars->is(json::kind::array) || chars->items.empty())
@@ -540,6 +526,11 @@ result<std::shared_ptr<const model>> build(const json::value &doc, std::string_v
     m.characteristics.push_back(std::move(c));
   }
 
+  return status::ok();
+}
+
+status build_knockouts_and_grades(const json::value &doc, model &m, builder &b) {
+  auto fail = [&](const std::string &path, const std::string &why) { return b.fail(path, why); };
   // Knock-outs.
   if (const json::value *kos = doc.find("knockouts")) {
     if (!kos->is(json::kind::array)) return fail("$.knockouts", "must be an array");
@@ -608,6 +599,47 @@ result<std::shared_ptr<const model>> build(const json::value &doc, std::string_v
       m.reason_texts[code] = {zh->text, en->text};
     }
   }
+
+  return status::ok();
+}
+
+}  // namespace
+
+namespace detail {
+
+result<std::shared_ptr<const model>> build(const json::value &doc, std::string_view format) {
+  auto mp = std::make_shared<model>();
+  model &m = *mp;
+  m.source_format = std::string(format);
+  builder b{m};
+  auto fail = [&](const std::string &path, const std::string &why) { return b.fail(path, why); };
+  if (!doc.is(json::kind::object)) return fail("$", "a model is a JSON object");
+  static const std::set<std::string> known = {"format", "id", "version", "description", "fields", "initial_score",
+                                              "use_reason_codes", "reason_code_algorithm", "baseline_score",
+                                              "baseline_method", "max_reason_codes", "scaling", "knockouts",
+                                              "characteristics", "grades", "reason_codes", "other_fields"};
+  for (const auto &[k, v] : doc.members)
+    if (!known.count(k)) return fail("$." + k, "is not a member of an xyd-scorecard/1 model");
+  if (const json::value *f = doc.find("format"); f && (!f->is(json::kind::string) || f->text != "xyd-scorecard/1"))
+    return fail("$.format", "must be \"xyd-scorecard/1\"");
+  auto text = [&](const char *key, bool required, std::string &out) -> status {
+    const json::value *v = doc.find(key);
+    if (!v) return required ? fail(std::string("$.") + key, "is required") : status::ok();
+    if (!v->is(json::kind::string) || (required && v->text.empty()))
+      return fail(std::string("$.") + key, "must be a non-empty string");
+    out = v->text;
+    return status::ok();
+  };
+  if (auto st = text("id", true, m.id); !st) return st;
+  if (auto st = text("version", true, m.version); !st) return st;
+  if (auto st = text("description", false, m.description); !st) return st;
+
+  if (auto st = build_fields(doc, m, b); !st) return st;
+  decimal50 factor = 0;
+  int decimals = 0;
+  if (auto st = build_header(doc, m, b, factor, decimals); !st) return st;
+  if (auto st = build_characteristics(doc, m, b, factor, decimals); !st) return st;
+  if (auto st = build_knockouts_and_grades(doc, m, b); !st) return st;
 
   // Reason codes by first appearance: characteristics, then knock-outs.
   auto code_index = [&](const std::string &code) {

@@ -120,20 +120,10 @@ void put_opt_text(std::string &out, const char *key, const std::optional<std::st
   json::append_quoted(out, *v);
 }
 
-}  // namespace
-
-std::string model::canonical_json() const {
-  std::string out = "{\"format\":\"xyd-scorecard/1\",\"id\":";
-  json::append_quoted(out, id);
-  out += ",\"version\":";
-  json::append_quoted(out, version);
-  if (!description.empty()) {
-    out += ",\"description\":";
-    json::append_quoted(out, description);
-  }
+void put_fields(std::string &out, const model &m) {
   out += ",\"fields\":[";
-  for (size_t i = 0; i < fields.size(); ++i) {
-    const field &f = fields[i];
+  for (size_t i = 0; i < m.fields.size(); ++i) {
+    const field &f = m.fields[i];
     out += i ? ",{\"name\":" : "{\"name\":";
     json::append_quoted(out, f.name);
     out += ",\"type\":\"";
@@ -182,6 +172,20 @@ std::string model::canonical_json() const {
     out += '}';
   }
   out += ']';
+}
+
+}  // namespace
+
+std::string model::canonical_json() const {
+  std::string out = "{\"format\":\"xyd-scorecard/1\",\"id\":";
+  json::append_quoted(out, id);
+  out += ",\"version\":";
+  json::append_quoted(out, version);
+  if (!description.empty()) {
+    out += ",\"description\":";
+    json::append_quoted(out, description);
+  }
+  put_fields(out, *this);
   if (!other_fields.empty()) {
     out += ",\"other_fields\":[";
     for (size_t i = 0; i < other_fields.size(); ++i) {
