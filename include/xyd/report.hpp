@@ -84,8 +84,9 @@ struct document {
 
 /// The report as JSON text (docs/report.md), written directly.
 std::string to_json(const document &d);
-/// The same as a JSON tree (moves the records' data out of `d`).
-json::value to_value(document &&d);
+/// The same as a JSON tree (moves the records' data out of `d`); a
+/// consented record's stored data that does not parse is errc::corrupt.
+result<json::value> to_value(document &&d);
 
 /// The report document (see build below).
 result<document> build_document(store &s, const catalog &cat, consent::verifier &v, const request &r);

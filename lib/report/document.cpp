@@ -196,7 +196,7 @@ value header_value(const report::header &h) {
   return v;
 }
 
-value item_value(item_entry &it) {
+result<value> item_value(item_entry &it) {
   value item = value::object();
   item.add("item_type", str(it.type->id));
   item.add("zh", str(it.type->zh));
@@ -221,7 +221,8 @@ value item_value(item_entry &it) {
       // The stored payload's data enters the tree here (the HTML page's
       // path), as it enters when a store query reads it.
       auto stored = json::parse(r.stored_data);
-      one.add("data", stored ? std::move(*stored) : value::null());
+      if (!stored) return status(errc::corrupt, "report: record " + std::to_string(r.id) + ": bad stored data");
+      one.add("data", std::move(*stored));
     } else {
       one.add("data", std::move(r.data));
     }
@@ -247,7 +248,7 @@ std::string to_json(const document &d) {
   return std::move(w.out);
 }
 
-json::value to_value(document &&d) {
+result<json::value> to_value(document &&d) {
   value report = value::object();
   report.add("header", header_value(d.header));
   report.add("score", std::move(d.score));
@@ -275,7 +276,9 @@ json::value to_value(document &&d) {
         fr.add("stale", value::of_bool(it.stale));
         freshness.push(std::move(fr));
       }
-      types.push(item_value(it));
+      auto item = item_value(it);
+      if (!item) return item.error();
+      types.push(std::move(*item));
     }
     section.add("item_types", std::move(types));
     sections.push(std::move(section));

@@ -3,6 +3,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <algorithm>
 #include <set>
+#include <type_traits>
 
 #include "internal.hpp"
 
@@ -149,32 +150,34 @@ result<json::value> features_from_records(const json::value &records, std::optio
   return compute(all, latest, as_of);
 }
 
-json::value features_from_records(std::span<const stored_record> records, std::optional<civil_date> as_of,
-                                  const std::function<bool(const stored_record &)> &counts) {
-  std::vector<record_view> all;
-  all.reserve(records.size());
-  std::string latest;
-  for (const auto &r : records) {
-    if (r.state != record_state::active) continue;
-    if (counts && !counts(r)) continue;
-    all.push_back({r.type, &r.data, {}, r.as_of, r.current});
-    if (r.as_of > latest) latest = r.as_of;
-  }
-  return compute(all, latest, as_of);
-}
-
-json::value features_from_records(std::span<const record_ref> records, std::optional<civil_date> as_of,
-                                  const std::function<bool(const record_ref &)> &counts) {
+namespace {
+// The active records `counts` accepts (all when empty), as the features see
+// them, and the latest as_of among them.
+template <class R>
+json::value features_of(std::span<const R> records, std::optional<civil_date> as_of,
+                        const std::function<bool(const R &)> &counts) {
   std::vector<record_view> all;
   all.reserve(records.size());
   std::string_view latest;
   for (const auto &r : records) {
     if (r.state != record_state::active) continue;
     if (counts && !counts(r)) continue;
-    all.push_back({r.type, nullptr, r.data, r.as_of, r.current});
-    if (r.as_of > latest) latest = r.as_of;
+    if constexpr (std::is_same_v<R, stored_record>) all.push_back({r.type, &r.data, {}, r.as_of, r.current});
+    else all.push_back({r.type, nullptr, r.data, r.as_of, r.current});
+    if (std::string_view(r.as_of) > latest) latest = r.as_of;
   }
   return compute(all, std::string(latest), as_of);
+}
+}  // namespace
+
+json::value features_from_records(std::span<const stored_record> records, std::optional<civil_date> as_of,
+                                  const std::function<bool(const stored_record &)> &counts) {
+  return features_of(records, as_of, counts);
+}
+
+json::value features_from_records(std::span<const record_ref> records, std::optional<civil_date> as_of,
+                                  const std::function<bool(const record_ref &)> &counts) {
+  return features_of(records, as_of, counts);
 }
 
 namespace {

@@ -194,7 +194,9 @@ result<std::string> session::report_html(const report_request &r, std::string *j
   auto d = build_report(r);
   if (!d) return d.error();
   if (json_out) *json_out = report::to_json(*d);
-  return report::render_html(report::to_value(std::move(*d)), *cat_);
+  auto tree = report::to_value(std::move(*d));
+  if (!tree) return tree.error();
+  return report::render_html(*tree, *cat_);
 }
 
 result<std::string> session::check_claims(const claims_check_request &r) {

@@ -40,7 +40,9 @@ TEST_CASE("report: the direct writer and the tree give the same bytes", "[report
       REQUIRE(doc);
       report::document copy = *doc;
       const std::string direct = report::to_json(*doc);
-      CHECK(direct == json::dump(report::to_value(std::move(copy))));
+      auto tree = report::to_value(std::move(copy));
+      REQUIRE(tree);
+      CHECK(direct == json::dump(*tree));
       for (const auto &sec : doc->sections)
         for (const auto &it : sec.items) {
           records += it.records.size();
