@@ -7,6 +7,7 @@ packages=(
   build-essential cmake pkg-config   # toolchain
   libsqlite3-dev                     # embedded store
   libsodium-dev                      # encryption, signatures, blind index
+  libzstd-dev                        # kept score results compressed before sealing
   libsimdjson-dev                    # JSON Lines parsing
   libboost-dev                       # Boost.Multiprecision (exact scoring)
   libpugixml-dev                     # PMML (XML) scorecard import

@@ -226,6 +226,11 @@ class store {
   };
   /// Keeps score results (sealed, with their model hash) in one transaction.
   status put_scores(const std::vector<score_row> &rows);
+  /// The same for `count` rows of one model given one at a time, as they are
+  /// produced: `next(row)` fills the next row. An error from `next` (or fewer
+  /// rows than `count`) rolls everything back. The handle is busy until the
+  /// last row; other handles (open_reader) read meanwhile.
+  status put_scores(size_t count, std::string_view model_hash, const std::function<status(score_row &)> &next);
   /// A subject's kept score results, newest first, as a JSON array of the
   /// results (each with "scored_at"); `model_hash` empty: every model.
   result<std::string> scores(std::string_view subject, std::string_view model_hash = {});

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "internal.hpp"
@@ -183,6 +185,104 @@ result<std::string> score_subject(store &s, std::string_view subject, const batc
   return line;
 }
 
+namespace {
+
+/// Subjects scored by worker threads (each over its own reading connection,
+/// a chunk at a time) and handed to one consumer in subject order as they
+/// complete, so that keeping the results (the one writer) runs beside the
+/// scoring instead of after it.
+class batch_run {
+ public:
+  batch_run(std::shared_ptr<const model> m, const std::vector<std::string> &subjects, std::optional<civil_date> as_of)
+      : m_(std::move(m)), subjects_(subjects), as_of_(as_of), lines_(subjects.size()), grade_of_(subjects.size(), -1),
+        done_(new std::atomic<bool>[subjects.size()]()) {}
+  batch_run(const batch_run &) = delete;
+  batch_run &operator=(const batch_run &) = delete;
+  ~batch_run() { stop(); }
+
+  status start(store &s, unsigned threads) {
+    for (unsigned t = 0; t < threads; ++t) {
+      auto r = s.open_reader();
+      if (!r) return r.error();
+      readers_.push_back(std::move(*r));
+    }
+    failures_.resize(threads);
+    for (unsigned t = 0; t < threads; ++t) pool_.emplace_back([this, t] { work(t); });
+    return status::ok();
+  }
+
+  /// Waits for subject i (in order), then its line (moved out) and grade.
+  status take(size_t i, std::string &line, int32_t &grade) {
+    if (!done_[i].load(std::memory_order_acquire)) {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return done_[i].load(std::memory_order_acquire) || failed_.load(); });
+    }
+    if (!done_[i].load(std::memory_order_acquire)) {
+      stop();
+      for (const auto &f : failures_)
+        if (!f) return f;
+      return status(errc::internal, "score: a scoring thread stopped");
+    }
+    line = std::move(lines_[i]);
+    lines_[i] = std::string();
+    grade = grade_of_[i];
+    return status::ok();
+  }
+
+  void stop() {
+    next_ = subjects_.size();
+    for (auto &th : pool_) th.join();
+    pool_.clear();
+  }
+
+ private:
+  static constexpr size_t chunk = 32;
+
+  void work(unsigned t) {
+    scorer sc{m_, {}, {}, {}};
+    store &conn = *readers_[t];
+    for (;;) {
+      const size_t begin = next_.fetch_add(chunk);
+      if (begin >= subjects_.size()) return;
+      const size_t end = std::min(subjects_.size(), begin + chunk);
+      for (size_t i = begin; i < end; ++i) {
+        auto line = sc.run(conn, subjects_[i], as_of_);
+        if (!line) {
+          failures_[t] = line.error();
+          next_ = subjects_.size();
+          {
+            std::lock_guard lock(mu_);
+            failed_ = true;
+          }
+          cv_.notify_all();
+          return;
+        }
+        lines_[i] = std::move(*line);
+        grade_of_[i] = sc.out.grade;
+        done_[i].store(true, std::memory_order_release);
+      }
+      { std::lock_guard lock(mu_); }  // the consumer is waiting, or will see the flags
+      cv_.notify_all();
+    }
+  }
+
+  const std::shared_ptr<const model> m_;
+  const std::vector<std::string> &subjects_;
+  const std::optional<civil_date> as_of_;
+  std::vector<std::string> lines_;
+  std::vector<int32_t> grade_of_;
+  std::unique_ptr<std::atomic<bool>[]> done_;
+  std::vector<std::unique_ptr<store>> readers_;  // one reading connection per thread: a handle serialises its calls
+  std::vector<status> failures_;
+  std::vector<std::thread> pool_;
+  std::atomic<size_t> next_{0};
+  std::atomic<bool> failed_{false};
+  std::mutex mu_;
+  std::condition_variable cv_;
+};
+
+}  // namespace
+
 result<std::string> score_all(store &s, const batch_options &o, const std::function<void(const std::string &)> &each) {
   const auto started = std::chrono::steady_clock::now();
   auto m = find_model(s, o.model);
@@ -194,58 +294,35 @@ result<std::string> score_all(store &s, const batch_options &o, const std::funct
 
   unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
   threads = static_cast<unsigned>(std::min<size_t>(threads, std::max<size_t>(1, subjects.size())));
-  std::vector<std::string> lines(subjects.size());
-  std::vector<int32_t> grade_of(subjects.size(), -1);
-  std::vector<status> failures(threads);
-  std::atomic<size_t> next{0};
-  auto work = [&](unsigned t, store *conn) {
-    scorer sc{*m, {}, {}, {}};
-    for (;;) {
-      const size_t begin = next.fetch_add(32);
-      if (begin >= subjects.size()) return;
-      const size_t end = std::min(subjects.size(), begin + 32);
-      for (size_t i = begin; i < end; ++i) {
-        auto line = sc.run(*conn, subjects[i], o.as_of);
-        if (!line) {
-          failures[t] = line.error();
-          next = subjects.size();
-          return;
-        }
-        lines[i] = std::move(*line);
-        grade_of[i] = sc.out.grade;
-      }
-    }
-  };
-  if (threads == 1) {
-    work(0, &s);
-  } else {
-    // One reading connection per thread: a handle serialises its calls.
-    std::vector<std::unique_ptr<store>> readers;
-    for (unsigned t = 0; t < threads; ++t) {
-      auto r = s.open_reader();
-      if (!r) return r.error();
-      readers.push_back(std::move(*r));
-    }
-    std::vector<std::thread> pool;
-    for (unsigned t = 0; t < threads; ++t) pool.emplace_back(work, t, readers[t].get());
-    for (auto &th : pool) th.join();
-  }
-  for (const auto &f : failures)
-    if (!f) return f;
-
   std::vector<int64_t> grades((*m)->grades.size(), 0);
-  std::vector<store::score_row> rows;
   const std::string hash = (*m)->hash_hex();
-  for (size_t i = 0; i < lines.size(); ++i) {
-    if (each) each(lines[i]);
-    if (grade_of[i] >= 0) ++grades[static_cast<size_t>(grade_of[i])];
-    if (o.write_back) rows.push_back({subjects[i], hash, std::move(lines[i])});
-  }
+  batch_run run(*m, subjects, o.as_of);
+  if (!subjects.empty())
+    if (auto st = run.start(s, threads); !st) return st;
+  // Each line in subject order: to the caller, counted, and kept.
+  size_t i = 0;
+  auto next = [&](store::score_row &row) -> status {
+    int32_t grade = -1;
+    if (auto st = run.take(i, row.result_json, grade); !st) return st;
+    if (each) each(row.result_json);
+    if (grade >= 0) ++grades[static_cast<size_t>(grade)];
+    row.subject = subjects[i++];
+    return status::ok();
+  };
   if (o.write_back) {
-    if (auto st = s.put_scores(rows); !st) return st;
-  } else if (auto st = log_unkept(s, hash, subjects.size(), {}); !st) {
-    return st;
+    if (auto st = s.put_scores(subjects.size(), hash, [&](store::score_row &row) {
+          row.model_hash = hash;
+          return next(row);
+        });
+        !st)
+      return st;
+  } else {
+    store::score_row row;
+    while (i < subjects.size())
+      if (auto st = next(row); !st) return st;
+    if (auto st = log_unkept(s, hash, subjects.size(), {}); !st) return st;
   }
+  run.stop();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::string out = "{\"subjects\":" + std::to_string(subjects.size()) + ",\"model\":";
   json::append_quoted(out, (*m)->id);

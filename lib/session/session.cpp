@@ -233,14 +233,18 @@ result<std::string> session::score(const score_request &r, const std::function<v
     if (line && each) each(*line);
     return line;
   }
-  std::string results = "[";
+  // The answer is {"summary":…,"results":[…]}: the lines go in as they come
+  // and the summary, known last, is put in front.
+  std::string out = ",\"results\":[";
+  const size_t first = out.size();
   auto summary = score::score_all(*store_, r.options, [&](const std::string &line) {
     if (each) each(line);
-    if (results.size() > 1) results += ',';
-    results += line;
+    if (out.size() > first) out += ',';
+    out += line;
   });
   if (!summary) return summary.error();
-  return "{\"summary\":" + *summary + ",\"results\":" + results + "]}";
+  out += "]}";
+  return out.insert(0, "{\"summary\":" + *summary);
 }
 
 result<std::string> session::features(std::string_view subject, std::optional<civil_date> as_of) {

@@ -46,7 +46,11 @@ struct store::impl {
   bool read_only = false;
   std::string path;
   store_detail::stmt subj_find, subj_ins, fact_find, fact_ins, ins, existing, upd, cur, uncur, batch_ins, batch_done;
-  store_detail::stmt record_queries[4];  // current / current by type / history / history by type
+  // current / current by type / history / history by type; each in query
+  // order and in rowid order (record_query_stmt)
+  store_detail::stmt record_queries[8];
+  store_detail::stmt rows_by_id, read_begin, read_commit;  // the second step of a query in rowid order
+  std::string aad;  // a row's associated data, built in place (decrypt_row)
   store_detail::stmt release_ins;        // prepared on first use (writable handles only)
   // Revocations in memory, reloaded when PRAGMA data_version says another
   // connection committed.
@@ -92,15 +96,19 @@ struct store::impl {
   status prepare_statements();
   status decrypt_row(int64_t id, std::string_view type, const store_detail::bi_t &sbi, std::string_view as_of,
                      std::string_view nonce, std::string_view payload, std::string &plain);
-  /// The prepared record query of this shape (prepared on first use).
-  result<store_detail::stmt *> record_query_stmt(const record_query &q);
+  /// The prepared record query of this shape (prepared on first use). In
+  /// query order (item type, as_of descending, id), or in rowid order: the
+  /// ids from the index first, then the rows in ascending id, so that the
+  /// rows of one feed, stored side by side, are read by stepping from one
+  /// to the next instead of a search from the root of the table each.
+  result<store_detail::stmt *> record_query_stmt(const record_query &q, bool by_rowid);
 
   // ---- records.cpp: the record queries
   struct query_row;
   /// One pass over a query's rows, each payload authenticated, then the
   /// query's audit entry; `each(const query_row &)` returns a status.
   template <class F>
-  status scan_rows(const record_query &q, F &&each);
+  status scan_rows(const record_query &q, bool by_rowid, F &&each);
   /// The repair note sealed beside a row, as JSON text.
   status open_repair(const query_row &r, std::string &note);
 

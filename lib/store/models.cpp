@@ -131,18 +131,29 @@ result<std::optional<std::string>> store::setting(std::string_view key) {
 }
 
 status store::put_scores(const std::vector<score_row> &rows) {
+  if (rows.empty()) {
+    std::lock_guard lock(p_->mu);
+    return p_->read_only ? status(errc::read_only, "store: opened read-only") : status::ok();
+  }
+  size_t i = 0;
+  return put_scores(rows.size(), rows[0].model_hash, [&](score_row &r) -> status {
+    r = rows[i++];
+    return status::ok();
+  });
+}
+
+status store::put_scores(size_t count, std::string_view model_hash, const std::function<status(score_row &)> &next) {
   std::lock_guard lock(p_->mu);
   if (p_->read_only) return {errc::read_only, "store: opened read-only"};
-  if (rows.empty()) return status::ok();
+  if (count == 0) return status::ok();
   audit_event e(audit_action::score);
-  if (rows.size() == 1) e.subject = rows[0].subject;
-  e.with("subjects", rows.size()).with("model_hash", rows[0].model_hash);
+  e.with("subjects", count).with("model_hash", std::string(model_hash));
   return p_->audited(e, "keeping scores", [&]() -> status {
-    stmt next, ins;
-    if (auto st = next.prepare(p_->db, "SELECT coalesce(max(id), 0) + 1 FROM scores", "keeping scores"); !st) return st;
-    if (int rc = next.step(); rc != SQLITE_ROW) return db_error(p_->db, rc, "keeping scores");
-    int64_t id = next.integer(0);
-    next.reset();
+    stmt last, ins;
+    if (auto st = last.prepare(p_->db, "SELECT coalesce(max(id), 0) + 1 FROM scores", "keeping scores"); !st) return st;
+    if (int rc = last.step(); rc != SQLITE_ROW) return db_error(p_->db, rc, "keeping scores");
+    int64_t id = last.integer(0);
+    last.reset();
     if (auto st = ins.prepare(p_->db,
                               "INSERT INTO scores (id, subject_id, model_hash, scored_at, nonce, sealed) "
                               "VALUES (?, ?, ?, ?, ?, ?)",
@@ -150,12 +161,18 @@ status store::put_scores(const std::vector<score_row> &rows) {
         !st)
       return st;
     const std::string at = now_utc();
-    std::string nonce;
-    for (const auto &r : rows) {
+    std::string nonce, sealed, packed;
+    score_packer packer;
+    score_row r;
+    for (size_t i = 0; i < count; ++i) {
+      if (auto st = next(r); !st) return st;
+      if (r.model_hash != model_hash) return {errc::invalid_arg, "store: the scores of one call have one model hash"};
+      if (count == 1) e.subject = r.subject;
       auto sid = p_->find_subject(p_->k->blind('s', r.subject));
       if (!sid) return sid.error();
       if (!*sid) return {errc::not_found, "store: a scored subject is not in the store"};
-      const std::string sealed = seal(p_->k->payload, r.result_json, score_aad(id), nonce);
+      if (!packer.pack(r.result_json, packed)) return {errc::internal, "store: compressing a score failed"};
+      seal_into(p_->k->payload, packed, score_aad(id), nonce, sealed);
       ins.reset().bind(id).bind(*sid).bind(r.model_hash).bind(at).bind_blob(nonce.data(), nonce.size())
           .bind_blob(sealed.data(), sealed.size());
       if (int rc = ins.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "keeping scores");
@@ -194,13 +211,14 @@ result<std::string> store::scores(std::string_view subject, std::string_view mod
       return st;
     s.bind(*sid).bind(model_hash);
   }
-  std::string out = "[", plain;
+  std::string out = "[", plain, scratch;
   int64_t results = 0;
   int rc;
   while ((rc = s.step()) == SQLITE_ROW) {
     if (!open_sealed(p_->k->payload, s.blob(3), s.blob(2), score_aad(s.integer(0)), plain))
       return status(errc::corrupt, "store: a score failed authentication");
-    if (plain.size() < 2 || plain.front() != '{') return status(errc::corrupt, "store: bad score");
+    if (!unpack_score(plain, scratch) || plain.size() < 2 || plain.back() != '}')
+      return status(errc::corrupt, "store: kept score " + std::to_string(s.integer(0)) + " is not a score result");
     if (out.size() > 1) out += ',';
     ++results;
     out += "{\"scored_at\":";

@@ -177,13 +177,16 @@ status store::batch::commit(const std::string &summary_json, const counts &c) {
 
 // ---------------------------------------------------------------- queries
 
-/// A row of a record query, its payload decrypted and authenticated.
+/// A row of a record query, its payload decrypted and authenticated; `pos`
+/// its place in query order (rows of a query in rowid order come in
+/// another order; filtered rows leave gaps).
 struct store::impl::query_row {
   stmt &s;
   int64_t id;
   std::string_view type, as_of;
   bool current;
   std::string &plain;
+  size_t pos;
   std::string_view state() const { return s.text(6); }
   bool has_repair() const { return !s.is_null(8); }
 };
@@ -191,9 +194,12 @@ struct store::impl::query_row {
 /// One pass over a subject's rows for a query: the subject looked up, the
 /// category filter, each payload decrypted and authenticated, then the
 /// query's audit entry (counting what the query returned). `each` gets the
-/// rows in query order.
+/// rows in query order, or in rowid order when `by_rowid`: the ids are read
+/// from the index first, then the rows by runs of consecutive ids, each run
+/// one search of the table and steps from row to row (the rows of one feed
+/// lie side by side), the two reads in one snapshot.
 template <class F>
-status store::impl::scan_rows(const record_query &q, F &&each) {
+status store::impl::scan_rows(const record_query &q, bool by_rowid, F &&each) {
   store::impl &p = *this;
   const catalog *cat = p.cat.get();
   const bi_t sbi = p.k->blind('s', q.subject);
@@ -201,40 +207,84 @@ status store::impl::scan_rows(const record_query &q, F &&each) {
   if (!subject_id) return subject_id.error();
   std::vector<std::string> types;
   size_t count = 0;
-  if (*subject_id) {
-    auto prepared = p.record_query_stmt(q);
+  std::string plain;
+  // One row of `s`: filtered, authenticated, handed on.
+  auto row = [&](stmt &s, size_t pos) -> status {
+    const std::string_view type = s.text(1);
+    if (q.category) {
+      const item_type *t = cat->find(type);
+      if (!t || t->category != q.category) return status::ok();
+    }
+    if (by_rowid && !q.history && s.text(6) != "active") return status::ok();
+    if (q.audit) {
+      ++count;
+      if (types.empty() || types.back() != type) types.emplace_back(type);
+    }
+    const int64_t id = s.integer(0);
+    const std::string_view as_of = s.text(2);
+    if (auto st = p.decrypt_row(id, type, sbi, as_of, s.blob(4), s.blob(5), plain); !st) return st;
+    if (plain.size() < 2 || plain.front() != '{' || plain.back() != '}')
+      return status(errc::corrupt, "store: record " + std::to_string(id) + ": bad payload");
+    return each(query_row{s, id, type, as_of, s.integer(3) != 0, plain, pos});
+  };
+  auto scan = [&]() -> status {
+    auto prepared = p.record_query_stmt(q, by_rowid);
     if (!prepared) return prepared.error();
     stmt &s = **prepared;
     s.reset().bind(*subject_id);
     if (!q.item_type.empty()) s.bind(q.item_type);
-    std::string plain;
     int rc;
-    while ((rc = s.step()) == SQLITE_ROW) {
-      const std::string_view type = s.text(1);
-      if (q.category) {
-        const item_type *t = cat->find(type);
-        if (!t || t->category != q.category) continue;
-      }
-      if (q.audit) {
-        ++count;
-        if (types.empty() || types.back() != type) types.emplace_back(type);
-      }
-      const int64_t id = s.integer(0);
-      const std::string_view as_of = s.text(2);
-      if (auto st = p.decrypt_row(id, type, sbi, as_of, s.blob(4), s.blob(5), plain); !st) return st;
-      if (plain.size() < 2 || plain.front() != '{' || plain.back() != '}')
-        return status(errc::corrupt, "store: record " + std::to_string(id) + ": bad payload");
-      if (auto st = each(query_row{s, id, type, as_of, s.integer(3) != 0, plain}); !st) {
-        s.reset();
-        return st;
-      }
+    size_t pos = 0;
+    if (!by_rowid) {
+      while ((rc = s.step()) == SQLITE_ROW)
+        if (auto st = row(s, pos++); !st) {
+          s.reset();
+          return st;
+        }
+      s.reset();
+      return rc == SQLITE_DONE ? status::ok() : db_error(p.db, rc, "querying records");
     }
+    std::vector<std::pair<int64_t, size_t>> ids;  // (id, place in query order)
+    ids.reserve(64);
+    while ((rc = s.step()) == SQLITE_ROW) ids.emplace_back(s.integer(0), pos++);
     s.reset();
     if (rc != SQLITE_DONE) return db_error(p.db, rc, "querying records");
+    std::sort(ids.begin(), ids.end());
+    stmt &r = p.rows_by_id;
+    for (size_t run = 0; run < ids.size();) {
+      size_t last = run;
+      while (last + 1 < ids.size() && ids[last + 1].first == ids[last].first + 1) ++last;
+      r.reset().bind(ids[run].first).bind(ids[last].first);
+      size_t at = run;
+      while ((rc = r.step()) == SQLITE_ROW) {
+        if (at > last || r.integer(0) != ids[at].first) {
+          r.reset();
+          return status(errc::corrupt, "store: record " + std::to_string(r.integer(0)) + " read out of order");
+        }
+        if (auto st = row(r, ids[at++].second); !st) {
+          r.reset();
+          return st;
+        }
+      }
+      r.reset();
+      if (rc != SQLITE_DONE) return db_error(p.db, rc, "querying records");
+      if (at != last + 1) return status(errc::corrupt, "store: a record of the index is missing from the table");
+      run = last + 1;
+    }
+    return status::ok();
+  };
+  if (*subject_id) {
+    read_tx snapshot(p.db, p.read_begin, p.read_commit);
+    if (by_rowid)
+      if (auto st = snapshot.begin("querying records"); !st) return st;
+    if (auto st = scan(); !st) return st;
+    if (auto st = snapshot.end(); !st) return st;
   }
   if (q.audit) {
     audit_event e(audit_action::records);
     e.subject = q.subject;
+    std::sort(types.begin(), types.end());  // in rowid order a type comes back more than once
+    types.erase(std::unique(types.begin(), types.end()), types.end());
     e.item_types = std::move(types);
     e.with("records", count);
     if (*subject_id) e.with("history", q.history);
@@ -254,7 +304,7 @@ status store::impl::open_repair(const query_row &r, std::string &note) {
 result<std::string> store::records(const record_query &q) {
   std::lock_guard lock(p_->mu);
   std::string out = "[", note;
-  const status st = p_->scan_rows(q, [&](const impl::query_row &r) -> status {
+  const status st = p_->scan_rows(q, false, [&](const impl::query_row &r) -> status {
     // The payload is the record's canonical JSON object: the row's facts go first.
     if (out.size() > 1) out += ',';
     out += "{\"id\":";
@@ -282,7 +332,7 @@ result<std::vector<stored_record>> store::read(const record_query &q) {
   std::vector<stored_record> out;
   out.reserve(64);  // a small firm's current and history records; grows past that
   std::string note;
-  const status st = p_->scan_rows(q, [&](const impl::query_row &r) -> status {
+  const status st = p_->scan_rows(q, false, [&](const impl::query_row &r) -> status {
     auto doc = json::parse_in(r.plain);
     if (!doc) return status(errc::corrupt, "store: record " + std::to_string(r.id) + ": bad payload");
     auto rec = record_from_value(std::move(*doc));
@@ -330,36 +380,43 @@ result<record_set> store::read_set(const record_query &q) {
   std::lock_guard lock(p_->mu);
   record_set set;
   set.subject_ = q.subject;
-  // Offsets while the buffer grows; views once it is complete.
-  struct offsets {
-    size_t type, type_len, as_of, as_of_len, payload, payload_len;
+  // Offsets while the buffer grows; views once it is complete. The rows come
+  // in rowid order (the fewest page searches), each with its place in query
+  // order (item type, as_of descending, id), where it is put.
+  struct row {
+    size_t pos, type, type_len, as_of, as_of_len, payload, payload_len;
+    int64_t id;
+    bool current;
+    record_state state;
   };
-  std::vector<offsets> at;
-  at.reserve(64);
-  set.refs_.reserve(64);
+  std::vector<row> rows;
+  rows.reserve(64);
   std::string &buf = set.buf_;
-  const status st = p_->scan_rows(q, [&](const impl::query_row &r) -> status {
-    offsets o{buf.size(), r.type.size(), 0, r.as_of.size(), 0, r.plain.size()};
+  const status st = p_->scan_rows(q, true, [&](const impl::query_row &r) -> status {
+    row o{r.pos, buf.size(), r.type.size(), 0, r.as_of.size(), 0, r.plain.size(), r.id, r.current,
+          parse_record_state(r.state()).value_or(record_state::active)};
     buf += r.type;
     o.as_of = buf.size();
     buf += r.as_of;
     o.payload = buf.size();
     buf += r.plain;
-    at.push_back(o);
-    record_ref &ref = set.refs_.emplace_back();
-    ref.id = r.id;
-    ref.current = r.current;
-    ref.state = parse_record_state(r.state()).value_or(record_state::active);
+    rows.push_back(o);
     return status::ok();
   });
   if (!st) return st;
   buf.reserve(buf.size() + json::padding);  // json::find_member reads in place
-  for (size_t i = 0; i < at.size(); ++i) {
+  const std::string_view text = buf;
+  std::sort(rows.begin(), rows.end(), [](const row &a, const row &b) { return a.pos < b.pos; });
+  set.refs_.resize(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
     record_ref &ref = set.refs_[i];
-    const offsets &o = at[i];
-    ref.type = std::string_view(buf).substr(o.type, o.type_len);
-    ref.as_of = std::string_view(buf).substr(o.as_of, o.as_of_len);
-    ref.payload = std::string_view(buf).substr(o.payload, o.payload_len);
+    const row &o = rows[i];
+    ref.id = o.id;
+    ref.current = o.current;
+    ref.state = o.state;
+    ref.type = text.substr(o.type, o.type_len);
+    ref.as_of = text.substr(o.as_of, o.as_of_len);
+    ref.payload = text.substr(o.payload, o.payload_len);
     ref.data = data_of(ref.payload);
     if (ref.data.empty())
       return status(errc::corrupt, "store: record " + std::to_string(ref.id) + ": bad payload (no data object)");

@@ -3,7 +3,10 @@
 #include "sealing.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
+
+#include <zstd.h>
 
 namespace xyd::store_detail {
 
@@ -52,13 +55,21 @@ std::string to_hex(const bi_t &b) {
   return xyd::to_hex(std::string_view(reinterpret_cast<const char *>(b.data()), b.size()));
 }
 
-std::string row_aad(int64_t id, std::string_view type, const bi_t &subject_bi, std::string_view as_of) {
-  std::string aad = "xyd-record-v1:" + std::to_string(id);
+void row_aad(std::string &aad, int64_t id, std::string_view type, const bi_t &subject_bi, std::string_view as_of) {
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, id).ptr;
+  aad.assign("xyd-record-v1:");
+  aad.append(digits, end);
   aad += '\0';
   aad += type;
   aad += '\0';
   aad.append(reinterpret_cast<const char *>(subject_bi.data()), subject_bi.size());
   aad += as_of;
+}
+
+std::string row_aad(int64_t id, std::string_view type, const bi_t &subject_bi, std::string_view as_of) {
+  std::string aad;
+  row_aad(aad, id, type, subject_bi, as_of);
   return aad;
 }
 
@@ -85,17 +96,47 @@ void random_nonce(unsigned char *out) {
   used += n;
 }
 
-std::string seal(const unsigned char *key, std::string_view plain, std::string_view aad, std::string &nonce_out) {
+void seal_into(const unsigned char *key, std::string_view plain, std::string_view aad, std::string &nonce_out,
+               std::string &out) {
   unsigned char nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
   random_nonce(nonce);
   nonce_out.assign(reinterpret_cast<const char *>(nonce), sizeof nonce);
-  std::string out(plain.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES, '\0');
+  out.resize(plain.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES);
   unsigned long long len = 0;
   crypto_aead_xchacha20poly1305_ietf_encrypt(reinterpret_cast<unsigned char *>(out.data()), &len,
                                              reinterpret_cast<const unsigned char *>(plain.data()), plain.size(),
                                              reinterpret_cast<const unsigned char *>(aad.data()), aad.size(), nullptr,
                                              nonce, key);
   out.resize(len);
+}
+
+score_packer::score_packer() : cctx_(ZSTD_createCCtx()) {}
+score_packer::~score_packer() { ZSTD_freeCCtx(cctx_); }
+
+bool score_packer::pack(std::string_view json, std::string &out) {
+  if (!cctx_) return false;
+  out.resize(ZSTD_compressBound(json.size()));
+  const size_t n = ZSTD_compressCCtx(cctx_, out.data(), out.size(), json.data(), json.size(), 1);
+  if (ZSTD_isError(n)) return false;
+  out.resize(n);
+  return true;
+}
+
+bool unpack_score(std::string &plain, std::string &scratch) {
+  if (!plain.empty() && plain.front() == '{') return true;  // a row kept before scores were compressed
+  constexpr unsigned long long most = 16u << 20;
+  const unsigned long long size = ZSTD_getFrameContentSize(plain.data(), plain.size());
+  if (size == ZSTD_CONTENTSIZE_UNKNOWN || size == ZSTD_CONTENTSIZE_ERROR || size > most) return false;
+  scratch.resize(static_cast<size_t>(size));
+  const size_t n = ZSTD_decompress(scratch.data(), scratch.size(), plain.data(), plain.size());
+  if (ZSTD_isError(n) || n != size || scratch.empty() || scratch.front() != '{') return false;
+  plain.swap(scratch);
+  return true;
+}
+
+std::string seal(const unsigned char *key, std::string_view plain, std::string_view aad, std::string &nonce_out) {
+  std::string out;
+  seal_into(key, plain, aad, nonce_out, out);
   return out;
 }
 

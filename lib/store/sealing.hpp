@@ -14,6 +14,8 @@
 #include "xyd/catalog.hpp"
 #include "xyd/store.hpp"
 
+struct ZSTD_CCtx_s;  // zstd.h
+
 namespace xyd::store_detail {
 
 constexpr size_t bi_bytes = 16;  // blind indexes and content hashes: 128 bits
@@ -43,16 +45,42 @@ std::string to_hex(const bi_t &b);
 // Associated data binding a payload to its row: the record id (stable for
 // the life of the store), item type, subject and date.
 std::string row_aad(int64_t id, std::string_view type, const bi_t &subject_bi, std::string_view as_of);
+/// The same, into `aad` (its capacity kept: the read path builds one per row).
+void row_aad(std::string &aad, int64_t id, std::string_view type, const bi_t &subject_bi, std::string_view as_of);
 std::string subject_aad(const bi_t &sbi);
 std::string repair_aad(int64_t id);
 std::string score_aad(int64_t id);
 /// The pseudonym key, kept in meta as nonce ‖ sealed.
 inline constexpr std::string_view pseudonym_aad = "xyd-pseudonym-key-v1";
 
+/// Kept score results are JSON text compressed (one zstd frame, its size in
+/// the header) before they are sealed: a result repeats its model's names
+/// and reasons, and compressed it is about a third of the text, a third of
+/// what a batch writes. Rows written before are plain JSON ('{' where the
+/// frame's magic number is): `unpack_score` reads either.
+class score_packer {
+ public:
+  score_packer();
+  ~score_packer();
+  score_packer(const score_packer &) = delete;
+  score_packer &operator=(const score_packer &) = delete;
+  /// `json` compressed into `out`; false when zstd fails (out of memory).
+  bool pack(std::string_view json, std::string &out);
+
+ private:
+  ::ZSTD_CCtx_s *cctx_;
+};
+/// The JSON text of an opened score value, in place; false when it is
+/// neither JSON nor an intact frame of at most 16 MiB.
+bool unpack_score(std::string &plain, std::string &scratch);
+
 /// A random nonce (crypto_aead_xchacha20poly1305_ietf_NPUBBYTES bytes).
 void random_nonce(unsigned char *out);
 /// Seals `plain` under `key` with a fresh random nonce, returned in `nonce_out`.
 std::string seal(const unsigned char *key, std::string_view plain, std::string_view aad, std::string &nonce_out);
+/// The same, into `out` (its capacity kept, for a loop of seals).
+void seal_into(const unsigned char *key, std::string_view plain, std::string_view aad, std::string &nonce_out,
+               std::string &out);
 /// Opens a sealed value into `plain`; false when it fails authentication.
 bool open_sealed(const unsigned char *key, std::string_view sealed, std::string_view nonce, std::string_view aad,
                  std::string &plain);

@@ -67,4 +67,25 @@ void write_tx::rollback() {
   (void)run(prepared_ ? &prepared_->rollback : nullptr, "ROLLBACK", "rollback");
 }
 
+status read_tx::begin(const char *what) {
+  if (active_ || !sqlite3_get_autocommit(db_)) return status::ok();
+  if (!begin_.get())
+    if (int rc = begin_.prepare(db_, "BEGIN"); rc != SQLITE_OK) return db_error(db_, rc, what);
+  const int rc = begin_.reset().step();
+  begin_.reset();
+  if (rc != SQLITE_DONE) return db_error(db_, rc, what);
+  active_ = true;
+  return status::ok();
+}
+
+status read_tx::end() {
+  if (!active_) return status::ok();
+  active_ = false;
+  if (!commit_.get())
+    if (int rc = commit_.prepare(db_, "COMMIT"); rc != SQLITE_OK) return db_error(db_, rc, "ending a read");
+  const int rc = commit_.reset().step();
+  commit_.reset();
+  return rc == SQLITE_DONE ? status::ok() : db_error(db_, rc, "ending a read");
+}
+
 }  // namespace xyd::store_detail

@@ -116,4 +116,23 @@ class write_tx {
   bool active_ = false;
 };
 
+/// One snapshot for several statements of a read: BEGIN (deferred) when the
+/// connection is in autocommit, COMMIT at end() or when destroyed; inside a
+/// transaction already open, nothing (that one holds the snapshot). The two
+/// statements are the caller's, prepared on first use and kept.
+class read_tx {
+ public:
+  read_tx(sqlite3 *db, stmt &begin, stmt &commit) : db_(db), begin_(begin), commit_(commit) {}
+  read_tx(const read_tx &) = delete;
+  read_tx &operator=(const read_tx &) = delete;
+  ~read_tx() { (void)end(); }
+  [[nodiscard]] status begin(const char *what);
+  [[nodiscard]] status end();
+
+ private:
+  sqlite3 *db_;
+  stmt &begin_, &commit_;
+  bool active_ = false;
+};
+
 }  // namespace xyd::store_detail

@@ -173,23 +173,35 @@ status store::impl::prepare_statements() {
 
 status store::impl::decrypt_row(int64_t id, std::string_view type, const bi_t &sbi, std::string_view as_of,
                                 std::string_view nonce, std::string_view payload, std::string &plain) {
-  if (!open_sealed(k->payload, payload, nonce, row_aad(id, type, sbi, as_of), plain))
+  row_aad(aad, id, type, sbi, as_of);
+  if (!open_sealed(k->payload, payload, nonce, aad, plain))
     return {errc::corrupt, "store: record failed authentication (tampered with, moved between rows, or damaged)"};
   return status::ok();
 }
 
-// Four shapes of query, each prepared once per handle.
-result<stmt *> store::impl::record_query_stmt(const record_query &q) {
-  stmt &s = record_queries[(q.history ? 2 : 0) + (q.item_type.empty() ? 0 : 1)];
+// Four shapes of query, each in two forms, prepared once per handle: the
+// rows in query order, or (by_rowid) the ids alone in query order, whose
+// rows are then read in ascending id by rows_by_id.
+result<stmt *> store::impl::record_query_stmt(const record_query &q, bool by_rowid) {
+  stmt &s = record_queries[(by_rowid ? 4 : 0) + (q.history ? 2 : 0) + (q.item_type.empty() ? 0 : 1)];
   if (!s.get()) {
-    std::string sql =
-        "SELECT id, item_type, as_of, is_current, nonce, payload, state, repair_nonce, repair FROM records "
-        "WHERE subject_id = ?";
-    if (!q.history) sql += " AND is_current = 1 AND state = 'active'";
+    // The index holds subject, type, as_of and the id (and is_current, by
+    // its partial index): the ids alone are read from it.
+    std::string sql = by_rowid ? "SELECT id FROM records WHERE subject_id = ?"
+                               : "SELECT id, item_type, as_of, is_current, nonce, payload, state, repair_nonce, repair "
+                                 "FROM records WHERE subject_id = ?";
+    if (!q.history) sql += " AND is_current = 1";
+    if (!q.history && !by_rowid) sql += " AND state = 'active'";  // by_rowid: checked on each row
     if (!q.item_type.empty()) sql += " AND item_type = ?";
     sql += " ORDER BY item_type, as_of DESC, id";
     if (int rc = s.prepare(db, sql.c_str()); rc != SQLITE_OK) return db_error(db, rc, "querying records");
   }
+  if (by_rowid && !rows_by_id.get())
+    if (int rc = rows_by_id.prepare(db,
+                                    "SELECT id, item_type, as_of, is_current, nonce, payload, state, repair_nonce, repair "
+                                    "FROM records WHERE id BETWEEN ? AND ? ORDER BY id");
+        rc != SQLITE_OK)
+      return db_error(db, rc, "querying records");
   return &s;
 }
 

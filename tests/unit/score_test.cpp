@@ -3,11 +3,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <catch2/catch.hpp>
 #include <sodium.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "../../lib/store/sealing.hpp"
 #include "helpers.hpp"
 #include "xyd/ingest.hpp"
 #include "xyd/score.hpp"
@@ -503,4 +505,77 @@ TEST_CASE("score: the direct writer and the value give the same bytes", "[score]
     CHECK(to_json(*m, o) == json::dump(to_value(*m, o)));
     CHECK(to_json(*m, o, 2) == json::dump(to_value(*m, o, 2)));
   }
+}
+
+// A batch keeps its results compressed (a third of what it wrote before);
+// rows kept before compression read as they were; a value that is neither
+// JSON nor an intact frame is an error naming the row, never a crash.
+TEST_CASE("score: kept scores are compressed at rest, older rows still read", "[score][store]") {
+  xyd::test::temp_dir dir;
+  const std::string path = dir / "s.db";
+  auto key = master_key::generate();
+  auto s = store::open(path, key);
+  REQUIRE(s);
+  ingest::summary summary;
+  REQUIRE(ingest::ingest_buffer(**s, xyd::test::generate_feed(40, 9), {}, summary));
+  std::vector<std::string> lines;
+  batch_options o;
+  o.threads = 2;
+  REQUIRE(score_all(**s, o, [&](const std::string &l) { lines.push_back(l); }));
+  REQUIRE(lines.size() == 40);
+  size_t text = 0;
+  for (const auto &l : lines) text += l.size();
+  // Each kept result is its line, with scored_at in front.
+  for (const auto &l : lines) {
+    const json::value line = parsed(l);
+    auto kept = parsed(*(*s)->scores(line.find("subject")->text));
+    REQUIRE(kept.items.size() == 1);
+    json::value k = kept.items[0];
+    REQUIRE(k.find("scored_at"));
+    k.members.erase(k.members.begin());
+    CHECK(json::dump(k) == json::dump(line));
+  }
+  sqlite3 *db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  auto scalar = [&](const char *sql) {
+    sqlite3_stmt *q = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db, sql, -1, &q, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(q) == SQLITE_ROW);
+    const int64_t v = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return v;
+  };
+  const int64_t sealed = scalar("SELECT sum(length(sealed)) FROM scores");
+  INFO("sealed " << sealed << " bytes of " << text << " bytes of results");
+  CHECK(sealed * 2 < static_cast<int64_t>(text));
+
+  // A row as 0.1 kept it (the JSON sealed as it is), and one whose value is
+  // no frame: the first reads, the second is refused by its id.
+  const std::string subject = parsed(lines[0]).find("subject")->text;
+  store_detail::key_set keys(key);
+  auto put = [&](int64_t id, const std::string &plain) {
+    std::string nonce;
+    const std::string box = store_detail::seal(keys.payload, plain, store_detail::score_aad(id), nonce);
+    sqlite3_stmt *q = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db,
+                               "INSERT INTO scores (id, subject_id, model_hash, scored_at, nonce, sealed) "
+                               "SELECT ?, subject_id, model_hash, scored_at, ?, ? FROM scores ORDER BY id LIMIT 1",
+                               -1, &q, nullptr) == SQLITE_OK);
+    sqlite3_bind_int64(q, 1, id);
+    sqlite3_bind_blob(q, 2, nonce.data(), static_cast<int>(nonce.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_blob(q, 3, box.data(), static_cast<int>(box.size()), SQLITE_TRANSIENT);
+    REQUIRE(sqlite3_step(q) == SQLITE_DONE);
+    sqlite3_finalize(q);
+  };
+  put(1000, lines[0]);
+  auto kept = (*s)->scores(subject);
+  INFO(kept.error().message());
+  REQUIRE(kept);
+  CHECK(parsed(*kept).items.size() == 2);
+  put(1001, std::string("\x28\xb5\x2f\xfd", 4) + "not a frame");
+  auto bad = (*s)->scores(subject);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().code() == errc::corrupt);
+  CHECK(bad.error().message().find("kept score 1001") != std::string::npos);
+  sqlite3_close(db);
 }
