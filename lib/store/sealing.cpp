@@ -6,6 +6,8 @@
 #include <charconv>
 #include <cstring>
 
+#include <sys/mman.h>
+#include <unistd.h>
 #include <zstd.h>
 
 namespace xyd::store_detail {
@@ -81,19 +83,67 @@ std::string repair_aad(int64_t id) { return "xyd-repair-v1:" + std::to_string(id
 
 std::string score_aad(int64_t id) { return "xyd-score-v1:" + std::to_string(id); }
 
-// Random nonces, drawn from the CSPRNG a few kilobytes at a time (one
-// getrandom call per 170 records instead of one per record).
-void random_nonce(unsigned char *out) {
-  constexpr size_t n = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
-  thread_local unsigned char pool[n * 170];
-  thread_local size_t used = sizeof pool;
-  if (used == sizeof pool) {
-    randombytes_buf(pool, sizeof pool);
-    used = 0;
+namespace {
+constexpr size_t nonce_bytes = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+
+// A thread's pool of random nonces, drawn from the CSPRNG a page at a time
+// (one getrandom call per 160 nonces instead of one per record), kept in a
+// page the kernel wipes in a forked child (MADV_WIPEONFORK): the child finds
+// the pool empty and draws its own, so that a process that opens a store and
+// then forks (a pre-fork server, Python multiprocessing) never hands out its
+// parent's next nonces. Where the page cannot be had, or the kernel cannot
+// wipe it, every nonce is a fresh draw.
+class nonce_pool {
+ public:
+  nonce_pool() {
+#ifdef MADV_WIPEONFORK
+    const long page = sysconf(_SC_PAGESIZE);
+    if (page < static_cast<long>(sizeof(state))) return;
+    size_ = static_cast<size_t>(page);
+    void *m = mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) return;
+    if (madvise(m, size_, MADV_WIPEONFORK) != 0) {
+      munmap(m, size_);
+      return;
+    }
+    s_ = static_cast<state *>(m);  // zero-filled: empty
+#endif
   }
-  std::memcpy(out, pool + used, n);
-  sodium_memzero(pool + used, n);
-  used += n;
+  ~nonce_pool() {
+    if (!s_) return;
+    sodium_memzero(s_, size_);
+    munmap(s_, size_);
+  }
+  nonce_pool(const nonce_pool &) = delete;
+  nonce_pool &operator=(const nonce_pool &) = delete;
+
+  void take(unsigned char *out) {
+    if (!s_) {
+      randombytes_buf(out, nonce_bytes);
+      return;
+    }
+    if (s_->left == 0) {  // empty, or wiped by a fork
+      randombytes_buf(s_->bytes, sizeof s_->bytes);
+      s_->left = sizeof s_->bytes / nonce_bytes;
+    }
+    unsigned char *next = s_->bytes + --s_->left * nonce_bytes;
+    std::memcpy(out, next, nonce_bytes);
+    sodium_memzero(next, nonce_bytes);
+  }
+
+ private:
+  struct state {
+    size_t left;  // nonces not yet handed out; 0 after a fork
+    unsigned char bytes[nonce_bytes * 160];
+  };
+  state *s_ = nullptr;
+  size_t size_ = 0;
+};
+}  // namespace
+
+void random_nonce(unsigned char *out) {
+  thread_local nonce_pool pool;
+  pool.take(out);
 }
 
 void seal_into(const unsigned char *key, std::string_view plain, std::string_view aad, std::string &nonce_out,

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <sqlite3.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -460,4 +461,50 @@ TEST_CASE("store: a record set holds a query's records in query order, as store:
           }
         }
   CHECK(compared > 100);
+}
+
+// Finding 1 of the integrity review (nonce reuse after fork): nonces came
+// from a per-thread pool of random bytes, which a forked child inherited, so
+// the child handed out its parent's next nonces under the same key (the XOR
+// of two ciphertexts then gives away a record). Parent and child each seal
+// 10,000 records after the fork: no nonce appears twice in the table.
+TEST_CASE("store: nonce reuse after fork: parent and child never seal with the same nonce", "[store]") {
+  temp_dir d;
+  const std::string path = d / "a.db";
+  const master_key key = master_key::generate();
+  auto s = open_new(path, key);
+  ingest_ok(*s, legal_rep("2024-06-30", "张三"));  // the parent has sealed before it forks
+  const std::string mine = xyd::test::generate_feed(160, 11), theirs = xyd::test::generate_feed(160, 12);
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    // A new handle (a connection does not cross a fork); the same key.
+    auto c = store::open(path, key);
+    ingest::summary sum;
+    const bool ok = c && ingest::ingest_buffer(**c, theirs, {}, sum);
+    if (!ok) fprintf(stderr, "child: %s\n", c ? "ingest failed" : c.error().message().c_str());
+    _exit(ok && sum.total.inserted >= 10000 ? 0 : ok ? 2 : 1);
+  }
+  const auto parent = ingest_ok(*s, mine);
+  int status_code = 0;
+  REQUIRE(waitpid(child, &status_code, 0) == child);
+  REQUIRE(WIFEXITED(status_code));
+  REQUIRE(WEXITSTATUS(status_code) == 0);
+  CHECK(parent.total.inserted >= 10000);
+  sqlite3 *db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt *q = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db,
+                             "SELECT (SELECT count(*) FROM records), (SELECT count(DISTINCT nonce) FROM records), "
+                             "(SELECT count(*) FROM (SELECT nonce FROM records UNION ALL SELECT nonce FROM subjects)), "
+                             "(SELECT count(DISTINCT nonce) FROM (SELECT nonce FROM records UNION ALL SELECT nonce FROM subjects))",
+                             -1, &q, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(q) == SQLITE_ROW);
+  const int64_t rows = sqlite3_column_int64(q, 0), distinct = sqlite3_column_int64(q, 1);
+  const int64_t all = sqlite3_column_int64(q, 2), all_distinct = sqlite3_column_int64(q, 3);
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  CHECK(rows >= 20001);
+  CHECK(distinct == rows);
+  CHECK(all_distinct == all);
 }
