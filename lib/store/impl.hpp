@@ -88,6 +88,14 @@ struct store::impl {
   status create_schema();
   result<bool> create_store();
   status check_key_and_upgrade();
+  /// The store's key check against this handle's key: errc::key when the
+  /// store was rekeyed through another handle or process since this one
+  /// opened it. `always`: read it now (a write transaction, under the write
+  /// lock); otherwise only when another connection committed since the last
+  /// look (PRAGMA data_version), which reads call first.
+  status check_key_current(bool always);
+  store_detail::stmt key_check_q, key_data_version;
+  int64_t key_checked_version = -1;
 
   // ---- store.cpp: shared by the record paths
   /// The id of a subject, or 0 when the store has never seen it.
@@ -124,7 +132,11 @@ struct store::impl {
   status rekey_scores(const store_detail::key_set &next);
 
   // ---- keyring.cpp
-  status insert_revocation(const store_detail::bi_t &key, const char *kind, int64_t at);
+  /// `value` is what is revoked (the jti, or grant_text(subject, audience)),
+  /// kept sealed so that rekey can compute its index under a new key.
+  status insert_revocation(const store_detail::bi_t &key, const char *kind, int64_t at, std::string_view value);
+  // ---- rekey.cpp
+  status rekey_revocations(const store_detail::key_set &next);
 
   // ---- audit_log.cpp
   /// The connection audit entries go through (the mutex held).
@@ -139,6 +151,7 @@ struct store::impl {
   status audited(const audit_event &e, const char *what, F &&action) {
     store_detail::write_tx tx(db);
     if (auto st = tx.begin(what); !st) return st;
+    if (auto st = check_key_current(true); !st) return st;
     if (status st = action(); !st) return st;
     if (auto st = append_audit(e); !st) return st;
     return tx.commit(what);

@@ -116,24 +116,18 @@ result<std::vector<store::trusted_key>> store::trusted_keys() {
   return out;
 }
 
-namespace {
-std::string grant_text(std::string_view subject, std::string_view audience) {
-  std::string t(subject);
-  t += '\0';
-  t += audience;
-  return t;
-}
-}  // namespace
-
-status store::impl::insert_revocation(const bi_t &key, const char *kind, int64_t at) {
+status store::impl::insert_revocation(const bi_t &key, const char *kind, int64_t at, std::string_view value) {
   stmt s;
   if (auto st = s.prepare(db,
-                          "INSERT INTO revocations (key_bi, kind, revoked_at) VALUES (?, ?, ?) "
-                          "ON CONFLICT (key_bi) DO UPDATE SET revoked_at = max(revoked_at, excluded.revoked_at)",
+                          "INSERT INTO revocations (key_bi, kind, revoked_at, nonce, sealed) VALUES (?, ?, ?, ?, ?) "
+                          "ON CONFLICT (key_bi) DO UPDATE SET revoked_at = max(revoked_at, excluded.revoked_at), "
+                          "nonce = excluded.nonce, sealed = excluded.sealed",
                           "revoking");
       !st)
     return st;
-  s.bind(key).bind(std::string_view(kind)).bind(at);
+  std::string nonce;
+  const std::string sealed = seal(k->payload, value, revocation_aad(kind), nonce);
+  s.bind(key).bind(std::string_view(kind)).bind(at).bind_blob(nonce.data(), nonce.size()).bind_blob(sealed.data(), sealed.size());
   if (int rc = s.step(); rc != SQLITE_DONE) return db_error(db, rc, "revoking");
   auto &set = std::string_view(kind) == "token" ? revoked_tokens : revoked_grants;
   auto &slot = set[std::string(reinterpret_cast<const char *>(key.data()), key.size())];
@@ -147,7 +141,7 @@ status store::revoke_token(std::string_view jti, int64_t at) {
   if (p_->read_only) return {errc::read_only, "store: opened read-only"};
   audit_event e(audit_action::revoke);
   e.jti = std::string(jti);
-  return p_->audited(e, "revoking", [&] { return p_->insert_revocation(p_->k->blind('j', jti), "token", at); });
+  return p_->audited(e, "revoking", [&] { return p_->insert_revocation(p_->k->blind('j', jti), "token", at, jti); });
 }
 
 status store::revoke_grant(std::string_view subject, std::string_view audience, int64_t at) {
@@ -157,7 +151,8 @@ status store::revoke_grant(std::string_view subject, std::string_view audience, 
   audit_event e(audit_action::revoke);
   e.subject = std::string(subject);
   e.audience = std::string(audience);
-  return p_->audited(e, "revoking", [&] { return p_->insert_revocation(p_->k->blind('g', grant_text(subject, audience)), "grant", at); });
+  const std::string grant = grant_text(subject, audience);
+  return p_->audited(e, "revoking", [&] { return p_->insert_revocation(p_->k->blind('g', grant), "grant", at, grant); });
 }
 
 store::revocation_ids store::revocation_ids_for(std::string_view jti, std::string_view subject, std::string_view audience) {

@@ -12,6 +12,7 @@ status store::put_model(const stored_model &m) {
   if (p_->read_only) return {errc::read_only, "store: opened read-only"};
   write_tx tx(p_->db);
   if (auto st = tx.begin("adding a model"); !st) return st;
+  if (auto st = p_->check_key_current(true); !st) return st;
   stmt q;
   if (auto st = q.prepare(p_->db, "SELECT model_hash FROM models WHERE model_hash = ? OR (id = ? AND version = ?)",
                           "adding a model");

@@ -43,6 +43,7 @@ result<store::batch> store::begin_batch(const std::string &source_name) {
   s->lock = std::unique_lock(p_->mu);
   if (p_->read_only) return status(errc::read_only, "store: opened read-only; cannot ingest");
   if (auto st = s->tx.begin("starting a batch"); !st) return st;
+  if (auto st = p_->check_key_current(true); !st) return st;
   p_->batch_ins.reset().bind(now_utc()).bind(source_name);
   if (int rc = p_->batch_ins.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "starting a batch");
   s->id = sqlite3_last_insert_rowid(p_->db);
@@ -201,6 +202,7 @@ struct store::impl::query_row {
 template <class F>
 status store::impl::scan_rows(const record_query &q, bool by_rowid, F &&each) {
   store::impl &p = *this;
+  if (auto st = p.check_key_current(false); !st) return st;
   const catalog *cat = p.cat.get();
   const bi_t sbi = p.k->blind('s', q.subject);
   auto subject_id = p.find_subject(sbi);
@@ -437,6 +439,7 @@ result<std::string> store::subjects(bool audit) {
 
 result<std::vector<std::string>> store::subject_list(bool audit) {
   std::lock_guard lock(p_->mu);
+  if (auto st = p_->check_key_current(false); !st) return st;
   stmt s;
   if (int rc = s.prepare(p_->db, "SELECT subject_bi, nonce, sealed FROM subjects"); rc != SQLITE_OK)
     return db_error(p_->db, rc, "listing subjects");

@@ -1,7 +1,9 @@
 // Rekeying: every sealed value and blind index of a store, re-made under a
 // new master key in one transaction.
 // SPDX-License-Identifier: Apache-2.0
+#include <optional>
 #include <tuple>
+#include <unordered_map>
 #include <vector>
 
 #include "impl.hpp"
@@ -166,6 +168,107 @@ status store::impl::rekey_scores(const key_set &next) {
   return status::ok();
 }
 
+namespace {
+std::string bi_key(const bi_t &b) { return std::string(reinterpret_cast<const char *>(b.data()), b.size()); }
+}  // namespace
+
+// Revocations: each one's blind index computed again under the new key from
+// what it revokes, kept sealed beside it (schema 7). A revocation from before
+// keeps only its index; what it revokes is found in the audit log's revoke
+// entries (the jti; the subject's blind index, whose subject the subjects
+// table holds, and the audience), matched by computing the index under the
+// current key. One that cannot be found refuses the rekey: carrying it over
+// as it is would let the consent it revoked release data again.
+status store::impl::rekey_revocations(const key_set &next) {
+  struct row {
+    std::string key_bi, kind, value;
+    int64_t revoked_at;
+    bool known;
+  };
+  std::vector<row> rows;
+  size_t legacy = 0;
+  {
+    stmt s;
+    if (auto st = s.prepare(db, "SELECT key_bi, kind, revoked_at, nonce, sealed FROM revocations", "rekeying"); !st) return st;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      row &r = rows.emplace_back();
+      r.key_bi = std::string(s.blob(0));
+      r.kind = std::string(s.text(1));
+      r.revoked_at = s.integer(2);
+      r.known = !s.is_null(4);
+      if (r.known && !open_sealed(k->payload, s.blob(4), s.blob(3), revocation_aad(r.kind), r.value))
+        return {errc::corrupt, "store: a revocation failed authentication"};
+      if (!r.known) ++legacy;
+    }
+    if (rc != SQLITE_DONE) return db_error(db, rc, "rekeying");
+  }
+  if (legacy) {
+    // What the audit log says was revoked, by its index under the current key.
+    std::unordered_map<std::string, std::string> revoked;
+    stmt a, subj;
+    if (auto st = a.prepare(db, "SELECT entry FROM audit WHERE entry LIKE '%\"action\":\"revoke\"%'", "rekeying"); !st)
+      return st;
+    if (auto st = subj.prepare(db, "SELECT subject_bi, nonce, sealed FROM subjects WHERE hex(subject_bi) = upper(?)", "rekeying");
+        !st)
+      return st;
+    auto text_of = [](std::string_view entry, std::string_view key) -> std::optional<std::string> {
+      auto m = json::find_member(entry, key);  // an entry the store wrote
+      if (!m || m->type != json::kind::string) return std::nullopt;
+      return std::string(m->text);
+    };
+    int rc;
+    while ((rc = a.step()) == SQLITE_ROW) {
+      const std::string entry(a.text(0));
+      if (auto jti = text_of(entry, "jti")) revoked.emplace(bi_key(k->blind('j', *jti)), *jti);
+      auto subject_hex = text_of(entry, "subject");
+      auto audience = text_of(entry, "audience");
+      if (!subject_hex || !audience) continue;
+      subj.reset().bind(*subject_hex);
+      if (subj.step() == SQLITE_ROW) {
+        std::string subject;
+        if (open_sealed(k->payload, subj.blob(2), subj.blob(1), subject_aad(to_bi(subj.blob(0))), subject)) {
+          const std::string grant = grant_text(subject, *audience);
+          revoked.emplace(bi_key(k->blind('g', grant)), grant);
+        }
+      }
+      subj.reset();
+    }
+    if (rc != SQLITE_DONE) return db_error(db, rc, "rekeying");
+    size_t lost = 0;
+    for (auto &r : rows) {
+      if (r.known) continue;
+      auto it = revoked.find(r.key_bi);
+      if (it == revoked.end()) {
+        ++lost;
+        continue;
+      }
+      r.value = it->second;
+      r.known = true;
+    }
+    if (lost)
+      return {errc::validation, "store: rekey refused: " + std::to_string(lost) +
+                                    " revocation(s) made before schema 7 keep only their index and are not in the audit "
+                                    "log; revoke them again (xyd consent revoke), then rekey. Nothing was changed"};
+  }
+  stmt del, ins;
+  if (auto st = del.prepare(db, "DELETE FROM revocations", "rekeying"); !st) return st;
+  if (int rc = del.step(); rc != SQLITE_DONE) return db_error(db, rc, "rekeying");
+  if (auto st = ins.prepare(db, "INSERT INTO revocations (key_bi, kind, revoked_at, nonce, sealed) VALUES (?, ?, ?, ?, ?)",
+                            "rekeying");
+      !st)
+    return st;
+  std::string nonce;
+  for (const auto &r : rows) {
+    const bi_t key = next.blind(r.kind == "token" ? 'j' : 'g', r.value);
+    const std::string sealed = seal(next.payload, r.value, revocation_aad(r.kind), nonce);
+    ins.reset().bind(key).bind(r.kind).bind(r.revoked_at).bind_blob(nonce.data(), nonce.size())
+        .bind_blob(sealed.data(), sealed.size());
+    if (int rc = ins.step(); rc != SQLITE_DONE) return db_error(db, rc, "rekeying");
+  }
+  return status::ok();
+}
+
 status store::rekey(const master_key &new_key) {
   std::lock_guard lock(p_->mu);
   if (p_->read_only) return {errc::read_only, "store: opened read-only"};
@@ -174,6 +277,9 @@ status store::rekey(const master_key &new_key) {
   audit_event e(audit_action::rekey);
   ++p_->keyring_generation;  // keyed values change: verifiers start again
   const status st = p_->audited(e, "rekeying", [&]() -> status {
+    // Revocations first: the legacy ones are found through the subjects
+    // table as it is under the current key.
+    if (auto rs = p_->rekey_revocations(*next); !rs) return rs;
     if (auto rs = p_->rekey_subjects(*next, subject_bis); !rs) return rs;
     if (auto rs = p_->rekey_records(*next, subject_bis); !rs) return rs;
     if (auto rs = p_->rekey_meta(*next); !rs) return rs;
@@ -181,6 +287,12 @@ status store::rekey(const master_key &new_key) {
     e.with("subjects", subject_bis.size());
     return status::ok();
   });
+  // The handle's revocation sets hold indexes under one key or the other:
+  // reloaded at the next check (also when the rekey failed and rolled back).
+  p_->revoked_tokens.clear();
+  p_->revoked_grants.clear();
+  p_->revocations_version = -1;
+  p_->keyring_changes = -1;
   if (!st) return st;
   std::swap(p_->k, next);
   p_->master = new_key;

@@ -131,6 +131,12 @@ const char *const migrations[] = {
        CREATE TRIGGER meta_i AFTER INSERT ON meta BEGIN UPDATE keyring_changes SET n = n + 1; END;
        CREATE TRIGGER meta_u AFTER UPDATE ON meta BEGIN UPDATE keyring_changes SET n = n + 1; END;
        CREATE TRIGGER meta_d AFTER DELETE ON meta BEGIN UPDATE keyring_changes SET n = n + 1; END;)",
+    // 6 -> 7: each revocation keeps what it revokes (the jti, or subject and
+    // audience) sealed beside its blind index, so that a rekey can compute
+    // the index under the new key. Rows from before are recovered by rekey
+    // from the audit log's revoke entries.
+    R"(ALTER TABLE revocations ADD COLUMN nonce BLOB;
+       ALTER TABLE revocations ADD COLUMN sealed BLOB;)",
 };
 static_assert(sizeof migrations / sizeof migrations[0] == store::schema_version);
 
@@ -250,6 +256,35 @@ status store::impl::create_schema() {
     return st;
   m.bind_blob(check.data(), check.size()).bind(now_utc());
   if (int rc = m.step(); rc != SQLITE_DONE) return db_error(db, rc, "creating the store");
+  return status::ok();
+}
+
+status store::impl::check_key_current(bool always) {
+  if (!always) {
+    if (!key_data_version.get())
+      if (int rc = key_data_version.prepare(db, "PRAGMA data_version"); rc != SQLITE_OK) return db_error(db, rc, "checking the key");
+    const int rc = key_data_version.reset().step();
+    const int64_t version = rc == SQLITE_ROW ? key_data_version.integer(0) : -1;
+    key_data_version.reset();
+    if (rc != SQLITE_ROW) return db_error(db, rc, "checking the key");
+    if (version == key_checked_version) return status::ok();
+    key_checked_version = version;
+  }
+  if (!key_check_q.get())
+    if (int rc = key_check_q.prepare(db, "SELECT value FROM meta WHERE key = 'key_check'"); rc != SQLITE_OK)
+      return db_error(db, rc, "checking the key");
+  const auto check = k->key_check();
+  const int rc = key_check_q.reset().step();
+  const bool same = rc == SQLITE_ROW && key_check_q.blob(0).size() == check.size() &&
+                    sodium_memcmp(key_check_q.blob(0).data(), check.data(), check.size()) == 0;
+  key_check_q.reset();
+  if (rc != SQLITE_ROW) return status(errc::corrupt, "store: " + path + " has no key check");
+  if (!same) {
+    key_checked_version = -1;  // stays refused
+    return status(errc::key, "store: " + path +
+                                 " was rekeyed through another handle since this one opened it: this handle's key is no "
+                                 "longer the store's; nothing was written (reopen the store with the new key)");
+  }
   return status::ok();
 }
 

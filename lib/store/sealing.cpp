@@ -83,6 +83,8 @@ std::string repair_aad(int64_t id) { return "xyd-repair-v1:" + std::to_string(id
 
 std::string score_aad(int64_t id) { return "xyd-score-v1:" + std::to_string(id); }
 
+std::string revocation_aad(std::string_view kind) { return "xyd-revocation-v1:" + std::string(kind); }
+
 namespace {
 constexpr size_t nonce_bytes = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
 

@@ -50,6 +50,16 @@ void row_aad(std::string &aad, int64_t id, std::string_view type, const bi_t &su
 std::string subject_aad(const bi_t &sbi);
 std::string repair_aad(int64_t id);
 std::string score_aad(int64_t id);
+/// What a grant revocation's blind index ('g') is computed over.
+inline std::string grant_text(std::string_view subject, std::string_view audience) {
+  std::string t(subject);
+  t += '\0';
+  t += audience;
+  return t;
+}
+/// What a revocation revokes (the jti, or subject NUL audience), sealed
+/// beside its blind index; kind is "token" or "grant".
+std::string revocation_aad(std::string_view kind);
 /// The pseudonym key, kept in meta as nonce ‖ sealed.
 inline constexpr std::string_view pseudonym_aad = "xyd-pseudonym-key-v1";
 

@@ -264,7 +264,8 @@ TEST_CASE("store: an older schema is upgraded on open", "[store]") {
   }
   // Make it a schema-1 store: schema 2 sealed the subjects beside their index,
   // schema 3 added the consent tables, schema 4 models and scores, schema 5
-  // the audit log, schema 6 the keyring's change counter.
+  // the audit log, schema 6 the keyring's change counter, schema 7 sealed
+  // what each revocation revokes.
   sqlite3 *db = nullptr;
   sqlite3_open((d / "a.db").c_str(), &db);
   REQUIRE(sqlite3_exec(db, "UPDATE subjects SET nonce = NULL, sealed = NULL; ALTER TABLE subjects DROP COLUMN sealed; ALTER TABLE subjects DROP COLUMN nonce; DROP TABLE trusted_keys; DROP TABLE revocations; DROP TABLE releases; DROP TABLE models; DROP TABLE scores; DROP TABLE audit; DROP TABLE audit_checkpoints; DROP TABLE keyring_changes; DROP TRIGGER meta_i; DROP TRIGGER meta_u; DROP TRIGGER meta_d; PRAGMA user_version = 1", nullptr, nullptr, nullptr) == SQLITE_OK);
@@ -289,7 +290,8 @@ TEST_CASE("store: a schema-3 store keeps its consent keys through the upgrades",
   REQUIRE(sqlite3_exec(db, "ALTER TABLE trusted_keys DROP COLUMN use; DROP TABLE models; DROP TABLE scores; DROP TABLE audit; "
                        "DROP TABLE audit_checkpoints; DROP TABLE keyring_changes; DROP TRIGGER meta_i; DROP TRIGGER meta_u; "
                        "DROP TRIGGER meta_d; DROP TRIGGER trusted_keys_i; DROP TRIGGER trusted_keys_u; DROP TRIGGER trusted_keys_d; "
-                       "DROP TRIGGER revocations_i; DROP TRIGGER revocations_u; DROP TRIGGER revocations_d; PRAGMA user_version = 3",
+                       "DROP TRIGGER revocations_i; DROP TRIGGER revocations_u; DROP TRIGGER revocations_d; "
+                       "ALTER TABLE revocations DROP COLUMN sealed; ALTER TABLE revocations DROP COLUMN nonce; PRAGMA user_version = 3",
                        nullptr, nullptr, nullptr) == SQLITE_OK);
   sqlite3_close(db);
   auto s = open_new(d / "a.db", k);
@@ -507,4 +509,143 @@ TEST_CASE("store: nonce reuse after fork: parent and child never seal with the s
   CHECK(rows >= 20001);
   CHECK(distinct == rows);
   CHECK(all_distinct == all);
+}
+
+// Finding 2 of the integrity review (rekey brings revoked consents back):
+// revocations are kept as blind indexes under the index key, and rekey did
+// not recompute them, so after a rekey a revoked jti or subject+audience was
+// no longer found and the consent released data again. Both kinds, through
+// the handle that rekeyed, a handle opened after, and after a second rekey.
+TEST_CASE("store: rekey brings revoked consents back: every revocation survives a rekey", "[store][consent]") {
+  temp_dir d;
+  const std::string path = d / "a.db";
+  auto s = open_new(path, master_key::generate());
+  ingest_ok(*s, legal_rep("2024-06-30", "张三"));
+  REQUIRE(s->revoke_token("jti-revoked-1", 1000));
+  REQUIRE(s->revoke_grant(uscc, "bank-a", 2000));
+  REQUIRE(s->revoke_grant("91350100M000101W10", "bank-b", 3000));  // a subject the store holds no record of
+  auto revoked = [&](store &h) {
+    CHECK(*h.is_revoked("jti-revoked-1", uscc, "bank-z", 1));
+    CHECK(*h.is_revoked("jti-other", uscc, "bank-a", 1500));
+    CHECK_FALSE(*h.is_revoked("jti-other", uscc, "bank-a", 2500));  // issued after the revocation
+    CHECK(*h.is_revoked("jti-other", "91350100M000101W10", "bank-b", 100));
+    CHECK_FALSE(*h.is_revoked("jti-other", uscc, "bank-b", 100));
+  };
+  revoked(*s);
+  const master_key k2 = master_key::generate(), k3 = master_key::generate();
+  REQUIRE(s->rekey(k2));
+  revoked(*s);
+  {
+    auto again = store::open(path, k2);
+    REQUIRE(again);
+    revoked(**again);
+  }
+  REQUIRE(s->rekey(k3));
+  revoked(*s);
+  auto third = store::open(path, k3);
+  REQUIRE(third);
+  revoked(**third);
+}
+
+// Revocations made before schema 7 keep only their blind index: rekey finds
+// what they revoke in the audit log's revoke entries. One it cannot find
+// refuses the rekey, and the store is as it was (the old key opens it, the
+// revocations hold).
+TEST_CASE("store: rekey carries revocations from before schema 7 over from the audit log, or refuses", "[store][consent]") {
+  temp_dir d;
+  const std::string path = d / "a.db";
+  const master_key k1 = master_key::generate();
+  auto s = open_new(path, k1);
+  ingest_ok(*s, legal_rep("2024-06-30", "张三"));
+  REQUIRE(s->revoke_token("jti-old", 1000));
+  REQUIRE(s->revoke_grant(uscc, "bank-a", 2000));
+  s.reset();
+  auto exec = [&](const char *sql) {
+    sqlite3 *db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    CHECK(sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+  };
+  exec("UPDATE revocations SET nonce = NULL, sealed = NULL");  // as a schema-6 store kept them
+  s = open_new(path, k1);
+  const master_key k2 = master_key::generate();
+  const status rekeyed = s->rekey(k2);
+  INFO(rekeyed.message());
+  REQUIRE(rekeyed);
+  CHECK(*s->is_revoked("jti-old", uscc, "bank-z", 1));
+  CHECK(*s->is_revoked("jti-x", uscc, "bank-a", 1500));
+  s.reset();
+  // A revocation whose revoke entry is not in the log: refused, nothing changed.
+  exec("INSERT INTO revocations (key_bi, kind, revoked_at) VALUES (randomblob(16), 'token', 5)");
+  s = open_new(path, k2);
+  auto refused = s->rekey(master_key::generate());
+  REQUIRE_FALSE(refused);
+  CHECK(refused.code() == errc::validation);
+  CHECK(refused.message().find("1 revocation(s)") != std::string::npos);
+  CHECK(*s->is_revoked("jti-old", uscc, "bank-z", 1));
+  s.reset();
+  auto again = store::open(path, k2);
+  REQUIRE(again);
+  CHECK(*(*again)->is_revoked("jti-old", uscc, "bank-z", 1));
+  CHECK(*(*again)->is_revoked("jti-x", uscc, "bank-a", 1500));
+}
+
+// Finding 3 of the integrity review (a handle opened before a rekey keeps
+// writing under the old key): two handles; one rekeys; the other went on
+// ingesting without error, its records sealed under the old key (the new
+// subject then showed no records and listing subjects failed). A stale
+// handle is refused with errc::key for writes and reads, writes nothing,
+// and the store afterwards reads whole under the new key.
+TEST_CASE("store: a handle opened before a rekey keeps writing under the old key: refused with errc::key", "[store]") {
+  temp_dir d;
+  const std::string path = d / "a.db";
+  const master_key k1 = master_key::generate(), k2 = master_key::generate();
+  auto rekeyer = open_new(path, k1);
+  auto stale = open_new(path, k1);
+  ingest_ok(*stale, legal_rep("2024-05-31", "张三"));
+  REQUIRE(rekeyer->rekey(k2));
+
+  ingest::summary sum;
+  const status wrote = ingest::ingest_buffer(*stale, xyd::test::generate_feed(3, 4) + legal_rep("2024-06-30", "李四"), {}, sum);
+  REQUIRE_FALSE(wrote);
+  CHECK(wrote.code() == errc::key);
+  auto read = stale->records(q_of(uscc));
+  REQUIRE_FALSE(read);
+  CHECK(read.error().code() == errc::key);
+  CHECK(stale->revoke_token("jti-1", 1).code() == errc::key);
+  CHECK(stale->subject_list(false).error().code() == errc::key);
+  CHECK(stale->rekey(master_key::generate()).code() == errc::key);
+  stale.reset();
+
+  auto fresh = store::open(path, k2);
+  REQUIRE(fresh);
+  CHECK(*(*fresh)->integrity_check() == "ok");
+  auto subjects = (*fresh)->subject_list(false);
+  REQUIRE(subjects);
+  REQUIRE(subjects->size() == 1);  // nothing of the stale handle's feed
+  auto current = records(**fresh, q_of(uscc, true));
+  REQUIRE(current.items.size() == 1);
+  CHECK(current.items[0].find("data")->find("rep_name")->text == "张三");
+  CHECK_FALSE(store::open(path, k1));
+  fresh->reset();
+
+  // The same when another process rekeys.
+  auto parent = open_new(path, k2);
+  const master_key k3 = master_key::generate();
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    auto c = store::open(path, k2);
+    _exit(c && (*c)->rekey(k3) ? 0 : 1);
+  }
+  int code = 0;
+  REQUIRE(waitpid(child, &code, 0) == child);
+  REQUIRE(WIFEXITED(code));
+  REQUIRE(WEXITSTATUS(code) == 0);
+  CHECK(ingest::ingest_buffer(*parent, legal_rep("2024-07-31", "王五"), {}, sum).code() == errc::key);
+  CHECK(parent->records(q_of(uscc)).error().code() == errc::key);
+  parent.reset();
+  auto last = store::open(path, k3);
+  REQUIRE(last);
+  CHECK(records(**last, q_of(uscc, true)).items.size() == 1);
 }
