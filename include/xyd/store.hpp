@@ -266,7 +266,7 @@ class store {
   status add_checkpoint(int64_t seq, std::string_view token);
   result<std::vector<std::pair<int64_t, std::string>>> checkpoints();
 
-  static constexpr int schema_version = 7;
+  static constexpr int schema_version = 8;
 
  private:
   struct impl;

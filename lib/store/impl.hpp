@@ -88,6 +88,7 @@ struct store::impl {
   status create_schema();
   result<bool> create_store();
   status check_key_and_upgrade();
+  status reseal_scores_v2();  // schema 8's keyed step
   /// The store's key check against this handle's key: errc::key when the
   /// store was rekeyed through another handle or process since this one
   /// opened it. `always`: read it now (a write transaction, under the write
@@ -129,7 +130,7 @@ struct store::impl {
   status rekey_subjects(const store_detail::key_set &next, subject_bi_map &subject_bis);
   status rekey_records(const store_detail::key_set &next, const subject_bi_map &subject_bis);
   status rekey_meta(const store_detail::key_set &next);
-  status rekey_scores(const store_detail::key_set &next);
+  status rekey_scores(const store_detail::key_set &next, const subject_bi_map &subject_bis);
 
   // ---- keyring.cpp
   /// `value` is what is revoked (the jti, or grant_text(subject, audience)),

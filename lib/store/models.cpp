@@ -151,7 +151,14 @@ status store::put_scores(size_t count, std::string_view model_hash, const std::f
   e.with("subjects", count).with("model_hash", std::string(model_hash));
   return p_->audited(e, "keeping scores", [&]() -> status {
     stmt last, ins;
-    if (auto st = last.prepare(p_->db, "SELECT coalesce(max(id), 0) + 1 FROM scores", "keeping scores"); !st) return st;
+    // The table's AUTOINCREMENT counter: an id is never handed out again,
+    // even after the newest row is deleted.
+    if (auto st = last.prepare(p_->db,
+                               "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'scores'), 0), "
+                               "coalesce((SELECT max(id) FROM scores), 0)) + 1",
+                               "keeping scores");
+        !st)
+      return st;
     if (int rc = last.step(); rc != SQLITE_ROW) return db_error(p_->db, rc, "keeping scores");
     int64_t id = last.integer(0);
     last.reset();
@@ -169,11 +176,12 @@ status store::put_scores(size_t count, std::string_view model_hash, const std::f
       if (auto st = next(r); !st) return st;
       if (r.model_hash != model_hash) return {errc::invalid_arg, "store: the scores of one call have one model hash"};
       if (count == 1) e.subject = r.subject;
-      auto sid = p_->find_subject(p_->k->blind('s', r.subject));
+      const bi_t sbi = p_->k->blind('s', r.subject);
+      auto sid = p_->find_subject(sbi);
       if (!sid) return sid.error();
       if (!*sid) return {errc::not_found, "store: a scored subject is not in the store"};
       if (!packer.pack(r.result_json, packed)) return {errc::internal, "store: compressing a score failed"};
-      seal_into(p_->k->payload, packed, score_aad(id), nonce, sealed);
+      seal_into(p_->k->payload, packed, score_aad(id, sbi), nonce, sealed);
       ins.reset().bind(id).bind(*sid).bind(r.model_hash).bind(at).bind_blob(nonce.data(), nonce.size())
           .bind_blob(sealed.data(), sealed.size());
       if (int rc = ins.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "keeping scores");
@@ -185,7 +193,9 @@ status store::put_scores(size_t count, std::string_view model_hash, const std::f
 
 result<std::string> store::scores(std::string_view subject, std::string_view model_hash) {
   std::lock_guard lock(p_->mu);
-  auto sid = p_->find_subject(p_->k->blind('s', subject));
+  if (auto st = p_->check_key_current(false); !st) return st;
+  const bi_t sbi = p_->k->blind('s', subject);
+  auto sid = p_->find_subject(sbi);
   if (!sid) return sid.error();
   // Kept scores are personal data: reading them is an entry of its own.
   audit_event e(audit_action::scores);
@@ -216,8 +226,9 @@ result<std::string> store::scores(std::string_view subject, std::string_view mod
   int64_t results = 0;
   int rc;
   while ((rc = s.step()) == SQLITE_ROW) {
-    if (!open_sealed(p_->k->payload, s.blob(3), s.blob(2), score_aad(s.integer(0)), plain))
-      return status(errc::corrupt, "store: a score failed authentication");
+    if (!open_sealed(p_->k->payload, s.blob(3), s.blob(2), score_aad(s.integer(0), sbi), plain))
+      return status(errc::corrupt, "store: kept score " + std::to_string(s.integer(0)) +
+                                       " failed authentication (tampered with, or moved from another subject)");
     if (!unpack_score(plain, scratch) || plain.size() < 2 || plain.back() != '}')
       return status(errc::corrupt, "store: kept score " + std::to_string(s.integer(0)) + " is not a score result");
     if (out.size() > 1) out += ',';

@@ -537,6 +537,13 @@ result<std::string> store::purge(std::string_view before) {
     if (int rc = del.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "purging");
     deleted = sqlite3_changes(p_->db);
     if (auto rs = p_->exec(recompute_current, "purging"); !rs) return rs;
+    // Scores are computed from records: a subject with none left keeps none.
+    if (auto rs = p_->exec("DELETE FROM scores WHERE NOT EXISTS "
+                           "(SELECT 1 FROM records r WHERE r.subject_id = scores.subject_id)",
+                           "purging");
+        !rs)
+      return rs;
+    e.with("scores_deleted", static_cast<int64_t>(sqlite3_changes(p_->db)));
     e.with("before", std::string(before)).with("deleted", deleted);
     return status::ok();
   });

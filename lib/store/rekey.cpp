@@ -144,25 +144,33 @@ status store::impl::rekey_meta(const key_set &next) {
   return status::ok();
 }
 
-// Score results are sealed to their row: open and seal anew.
-status store::impl::rekey_scores(const key_set &next) {
+// Score results are sealed to their row and subject: open and seal anew,
+// under the subject's new blind index.
+status store::impl::rekey_scores(const key_set &next, const subject_bi_map &subject_bis) {
   stmt s, u;
-  if (auto st = s.prepare(db, "SELECT id, nonce, sealed FROM scores", "rekeying"); !st) return st;
-  std::vector<std::pair<int64_t, std::string>> all;
+  if (auto st = s.prepare(db, "SELECT id, subject_id, nonce, sealed FROM scores", "rekeying"); !st) return st;
+  struct kept {
+    int64_t id;
+    bi_t new_bi;
+    std::string text;
+  };
+  std::vector<kept> all;
   std::string plain;
   int rc;
   while ((rc = s.step()) == SQLITE_ROW) {
-    if (!open_sealed(k->payload, s.blob(2), s.blob(1), score_aad(s.integer(0)), plain))
-      return {errc::corrupt, "store: a score failed authentication"};
-    all.emplace_back(s.integer(0), plain);
+    auto it = subject_bis.find(s.integer(1));
+    if (it == subject_bis.end()) return {errc::corrupt, "store: a kept score belongs to no subject"};
+    if (!open_sealed(k->payload, s.blob(3), s.blob(2), score_aad(s.integer(0), it->second.first), plain))
+      return {errc::corrupt, "store: kept score " + std::to_string(s.integer(0)) + " failed authentication"};
+    all.push_back({s.integer(0), it->second.second, plain});
   }
   if (rc != SQLITE_DONE) return db_error(db, rc, "rekeying");
   s.reset();
   if (auto st = u.prepare(db, "UPDATE scores SET nonce = ?, sealed = ? WHERE id = ?", "rekeying"); !st) return st;
   std::string nonce3;
-  for (const auto &[id, text] : all) {
-    const std::string sealed = seal(next.payload, text, score_aad(id), nonce3);
-    u.reset().bind_blob(nonce3.data(), nonce3.size()).bind_blob(sealed.data(), sealed.size()).bind(id);
+  for (const auto &k2 : all) {
+    const std::string sealed = seal(next.payload, k2.text, score_aad(k2.id, k2.new_bi), nonce3);
+    u.reset().bind_blob(nonce3.data(), nonce3.size()).bind_blob(sealed.data(), sealed.size()).bind(k2.id);
     if (int urc = u.step(); urc != SQLITE_DONE) return db_error(db, urc, "rekeying");
   }
   return status::ok();
@@ -283,7 +291,7 @@ status store::rekey(const master_key &new_key) {
     if (auto rs = p_->rekey_subjects(*next, subject_bis); !rs) return rs;
     if (auto rs = p_->rekey_records(*next, subject_bis); !rs) return rs;
     if (auto rs = p_->rekey_meta(*next); !rs) return rs;
-    if (auto rs = p_->rekey_scores(*next); !rs) return rs;
+    if (auto rs = p_->rekey_scores(*next, subject_bis); !rs) return rs;
     e.with("subjects", subject_bis.size());
     return status::ok();
   });

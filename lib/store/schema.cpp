@@ -1,6 +1,7 @@
 // The store's schema: the migrations, and opening, creating or upgrading a
 // store file. docs/storage.md documents the schema.
 // SPDX-License-Identifier: Apache-2.0
+#include <tuple>
 #include <unistd.h>
 
 #include "impl.hpp"
@@ -137,6 +138,19 @@ const char *const migrations[] = {
     // from the audit log's revoke entries.
     R"(ALTER TABLE revocations ADD COLUMN nonce BLOB;
        ALTER TABLE revocations ADD COLUMN sealed BLOB;)",
+    // 7 -> 8: score ids from an AUTOINCREMENT counter (never handed out
+    // twice), and each score sealed to its subject (reseal_scores_v2).
+    R"(CREATE TABLE scores_v8 (
+         id INTEGER PRIMARY KEY AUTOINCREMENT,
+         subject_id INTEGER NOT NULL,
+         model_hash TEXT NOT NULL,
+         scored_at TEXT NOT NULL,
+         nonce BLOB NOT NULL,
+         sealed BLOB NOT NULL);
+       INSERT INTO scores_v8 SELECT id, subject_id, model_hash, scored_at, nonce, sealed FROM scores;
+       DROP TABLE scores;
+       ALTER TABLE scores_v8 RENAME TO scores;
+       CREATE INDEX scores_by_subject ON scores (subject_id, model_hash, id);)",
 };
 static_assert(sizeof migrations / sizeof migrations[0] == store::schema_version);
 
@@ -165,9 +179,42 @@ status store::impl::migrate(int64_t from, int64_t to) {
     if (auto st = exec(migrations[v], "migrating the schema"); !st) return st;
     if (v + 1 == 2)
       if (auto st = backfill_subjects(); !st) return st;
+    if (v + 1 == 8)
+      if (auto st = reseal_scores_v2(); !st) return st;
   }
   const std::string pragma = "PRAGMA user_version = " + std::to_string(to);
   return exec(pragma.c_str(), "setting the schema version");
+}
+
+// Schema 8 seals each kept score to its subject's blind index; scores kept
+// before were sealed to their id alone.
+status store::impl::reseal_scores_v2() {
+  stmt s, u;
+  if (auto st = s.prepare(db,
+                          "SELECT c.id, j.subject_bi, c.nonce, c.sealed FROM scores c "
+                          "LEFT JOIN subjects j USING (subject_id)",
+                          "upgrading kept scores");
+      !st)
+    return st;
+  if (auto st = u.prepare(db, "UPDATE scores SET nonce = ?, sealed = ? WHERE id = ?", "upgrading kept scores"); !st)
+    return st;
+  std::vector<std::tuple<int64_t, bi_t, std::string>> all;
+  std::string plain, nonce;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    if (s.is_null(1)) return {errc::corrupt, "store: kept score " + std::to_string(s.integer(0)) + " belongs to no subject"};
+    if (!open_sealed(k->payload, s.blob(3), s.blob(2), score_aad_v1(s.integer(0)), plain))
+      return {errc::corrupt, "store: kept score " + std::to_string(s.integer(0)) + " failed authentication"};
+    all.emplace_back(s.integer(0), to_bi(s.blob(1)), plain);
+  }
+  if (rc != SQLITE_DONE) return db_error(db, rc, "upgrading kept scores");
+  s.reset();
+  for (const auto &[id, sbi, text] : all) {
+    const std::string sealed = seal(k->payload, text, score_aad(id, sbi), nonce);
+    u.reset().bind_blob(nonce.data(), nonce.size()).bind_blob(sealed.data(), sealed.size()).bind(id);
+    if (int urc = u.step(); urc != SQLITE_DONE) return db_error(db, urc, "upgrading kept scores");
+  }
+  return status::ok();
 }
 
 // Schema 2 seals each subject; subjects stored before are read back from

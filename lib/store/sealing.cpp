@@ -81,7 +81,14 @@ std::string subject_aad(const bi_t &sbi) {
 
 std::string repair_aad(int64_t id) { return "xyd-repair-v1:" + std::to_string(id); }
 
-std::string score_aad(int64_t id) { return "xyd-score-v1:" + std::to_string(id); }
+std::string score_aad_v1(int64_t id) { return "xyd-score-v1:" + std::to_string(id); }
+
+std::string score_aad(int64_t id, const bi_t &subject_bi) {
+  std::string aad = "xyd-score-v2:" + std::to_string(id);
+  aad += '\0';
+  aad.append(reinterpret_cast<const char *>(subject_bi.data()), subject_bi.size());
+  return aad;
+}
 
 std::string revocation_aad(std::string_view kind) { return "xyd-revocation-v1:" + std::string(kind); }
 

@@ -49,7 +49,11 @@ std::string row_aad(int64_t id, std::string_view type, const bi_t &subject_bi, s
 void row_aad(std::string &aad, int64_t id, std::string_view type, const bi_t &subject_bi, std::string_view as_of);
 std::string subject_aad(const bi_t &sbi);
 std::string repair_aad(int64_t id);
-std::string score_aad(int64_t id);
+/// A kept score: its id (never handed out twice) and its subject's blind
+/// index, so that a score row pointed at another subject fails (schema 8).
+std::string score_aad(int64_t id, const bi_t &subject_bi);
+/// Before schema 8: the id alone (read once, by the upgrade).
+std::string score_aad_v1(int64_t id);
 /// What a grant revocation's blind index ('g') is computed over.
 inline std::string grant_text(std::string_view subject, std::string_view audience) {
   std::string t(subject);

@@ -555,7 +555,7 @@ TEST_CASE("score: kept scores are compressed at rest, older rows still read", "[
   store_detail::key_set keys(key);
   auto put = [&](int64_t id, const std::string &plain) {
     std::string nonce;
-    const std::string box = store_detail::seal(keys.payload, plain, store_detail::score_aad(id), nonce);
+    const std::string box = store_detail::seal(keys.payload, plain, store_detail::score_aad(id, keys.blind('s', subject)), nonce);
     sqlite3_stmt *q = nullptr;
     REQUIRE(sqlite3_prepare_v2(db,
                                "INSERT INTO scores (id, subject_id, model_hash, scored_at, nonce, sealed) "
@@ -578,4 +578,97 @@ TEST_CASE("score: kept scores are compressed at rest, older rows still read", "[
   CHECK(bad.error().code() == errc::corrupt);
   CHECK(bad.error().message().find("kept score 1001") != std::string::npos);
   sqlite3_close(db);
+}
+
+// Finding 6 of the integrity review (scores can move between subjects): a
+// kept score's associated data covered only its id, so a score row pointed
+// at another subject read as that subject's score; purge left a purged
+// subject's scores behind; and ids were max(id) + 1, handed out again after
+// the newest row was deleted.
+TEST_CASE("score: scores can move between subjects: a moved score fails, purge deletes them, ids never come back", "[score][store]") {
+  xyd::test::temp_dir dir;
+  const std::string path = dir / "s.db";
+  auto key = master_key::generate();
+  auto s = store::open(path, key);
+  REQUIRE(s);
+  ingest::summary summary;
+  REQUIRE(ingest::ingest_buffer(**s, xyd::test::generate_feed(3, 21), {}, summary));
+  auto subjects = (*s)->subject_list(false);
+  REQUIRE(subjects);
+  const std::string a = (*subjects)[0], b = (*subjects)[1];
+  REQUIRE(score_subject(**s, a));
+  REQUIRE(score_subject(**s, b));
+  sqlite3 *db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  auto scalar = [&](const char *sql) {
+    sqlite3_stmt *q = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db, sql, -1, &q, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(q) == SQLITE_ROW);
+    const int64_t v = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return v;
+  };
+  auto exec = [&](const char *sql) { REQUIRE(sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK); };
+  // a's score (the first row) pointed at b: b's scores do not authenticate.
+  const std::string a_id = std::to_string(scalar("SELECT subject_id FROM scores WHERE id = 1"));
+  exec("UPDATE scores SET subject_id = (SELECT subject_id FROM scores WHERE id = 2) WHERE id = 1");
+  auto moved = (*s)->scores(b);
+  REQUIRE_FALSE(moved);
+  CHECK(moved.error().code() == errc::corrupt);
+  exec(("UPDATE scores SET subject_id = " + a_id + " WHERE id = 1").c_str());
+  REQUIRE((*s)->scores(a));  // back in its place, it reads again
+  // The newest row deleted: the next score does not take its id again.
+  const int64_t newest = scalar("SELECT max(id) FROM scores");
+  exec("DELETE FROM scores WHERE id = (SELECT max(id) FROM scores)");
+  REQUIRE(score_subject(**s, b));
+  CHECK(scalar("SELECT max(id) FROM scores") > newest);
+  // Every record purged: no score of theirs is left.
+  REQUIRE((*s)->purge("2100-01-01"));
+  CHECK(scalar("SELECT count(*) FROM scores") == 0);
+  sqlite3_close(db);
+}
+
+// A schema-7 store's scores (sealed to their id alone) are sealed to their
+// subject by the upgrade, and read as before.
+TEST_CASE("score: a schema-7 store's kept scores are upgraded and read", "[score][store]") {
+  xyd::test::temp_dir dir;
+  const std::string path = dir / "s.db";
+  auto key = master_key::generate();
+  std::string subject, before;
+  {
+    auto s = store::open(path, key);
+    REQUIRE(s);
+    ingest::summary summary;
+    REQUIRE(ingest::ingest_buffer(**s, xyd::test::generate_feed(2, 22), {}, summary));
+    subject = (*(*s)->subject_list(false))[0];
+    REQUIRE(score_subject(**s, subject));
+    before = *(*s)->scores(subject);
+  }
+  store_detail::key_set keys(key);
+  sqlite3 *db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt *q = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, "SELECT id, nonce, sealed FROM scores", -1, &q, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(q) == SQLITE_ROW);
+  const int64_t id = sqlite3_column_int64(q, 0);
+  const std::string nonce(static_cast<const char *>(sqlite3_column_blob(q, 1)), static_cast<size_t>(sqlite3_column_bytes(q, 1)));
+  const std::string box(static_cast<const char *>(sqlite3_column_blob(q, 2)), static_cast<size_t>(sqlite3_column_bytes(q, 2)));
+  sqlite3_finalize(q);
+  std::string plain, nonce1;
+  REQUIRE(store_detail::open_sealed(keys.payload, box, nonce, store_detail::score_aad(id, keys.blind('s', subject)), plain));
+  const std::string v1 = store_detail::seal(keys.payload, plain, store_detail::score_aad_v1(id), nonce1);
+  REQUIRE(sqlite3_prepare_v2(db, "UPDATE scores SET nonce = ?, sealed = ? WHERE id = ?", -1, &q, nullptr) == SQLITE_OK);
+  sqlite3_bind_blob(q, 1, nonce1.data(), static_cast<int>(nonce1.size()), SQLITE_TRANSIENT);
+  sqlite3_bind_blob(q, 2, v1.data(), static_cast<int>(v1.size()), SQLITE_TRANSIENT);
+  sqlite3_bind_int64(q, 3, id);
+  REQUIRE(sqlite3_step(q) == SQLITE_DONE);
+  sqlite3_finalize(q);
+  REQUIRE(sqlite3_exec(db, "PRAGMA user_version = 7", nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+  auto s = store::open(path, key);
+  REQUIRE(s);
+  auto after = (*s)->scores(subject);
+  INFO(after.error().message());
+  REQUIRE(after);
+  CHECK(*after == before);
 }
