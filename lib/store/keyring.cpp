@@ -117,16 +117,23 @@ result<std::vector<store::trusted_key>> store::trusted_keys() {
 }
 
 status store::impl::insert_revocation(const bi_t &key, const char *kind, int64_t at, std::string_view value) {
-  stmt s;
+  // Revoked again: the row keeps the later time, and is sealed to it (inside
+  // the caller's write transaction, so the row read is the row written).
+  stmt held, s;
+  if (auto st = held.prepare(db, "SELECT revoked_at FROM revocations WHERE key_bi = ?", "revoking"); !st) return st;
+  held.bind(key);
+  if (int rc = held.step(); rc == SQLITE_ROW) at = std::max(at, held.integer(0));
+  else if (rc != SQLITE_DONE) return db_error(db, rc, "revoking");
+  held.reset();
   if (auto st = s.prepare(db,
                           "INSERT INTO revocations (key_bi, kind, revoked_at, nonce, sealed) VALUES (?, ?, ?, ?, ?) "
-                          "ON CONFLICT (key_bi) DO UPDATE SET revoked_at = max(revoked_at, excluded.revoked_at), "
+                          "ON CONFLICT (key_bi) DO UPDATE SET kind = excluded.kind, revoked_at = excluded.revoked_at, "
                           "nonce = excluded.nonce, sealed = excluded.sealed",
                           "revoking");
       !st)
     return st;
   std::string nonce;
-  const std::string sealed = seal(k->payload, value, revocation_aad(kind), nonce);
+  const std::string sealed = seal(k->payload, value, revocation_aad(kind, key, at), nonce);
   s.bind(key).bind(std::string_view(kind)).bind(at).bind_blob(nonce.data(), nonce.size()).bind_blob(sealed.data(), sealed.size());
   if (int rc = s.step(); rc != SQLITE_DONE) return db_error(db, rc, "revoking");
   auto &set = std::string_view(kind) == "token" ? revoked_tokens : revoked_grants;
@@ -156,6 +163,7 @@ status store::revoke_grant(std::string_view subject, std::string_view audience, 
 }
 
 store::revocation_ids store::revocation_ids_for(std::string_view jti, std::string_view subject, std::string_view audience) {
+  std::lock_guard lock(p_->mu);  // rekey swaps the keys under it
   revocation_ids ids;
   ids.token = p_->k->blind('j', jti);
   ids.grant = p_->k->blind('g', grant_text(subject, audience));
@@ -213,6 +221,10 @@ uint64_t store::keyring_generation() {
 
 result<bool> store::is_revoked(const revocation_ids &ids, int64_t issued_at) {
   std::lock_guard lock(p_->mu);
+  // A handle whose key is no longer the store's computes indexes the sets
+  // do not hold: it fails closed (errc::key) instead of answering "not
+  // revoked".
+  if (auto st = p_->check_key_current(false); !st) return st;
   // Revocations made through this handle are in the sets at once; those of
   // other connections are noticed by poll_changes().
   if (auto st = p_->poll_changes(); !st) return st;

@@ -205,8 +205,11 @@ status store::impl::rekey_revocations(const key_set &next) {
       r.kind = std::string(s.text(1));
       r.revoked_at = s.integer(2);
       r.known = !s.is_null(4);
-      if (r.known && !open_sealed(k->payload, s.blob(4), s.blob(3), revocation_aad(r.kind), r.value))
-        return {errc::corrupt, "store: a revocation failed authentication"};
+      // Sealed to its kind, index and time, and the index is the value's:
+      // a value copied from another row, or a changed time, is refused.
+      if (r.known && (!open_sealed(k->payload, s.blob(4), s.blob(3), revocation_aad(r.kind, to_bi(r.key_bi), r.revoked_at), r.value) ||
+                      bi_key(k->blind(r.kind == "token" ? 'j' : 'g', r.value)) != r.key_bi))
+        return {errc::corrupt, "store: a revocation failed authentication (its row was changed)"};
       if (!r.known) ++legacy;
     }
     if (rc != SQLITE_DONE) return db_error(db, rc, "rekeying");
@@ -269,7 +272,7 @@ status store::impl::rekey_revocations(const key_set &next) {
   std::string nonce;
   for (const auto &r : rows) {
     const bi_t key = next.blind(r.kind == "token" ? 'j' : 'g', r.value);
-    const std::string sealed = seal(next.payload, r.value, revocation_aad(r.kind), nonce);
+    const std::string sealed = seal(next.payload, r.value, revocation_aad(r.kind, key, r.revoked_at), nonce);
     ins.reset().bind(key).bind(r.kind).bind(r.revoked_at).bind_blob(nonce.data(), nonce.size())
         .bind_blob(sealed.data(), sealed.size());
     if (int rc = ins.step(); rc != SQLITE_DONE) return db_error(db, rc, "rekeying");

@@ -189,6 +189,11 @@ status store::impl::migrate(int64_t from, int64_t to) {
 // Schema 8 seals each kept score to its subject's blind index; scores kept
 // before were sealed to their id alone.
 status store::impl::reseal_scores_v2() {
+  // Scores of subjects no longer in the store (0.2's purge kept them) belong
+  // to nobody: they go, rather than be sealed to a subject id handed out again.
+  if (auto st = exec("DELETE FROM scores WHERE subject_id NOT IN (SELECT subject_id FROM subjects)", "upgrading kept scores");
+      !st)
+    return st;
   stmt s, u;
   if (auto st = s.prepare(db,
                           "SELECT c.id, j.subject_bi, c.nonce, c.sealed FROM scores c "

@@ -90,7 +90,14 @@ std::string score_aad(int64_t id, const bi_t &subject_bi) {
   return aad;
 }
 
-std::string revocation_aad(std::string_view kind) { return "xyd-revocation-v1:" + std::string(kind); }
+std::string revocation_aad(std::string_view kind, const bi_t &key_bi, int64_t revoked_at) {
+  std::string aad = "xyd-revocation-v1:" + std::string(kind);
+  aad += '\0';
+  aad.append(reinterpret_cast<const char *>(key_bi.data()), key_bi.size());
+  aad += '\0';
+  aad += std::to_string(revoked_at);
+  return aad;
+}
 
 namespace {
 constexpr size_t nonce_bytes = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
@@ -101,7 +108,8 @@ constexpr size_t nonce_bytes = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
 // the pool empty and draws its own, so that a process that opens a store and
 // then forks (a pre-fork server, Python multiprocessing) never hands out its
 // parent's next nonces. Where the page cannot be had, or the kernel cannot
-// wipe it, every nonce is a fresh draw.
+// wipe it, every nonce is a fresh draw. Not for use from a signal handler
+// (the pool is not re-entrant).
 class nonce_pool {
  public:
   nonce_pool() {
@@ -122,6 +130,7 @@ class nonce_pool {
     if (!s_) return;
     sodium_memzero(s_, size_);
     munmap(s_, size_);
+    s_ = nullptr;  // a seal from a later thread_local destructor draws afresh
   }
   nonce_pool(const nonce_pool &) = delete;
   nonce_pool &operator=(const nonce_pool &) = delete;
@@ -131,9 +140,14 @@ class nonce_pool {
       randombytes_buf(out, nonce_bytes);
       return;
     }
-    if (s_->left == 0) {  // empty, or wiped by a fork
+    // Empty, wiped by a fork, or drawn by another process: where a kernel
+    // (or an emulator) accepts MADV_WIPEONFORK without honouring it, the
+    // process id still tells a child from its parent.
+    const pid_t pid = getpid();
+    if (s_->left == 0 || s_->pid != pid) {
       randombytes_buf(s_->bytes, sizeof s_->bytes);
       s_->left = sizeof s_->bytes / nonce_bytes;
+      s_->pid = pid;
     }
     unsigned char *next = s_->bytes + --s_->left * nonce_bytes;
     std::memcpy(out, next, nonce_bytes);
@@ -143,6 +157,7 @@ class nonce_pool {
  private:
   struct state {
     size_t left;  // nonces not yet handed out; 0 after a fork
+    pid_t pid;    // the process that drew them
     unsigned char bytes[nonce_bytes * 160];
   };
   state *s_ = nullptr;

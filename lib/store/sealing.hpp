@@ -62,8 +62,10 @@ inline std::string grant_text(std::string_view subject, std::string_view audienc
   return t;
 }
 /// What a revocation revokes (the jti, or subject NUL audience), sealed
-/// beside its blind index; kind is "token" or "grant".
-std::string revocation_aad(std::string_view kind);
+/// beside its blind index, bound to its kind ("token" or "grant"), that
+/// index and its time: a sealed value copied to another row, or a lowered
+/// time, fails at the next rekey.
+std::string revocation_aad(std::string_view kind, const bi_t &key_bi, int64_t revoked_at);
 /// The pseudonym key, kept in meta as nonce ‖ sealed.
 inline constexpr std::string_view pseudonym_aad = "xyd-pseudonym-key-v1";
 

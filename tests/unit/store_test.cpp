@@ -615,6 +615,8 @@ TEST_CASE("store: a handle opened before a rekey keeps writing under the old key
   CHECK(stale->revoke_token("jti-1", 1).code() == errc::key);
   CHECK(stale->subject_list(false).error().code() == errc::key);
   CHECK(stale->rekey(master_key::generate()).code() == errc::key);
+  // A consent check through it fails closed: its indexes are not the store's.
+  CHECK(stale->is_revoked("jti-1", uscc, "bank-a", 1).error().code() == errc::key);
   stale.reset();
 
   auto fresh = store::open(path, k2);
@@ -648,4 +650,33 @@ TEST_CASE("store: a handle opened before a rekey keeps writing under the old key
   auto last = store::open(path, k3);
   REQUIRE(last);
   CHECK(records(**last, q_of(uscc, true)).items.size() == 1);
+}
+
+// A revocation's sealed value is bound to its row: copied onto another row,
+// or with its time lowered, the next rekey refuses (errc::corrupt) instead of
+// dropping or weakening the revocation, and nothing changes.
+TEST_CASE("store: a revocation row changed in the file is refused at rekey", "[store][consent]") {
+  temp_dir d;
+  const std::string path = d / "a.db";
+  const master_key k1 = master_key::generate();
+  for (const char *tamper : {"UPDATE revocations SET (nonce, sealed) = (SELECT nonce, sealed FROM revocations WHERE kind = 'grant') "
+                             "WHERE kind = 'token'",
+                             "UPDATE revocations SET revoked_at = 1 WHERE kind = 'grant'"}) {
+    fs::remove(path);
+    auto s = open_new(path, k1);
+    REQUIRE(s->revoke_token("jti-a", 1000));
+    REQUIRE(s->revoke_grant(uscc, "bank-a", 2000));
+    s.reset();
+    sqlite3 *db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, tamper, nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+    s = open_new(path, k1);
+    auto refused = s->rekey(master_key::generate());
+    INFO(tamper);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.code() == errc::corrupt);
+    s.reset();
+    CHECK(store::open(path, k1));  // still the old key's
+  }
 }
