@@ -190,6 +190,41 @@ void sections_html(std::string &out, const value &report, const catalog &cat_) {
   }
 }
 
+// Every member the page reads that it cannot do without, checked before it
+// is read: a report from outside the library (the C ABI's xyd_report_html)
+// may lack any of them. Errors name the member by its JSON path.
+status check_shape(const value &doc) {
+  auto bad = [](const std::string &path, const char *what) {
+    return status(errc::parse, "report html: " + path + " " + what);
+  };
+  auto of = [](const value *v, json::kind k) { return v && v->is(k); };
+  if (!doc.is(json::kind::object)) return bad("$", "is not an object (a report has a header and sections)");
+  if (!of(doc.find("header"), json::kind::object)) return bad("$.header", "is missing or not an object");
+  const value *sections = doc.find("sections");
+  if (!of(sections, json::kind::array)) return bad("$.sections", "is missing or not an array");
+  for (size_t i = 0; i < sections->items.size(); ++i) {
+    const value &section = sections->items[i];
+    const std::string at = json::path_index("$.sections", i);
+    if (!section.is(json::kind::object)) return bad(at, "is not an object");
+    if (!of(section.find("status"), json::kind::string)) return bad(at + ".status", "is missing or not a string");
+    if (section.find("status")->text == "omitted") continue;
+    const value *items = section.find("item_types");
+    if (!of(items, json::kind::array)) return bad(at + ".item_types", "is missing or not an array");
+    for (size_t j = 0; j < items->items.size(); ++j) {
+      const value &item = items->items[j];
+      const std::string iat = json::path_index(at + ".item_types", j);
+      if (!item.is(json::kind::object)) return bad(iat, "is not an object");
+      if (!of(item.find("status"), json::kind::string)) return bad(iat + ".status", "is missing or not a string");
+      if (item.find("status")->text == "omitted") continue;
+      const value *records = item.find("records");
+      if (!of(records, json::kind::array)) return bad(iat + ".records", "is missing or not an array");
+      for (size_t r = 0; r < records->items.size(); ++r)
+        if (!records->items[r].is(json::kind::object)) return bad(json::path_index(iat + ".records", r), "is not an object");
+    }
+  }
+  return status::ok();
+}
+
 }  // namespace
 
 result<std::string> render_html(std::string_view report_json, const catalog &cat) {
@@ -200,8 +235,7 @@ result<std::string> render_html(std::string_view report_json, const catalog &cat
 
 result<std::string> render_html(const json::value &report, const catalog &cat_) {
   const value *doc = &report;
-  if (!doc->is(json::kind::object) || !doc->find("header") || !doc->find("sections"))
-    return status(errc::parse, "report html: not a report (header and sections expected)");
+  if (auto st = check_shape(report); !st) return st;
   const catalog *cat = &cat_;
   const value &header = *doc->find("header");
   std::string out =

@@ -58,3 +58,35 @@ TEST_CASE("report: the direct writer and the tree give the same bytes", "[report
   CHECK(points > 24);
   CHECK(omitted > 10);
 }
+
+// Finding 9 of the integrity review (xyd_report_html crashes on report JSON
+// that lacks members it expects): the renderer read members without checking
+// them (UBSan: member access within null pointer). Every member it reads is
+// checked: a malformed report is errc::parse naming the member, never a crash.
+TEST_CASE("report: xyd_report_html crashes on report JSON that lacks members: refused, naming them", "[report]") {
+  const char *cases[][2] = {
+      {R"({"header":{},"sections":[{}]})", "$.sections[0].status"},
+      {R"({"header":{},"sections":[{"status":"included"}]})", "$.sections[0].item_types"},
+      {R"({"header":{},"sections":[{"status":"included","item_types":[{}]}]})", "$.sections[0].item_types[0].status"},
+      {R"({"header":{},"sections":[{"status":"included","item_types":[{"status":"included"}]}]})",
+       "$.sections[0].item_types[0].records"},
+      {R"({"header":{},"sections":[{"status":"included","item_types":[{"status":"included","records":[1]}]}]})",
+       "$.sections[0].item_types[0].records[0]"},
+      {R"({"header":{},"sections":[7]})", "$.sections[0]"},
+      {R"({"header":{},"sections":{}})", "$.sections"},
+      {R"({"header":[],"sections":[]})", "$.header"},
+      {R"({"header":{},"sections":[{"status":3}]})", "$.sections[0].status"},
+  };
+  for (const auto &c : cases) {
+    INFO(c[0]);
+    auto html = report::render_html(std::string_view(c[0]), national_catalog());
+    REQUIRE_FALSE(html);
+    CHECK(html.error().code() == errc::parse);
+    CHECK(html.error().message().find(c[1]) != std::string::npos);
+  }
+  // What it does read, it renders.
+  auto ok = report::render_html(std::string_view(R"({"header":{},"sections":[{"status":"omitted"},{"status":"included","item_types":[{"status":"omitted"},{"status":"included","records":[{"data":{"a":1}}]}]}]})"),
+                                national_catalog());
+  INFO(ok.error().message());
+  CHECK(ok);
+}
