@@ -53,8 +53,11 @@ status store::impl::append_audit(const audit_event &e) {
   }
   // Its own transaction unless `a` is in one already.
   write_tx tx(a, &st.tx);
-  if (sqlite3_get_autocommit(a) != 0)
+  if (sqlite3_get_autocommit(a) != 0) {
     if (auto ts = tx.begin("audit log"); !ts) return ts;
+    // A stale handle's entry would index its subject under the old key.
+    if (auto ks = check_key_current(false); !ks) return ks;
+  }
   stmt &last = st.last;
   last.reset();
   int64_t seq = 1;
@@ -118,6 +121,7 @@ status store::for_each_audit(const std::function<bool(const audit_row &)> &fn) {
 
 status store::add_checkpoint(int64_t seq, std::string_view token) {
   std::lock_guard lock(p_->mu);
+  if (auto st = p_->check_key_current(false); !st) return st;
   auto target = p_->audit_db();
   if (!target) return target.error();
   stmt s;

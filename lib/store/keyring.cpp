@@ -257,6 +257,7 @@ status store::impl::insert_release(const store::release_log &r) {
 status store::log_release(std::string_view jti, int64_t records, int64_t at, std::optional<int64_t> expires_at) {
   std::lock_guard lock(p_->mu);
   if (p_->read_only) return status::ok();  // a read-only handle releases without logging
+  if (auto st = p_->check_key_current(false); !st) return st;
   return p_->insert_release({std::string(jti), records, at, expires_at});
 }
 
@@ -269,6 +270,9 @@ status store::audit(const audit_event &e, const release_log &r) {
 result<int64_t> store::purge_releases(int64_t now) {
   std::lock_guard lock(p_->mu);
   if (p_->read_only) return status(errc::read_only, "store: opened read-only");
+  write_tx tx(p_->db);
+  if (auto st = tx.begin("purging releases"); !st) return st;
+  if (auto st = p_->check_key_current(true); !st) return st;
   stmt s;
   if (auto st = s.prepare(p_->db, "DELETE FROM releases WHERE expires_at IS NOT NULL AND expires_at <= ?",
                           "purging releases");
@@ -276,18 +280,28 @@ result<int64_t> store::purge_releases(int64_t now) {
     return st;
   s.bind(now);
   if (int rc = s.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "purging releases");
-  return static_cast<int64_t>(sqlite3_changes(p_->db));
+  const auto n = static_cast<int64_t>(sqlite3_changes(p_->db));
+  s.reset();
+  if (auto st = tx.commit("purging releases"); !st) return st;
+  return n;
 }
 
 result<std::array<unsigned char, 32>> store::pseudonym_key() {
   std::lock_guard lock(p_->mu);
-  stmt s;
-  if (auto st = s.prepare(p_->db, "SELECT value FROM meta WHERE key = 'pseudonym_key'", "reading the pseudonym key");
-      !st)
-    return st;
-  std::array<unsigned char, 32> key{};
-  std::string plain;
-  if (s.step() == SQLITE_ROW) {
+  using key_t = std::array<unsigned char, 32>;
+  // The key kept in meta, or nullopt (each read a statement of its own: a
+  // statement left stepping would hold a snapshot the write below cannot
+  // begin on).
+  auto load = [&]() -> result<std::optional<key_t>> {
+    stmt s;
+    if (auto st = s.prepare(p_->db, "SELECT value FROM meta WHERE key = 'pseudonym_key'", "reading the pseudonym key");
+        !st)
+      return st;
+    const int rc = s.step();
+    if (rc == SQLITE_DONE) return std::optional<key_t>();
+    if (rc != SQLITE_ROW) return db_error(p_->db, rc, "reading the pseudonym key");
+    key_t key{};
+    std::string plain;
     const std::string_view v = s.blob(0);
     const size_t n = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
     if (v.size() < n || !open_sealed(p_->k->payload, v.substr(n), v.substr(0, n), pseudonym_aad, plain) ||
@@ -295,9 +309,28 @@ result<std::array<unsigned char, 32>> store::pseudonym_key() {
       return status(errc::corrupt, "store: the pseudonym key failed authentication");
     std::memcpy(key.data(), plain.data(), key.size());
     sodium_memzero(plain.data(), plain.size());
-    return key;
-  }
+    return std::optional<key_t>(key);
+  };
+  if (auto st = p_->check_key_current(false); !st) return st;
+  auto have = load();
+  if (!have) return have.error();
+  if (*have) return **have;
   if (p_->read_only) return status(errc::read_only, "store: no pseudonym key yet; open the store for writing once");
+  // Made once, under the write lock, by a handle whose key is the store's
+  // (another process may have made it meanwhile).
+  write_tx tx(p_->db);
+  const bool own = sqlite3_get_autocommit(p_->db) != 0;  // else inside the caller's transaction
+  if (own)
+    if (auto st = tx.begin("storing the pseudonym key"); !st) return st;
+  if (auto st = p_->check_key_current(true); !st) return st;
+  have = load();
+  if (!have) return have.error();
+  if (*have) {
+    if (own)
+      if (auto st = tx.commit("reading the pseudonym key"); !st) return st;
+    return **have;
+  }
+  key_t key{};
   randombytes_buf(key.data(), key.size());
   std::string nonce;
   const std::string sealed =
@@ -310,6 +343,9 @@ result<std::array<unsigned char, 32>> store::pseudonym_key() {
   const std::string value = nonce + sealed;
   ins.bind_blob(value.data(), value.size());
   if (int rc = ins.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "storing the pseudonym key");
+  ins.reset();
+  if (own)
+    if (auto st = tx.commit("storing the pseudonym key"); !st) return st;
   return key;
 }
 

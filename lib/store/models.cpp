@@ -107,6 +107,9 @@ result<std::string> store::models() {
 status store::set_setting(std::string_view key, std::string_view value) {
   std::lock_guard lock(p_->mu);
   if (p_->read_only) return {errc::read_only, "store: opened read-only"};
+  write_tx tx(p_->db);
+  if (auto st = tx.begin("changing a setting"); !st) return st;
+  if (auto st = p_->check_key_current(true); !st) return st;
   stmt s;
   if (auto st = s.prepare(
           p_->db, "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -116,7 +119,8 @@ status store::set_setting(std::string_view key, std::string_view value) {
   const std::string k = "setting." + std::string(key);
   s.bind(k).bind(value);
   if (int rc = s.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "changing a setting");
-  return status::ok();
+  s.reset();
+  return tx.commit("changing a setting");
 }
 
 result<std::optional<std::string>> store::setting(std::string_view key) {

@@ -2,6 +2,7 @@
 // store file. docs/storage.md documents the schema.
 // SPDX-License-Identifier: Apache-2.0
 #include <tuple>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "impl.hpp"
@@ -399,7 +400,14 @@ result<std::unique_ptr<store>> store::open(const std::string &path, const master
   p->cat = opt.cat ? opt.cat : current_catalog();
   p->read_only = opt.flags & store_flags::read_only;
   int flags = SQLITE_OPEN_NOMUTEX | (p->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE);
-  if (!p->read_only && (opt.flags & store_flags::create)) flags |= SQLITE_OPEN_CREATE;
+  if (!p->read_only && (opt.flags & store_flags::create)) {
+    flags |= SQLITE_OPEN_CREATE;
+    // A new store is readable by its owner only, whatever the umask: SQLite
+    // makes the -wal and -shm files with the database file's mode. An
+    // existing file is left as it is (O_EXCL).
+    if (path != ":memory:" && path.rfind("file:", 0) != 0)
+      if (const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600); fd >= 0) ::close(fd);
+  }
   if (int rc = sqlite3_open_v2(path.c_str(), &p->db, flags, nullptr); rc != SQLITE_OK) {
     status st = db_error(p->db, rc, "cannot open " + path);
     if ((rc & 0xFF) == SQLITE_CANTOPEN && !(opt.flags & store_flags::create))

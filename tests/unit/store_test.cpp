@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -617,6 +618,14 @@ TEST_CASE("store: a handle opened before a rekey keeps writing under the old key
   CHECK(stale->rekey(master_key::generate()).code() == errc::key);
   // A consent check through it fails closed: its indexes are not the store's.
   CHECK(stale->is_revoked("jti-1", uscc, "bank-a", 1).error().code() == errc::key);
+  // Nor does anything else it would write: settings, the pseudonym key (none
+  // made yet here), releases, checkpoints, scores.
+  CHECK(stale->set_setting("require_signed_models", "1").code() == errc::key);
+  CHECK(stale->pseudonym_key().error().code() == errc::key);
+  CHECK(stale->purge_releases(now_unix()).error().code() == errc::key);
+  CHECK(stale->add_checkpoint(1, "v4.public.x").code() == errc::key);
+  CHECK(stale->log_release("jti-2", 1, 1, std::nullopt).code() == errc::key);
+  CHECK(stale->scores(uscc).error().code() == errc::key);
   stale.reset();
 
   auto fresh = store::open(path, k2);
@@ -679,4 +688,24 @@ TEST_CASE("store: a revocation row changed in the file is refused at rekey", "[s
     s.reset();
     CHECK(store::open(path, k1));  // still the old key's
   }
+}
+
+// Finding 8 of the integrity review, in part (store files created 0600): a
+// store was created with the process umask's mode (0644 under the usual
+// 022), readable by every local user; its WAL and shm files likewise.
+TEST_CASE("store: store files created 0600 whatever the umask", "[store]") {
+  temp_dir d;
+  const std::string path = d / "a.db";
+  const mode_t old = umask(022);
+  auto s = open_new(path, master_key::generate());
+  ingest_ok(*s, legal_rep("2024-06-30", "张三"));
+  umask(old);
+  auto mode = [](const std::string &f) {
+    struct stat st {};
+    REQUIRE(stat(f.c_str(), &st) == 0);
+    return st.st_mode & 0777;
+  };
+  CHECK(mode(path) == 0600);
+  CHECK(mode(path + "-wal") == 0600);
+  CHECK(mode(path + "-shm") == 0600);
 }
