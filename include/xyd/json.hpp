@@ -92,4 +92,10 @@ void append_quoted(std::string &out, std::string_view s);
 std::string path_member(std::string_view base, std::string_view key);
 std::string path_index(std::string_view base, size_t index);
 
+/// The first name that appears twice in one object of `v` (at any depth),
+/// or nullopt. Parsers disagree on which of two such members counts (xyd's
+/// find() reads the first, others the last), so signed texts (consent
+/// claims, token footers) with one are refused.
+std::optional<std::string> duplicate_key(const value &v);
+
 }  // namespace xyd::json

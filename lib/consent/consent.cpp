@@ -63,6 +63,7 @@ result<claims> parse_claims(std::string_view text, const catalog &cat) {
   auto doc = json::parse(text);
   if (!doc) return bad(doc.error().message());
   if (!doc->is(json::kind::object)) return bad("not a JSON object");
+  if (auto twice = json::duplicate_key(*doc)) return bad("duplicate member \"" + *twice + "\" (one token, two meanings)");
   claims c;
   c.json = std::string(text);
   for (const char *k : {"iss", "sub", "aud", "jti"}) {
@@ -255,6 +256,9 @@ decision verifier::check(const request &r) {
   auto footer = paseto::footer_of(r.token);
   if (!footer) return refuse(reason::malformed, footer.error().message());
   auto f = json::parse(*footer);
+  if (f)
+    if (auto twice = json::duplicate_key(*f))
+      return refuse(reason::malformed, "the footer has a duplicate member \"" + *twice + "\"");
   const json::value *kid = f && f->is(json::kind::object) ? f->find("kid") : nullptr;
   if (!kid || !kid->is(json::kind::string)) return refuse(reason::malformed, "the footer names no key (kid)");
   auto found = store_.find_key(kid->text);

@@ -539,4 +539,18 @@ std::string path_index(std::string_view base, size_t index) {
   return p;
 }
 
+std::optional<std::string> duplicate_key(const value &v) {
+  if (v.is(kind::object)) {
+    for (size_t i = 0; i < v.members.size(); ++i) {
+      for (size_t j = 0; j < i; ++j)  // objects in signed texts are small
+        if (v.members[j].first == v.members[i].first) return v.members[i].first;
+      if (auto d = duplicate_key(v.members[i].second)) return d;
+    }
+  } else if (v.is(kind::array)) {
+    for (const auto &item : v.items)
+      if (auto d = duplicate_key(item)) return d;
+  }
+  return std::nullopt;
+}
+
 }  // namespace xyd::json

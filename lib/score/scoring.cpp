@@ -48,6 +48,7 @@ result<std::string> check_signature(store &s, const model &m, std::string_view t
   auto footer = paseto::footer_of(token);
   if (!footer) return bad("not a PASETO token");
   auto f = json::parse(*footer);
+  if (f && json::duplicate_key(*f)) return bad("the footer has a duplicate member");
   const json::value *kid = f ? f->find("kid") : nullptr;
   if (!kid || !kid->is(json::kind::string)) return bad("the footer names no kid");
   auto found = s.find_key(kid->text);
@@ -60,6 +61,7 @@ result<std::string> check_signature(store &s, const model &m, std::string_view t
   auto opened = paseto::verify(*pk, token);
   if (!opened) return bad("it does not verify");
   auto claims = json::parse(opened->message);
+  if (claims && json::duplicate_key(*claims)) return bad("the signed claims have a duplicate member");
   const json::value *hash = claims ? claims->find("model_hash") : nullptr;
   const json::value *id = claims ? claims->find("model") : nullptr;
   const json::value *version = claims ? claims->find("version") : nullptr;

@@ -238,3 +238,38 @@ TEST_CASE("consent: another connection's commit that leaves the keyring alone ke
   usleep(60 * 1000);
   CHECK(f.s->keyring_generation() != after_trust);
 }
+
+// Finding 9 of the integrity review, in part (duplicate members in claims and
+// footers): xyd read the first of two members with the same name, other
+// PASETO implementations the last, so one token meant two things (a second
+// "sub" or "aud" another parser would honour). Both are refused.
+TEST_CASE("consent: duplicate members in claims and footers are refused", "[consent]") {
+  fixture f;
+  const std::string twice =
+      R"({"iss":"platform","sub":"91350100M000100Y43","aud":"bank-1","aud":"bank-2","iat":"2024-07-01T00:00:00+08:00",)"
+      R"("exp":"2024-12-31T00:00:00+08:00","purpose":["pre_loan"],"scope":["legal_rep"]})";
+  auto parsed = consent::parse_claims(twice, national_catalog());
+  REQUIRE_FALSE(parsed);
+  CHECK(parsed.error().message().find("duplicate member \"aud\"") != std::string::npos);
+  // Nested too: a condition object of the scope with a member twice.
+  auto nested = consent::parse_claims(
+      R"({"iss":"platform","sub":"91350100M000100Y43","aud":"bank-1","iat":"2024-07-01T00:00:00+08:00","exp":"2024-12-31T00:00:00+08:00","purpose":["pre_loan"],"scope":["legal_rep"],"x":{"a":1,"a":2}})",
+      national_catalog());
+  REQUIRE_FALSE(nested);
+  CHECK(nested.error().message().find("duplicate member \"a\"") != std::string::npos);
+  // A token signed with both (the signature holds): refused as malformed.
+  const std::string good = f.token();
+  const std::string claims =
+      R"({"iss":"platform","sub":"91350100M000100Y43","aud":"bank-1","iat":"2024-07-01T00:00:00+08:00","exp":"2024-12-31T00:00:00+08:00","purpose":["pre_loan"],"scope":["legal_rep"]})";
+  const std::string kid = paseto::pid(f.pk);
+  const std::string two_kids = paseto::sign(f.sk, claims, "{\"kid\":\"" + kid + "\",\"kid\":\"k4.pid.other\"}");
+  CHECK(f.check(good).granted);
+  auto d = f.check(two_kids);
+  CHECK_FALSE(d.granted);
+  CHECK(d.refused == consent::reason::malformed);
+  CHECK(d.detail.find("duplicate member \"kid\"") != std::string::npos);
+  const std::string signed_twice = paseto::sign(f.sk, twice, "{\"kid\":\"" + kid + "\"}");
+  auto d2 = f.check(signed_twice);
+  CHECK_FALSE(d2.granted);
+  CHECK(d2.refused == consent::reason::malformed);
+}
