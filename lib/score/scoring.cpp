@@ -226,7 +226,7 @@ class batch_run {
       return status(errc::internal, "score: a scoring thread stopped");
     }
     line = std::move(lines_[i]);
-    lines_[i] = std::string();
+    lines_[i] = std::string();  // a move assignment may hand `line`'s old buffer back: free it now
     grade = grade_of_[i];
     return status::ok();
   }

@@ -97,6 +97,7 @@ struct store::impl {
   status check_key_current(bool always);
   store_detail::stmt key_check_q, key_data_version;
   int64_t key_checked_version = -1;
+  std::array<unsigned char, 32> own_key_check{};  // k->key_check(), kept with k
 
   // ---- store.cpp: shared by the record paths
   /// The id of a subject, or 0 when the store has never seen it.

@@ -306,6 +306,7 @@ status store::rekey(const master_key &new_key) {
   p_->keyring_changes = -1;
   if (!st) return st;
   std::swap(p_->k, next);
+  p_->own_key_check = p_->k->key_check();
   p_->master = new_key;
   return status::ok();
 }

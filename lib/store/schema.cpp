@@ -326,7 +326,7 @@ status store::impl::check_key_current(bool always) {
   if (!key_check_q.get())
     if (int rc = key_check_q.prepare(db, "SELECT value FROM meta WHERE key = 'key_check'"); rc != SQLITE_OK)
       return db_error(db, rc, "checking the key");
-  const auto check = k->key_check();
+  const auto &check = own_key_check;
   const int rc = key_check_q.reset().step();
   const bool same = rc == SQLITE_ROW && key_check_q.blob(0).size() == check.size() &&
                     sodium_memcmp(key_check_q.blob(0).data(), check.data(), check.size()) == 0;
@@ -417,6 +417,7 @@ result<std::unique_ptr<store>> store::open(const std::string &path, const master
   sqlite3_extended_result_codes(p->db, 1);
   sqlite3_busy_timeout(p->db, opt.busy_timeout_ms);
   p->k = std::make_unique<key_set>(key);
+  p->own_key_check = p->k->key_check();
   p->master = key;
   p->busy_ms = opt.busy_timeout_ms;
 

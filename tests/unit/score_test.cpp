@@ -535,17 +535,12 @@ TEST_CASE("score: kept scores are compressed at rest, older rows still read", "[
     k.members.erase(k.members.begin());
     CHECK(json::dump(k) == json::dump(line));
   }
-  sqlite3 *db = nullptr;
-  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-  auto scalar = [&](const char *sql) {
-    sqlite3_stmt *q = nullptr;
-    REQUIRE(sqlite3_prepare_v2(db, sql, -1, &q, nullptr) == SQLITE_OK);
-    REQUIRE(sqlite3_step(q) == SQLITE_ROW);
-    const int64_t v = sqlite3_column_int64(q, 0);
-    sqlite3_finalize(q);
-    return v;
-  };
-  const int64_t sealed = scalar("SELECT sum(length(sealed)) FROM scores");
+  xyd::test::raw_db raw(path);
+  sqlite3 *db = raw.db;
+  REQUIRE(db);
+  const auto sealed_sum = raw.scalar("SELECT sum(length(sealed)) FROM scores");
+  REQUIRE(sealed_sum);
+  const int64_t sealed = *sealed_sum;
   INFO("sealed " << sealed << " bytes of " << text << " bytes of results");
   CHECK(sealed * 2 < static_cast<int64_t>(text));
 
@@ -577,7 +572,6 @@ TEST_CASE("score: kept scores are compressed at rest, older rows still read", "[
   REQUIRE_FALSE(bad);
   CHECK(bad.error().code() == errc::corrupt);
   CHECK(bad.error().message().find("kept score 1001") != std::string::npos);
-  sqlite3_close(db);
 }
 
 // Finding 6 of the integrity review (scores can move between subjects): a
@@ -598,24 +592,21 @@ TEST_CASE("score: scores can move between subjects: a moved score fails, purge d
   const std::string a = (*subjects)[0], b = (*subjects)[1];
   REQUIRE(score_subject(**s, a));
   REQUIRE(score_subject(**s, b));
-  sqlite3 *db = nullptr;
-  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  xyd::test::raw_db raw(path);
+  REQUIRE(raw.db);
   auto scalar = [&](const char *sql) {
-    sqlite3_stmt *q = nullptr;
-    REQUIRE(sqlite3_prepare_v2(db, sql, -1, &q, nullptr) == SQLITE_OK);
-    REQUIRE(sqlite3_step(q) == SQLITE_ROW);
-    const int64_t v = sqlite3_column_int64(q, 0);
-    sqlite3_finalize(q);
-    return v;
+    auto v = raw.scalar(sql);
+    REQUIRE(v);
+    return *v;
   };
-  auto exec = [&](const char *sql) { REQUIRE(sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK); };
+  auto exec = [&](const std::string &sql) { REQUIRE(raw.exec(sql)); };
   // a's score (the first row) pointed at b: b's scores do not authenticate.
   const std::string a_id = std::to_string(scalar("SELECT subject_id FROM scores WHERE id = 1"));
   exec("UPDATE scores SET subject_id = (SELECT subject_id FROM scores WHERE id = 2) WHERE id = 1");
   auto moved = (*s)->scores(b);
   REQUIRE_FALSE(moved);
   CHECK(moved.error().code() == errc::corrupt);
-  exec(("UPDATE scores SET subject_id = " + a_id + " WHERE id = 1").c_str());
+  exec("UPDATE scores SET subject_id = " + a_id + " WHERE id = 1");
   REQUIRE((*s)->scores(a));  // back in its place, it reads again
   // The newest row deleted: the next score does not take its id again.
   const int64_t newest = scalar("SELECT max(id) FROM scores");
@@ -625,7 +616,6 @@ TEST_CASE("score: scores can move between subjects: a moved score fails, purge d
   // Every record purged: no score of theirs is left.
   REQUIRE((*s)->purge("2100-01-01"));
   CHECK(scalar("SELECT count(*) FROM scores") == 0);
-  sqlite3_close(db);
 }
 
 // A schema-7 store's scores (sealed to their id alone) are sealed to their

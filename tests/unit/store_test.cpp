@@ -561,12 +561,7 @@ TEST_CASE("store: rekey carries revocations from before schema 7 over from the a
   REQUIRE(s->revoke_token("jti-old", 1000));
   REQUIRE(s->revoke_grant(uscc, "bank-a", 2000));
   s.reset();
-  auto exec = [&](const char *sql) {
-    sqlite3 *db = nullptr;
-    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-    CHECK(sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK);
-    sqlite3_close(db);
-  };
+  auto exec = [&](const char *sql) { CHECK(xyd::test::raw_db(path).exec(sql)); };
   exec("UPDATE revocations SET nonce = NULL, sealed = NULL");  // as a schema-6 store kept them
   s = open_new(path, k1);
   const master_key k2 = master_key::generate();
