@@ -750,6 +750,37 @@ int xyd_store_audit_verify(xyd_store *store, const char *public_paserk, char **o
   });
 }
 
+int xyd_store_audit_verify_request(xyd_store *store, const char *request_json, char **out_json) {
+  return guarded([&] {
+    if (!out_json) return fail(XYD_EINVAL, "xyd_store_audit_verify_request: out_json is NULL");
+    *out_json = nullptr;
+    if (!store || !request_json)
+      return fail(XYD_EINVAL, "xyd_store_audit_verify_request: store and request_json are required");
+    auto o = xyd::decode_audit_verify_request(request_json);
+    if (!o) return fail(o.error());
+    auto v = store->s->audit_verify(*o);
+    if (!v) return fail(v.error());
+    *out_json = dup(v->to_json());
+    if (!v->ok) return fail(XYD_ECORRUPT, "audit log broken at entry " + std::to_string(v->first_bad) + ": " + v->problem);
+    return XYD_OK;
+  });
+}
+
+int xyd_store_set_audit_signer(xyd_store *store, const char *secret_paserk, long long every) {
+  return guarded([&] {
+    if (!store) return fail(XYD_EINVAL, "xyd_store_set_audit_signer: store is NULL");
+    if (every < 0) return fail(XYD_EINVAL, "xyd_store_set_audit_signer: every must be 0 (the default) or more");
+    if (!secret_paserk) {
+      store->s->audit_auto_checkpoint({}, 0);
+      return XYD_OK;
+    }
+    auto sk = xyd::paseto::parse_secret(secret_paserk);
+    if (!sk) return fail(sk.error());
+    store->s->audit_auto_checkpoint(*sk, every ? every : xyd::audit::default_checkpoint_every);
+    return XYD_OK;
+  });
+}
+
 int xyd_store_audit_checkpoint(xyd_store *store, const char *secret_paserk, char **out_json) {
   return guarded([&] {
     if (!out_json) return fail(XYD_EINVAL, "xyd_store_audit_checkpoint: out_json is NULL");

@@ -447,13 +447,27 @@ XYD_API int xyd_store_check_claims(xyd_store *store, const char *request_json, c
 XYD_API int xyd_store_set_actor(xyd_store *store, const char *actor);
 /* Recomputes the hash chain and checks the signed checkpoints, with
  * public_paserk (the institution's k4.public key; NULL: the keys the store
- * trusts for "audit"). *out_json (set in both cases):
- *   {"ok":true,"entries":N,"checkpoints":M}
+ * trusts for "audit", which is never tamper evidence: "keys":"store").
+ * With a key given, a log that no checkpoint signed by it vouches for is
+ * broken. *out_json (set in both cases):
+ *   {"ok":true,"entries":N,"checkpoints":M,"keys":"given"|"store",
+ *    "tamper_evident":bool,"checkpointed_to":seq,"anchors":n,
+ *    "anchored_to":seq,"unanchored":n}
  *   {"ok":false,…,"first_bad":seq,"problem":"…"}
  * XYD_OK when intact, XYD_ECORRUPT when not (xyd_errmsg names the entry). */
 XYD_API int xyd_store_audit_verify(xyd_store *store, const char *public_paserk, char **out_json);
-/* Signs the chain's head with a k4.secret PASERK; *out_json {"seq","hash"}. */
+/* The same with anchors (docs/audit.md): request_json
+ *   {"public":"k4.public…"|["k4.public…",…],
+ *    "anchors":["v4.public…",…],        checkpoint tokens kept outside the store
+ *    "require_anchored":false}          entries after the last anchor fail
+ * Anchors need "public". A bad request is XYD_EINVAL naming the member. */
+XYD_API int xyd_store_audit_verify_request(xyd_store *store, const char *request_json, char **out_json);
+/* Signs the chain's head with a k4.secret PASERK; *out_json
+ * {"seq","hash","token"}: file the token outside the store (the anchor). */
 XYD_API int xyd_store_audit_checkpoint(xyd_store *store, const char *secret_paserk, char **out_json);
+/* Automatic checkpoints: every `every` entries (0: the default, 1000), this
+ * handle signs one with secret_paserk as it appends the entry. NULL stops. */
+XYD_API int xyd_store_set_audit_signer(xyd_store *store, const char *secret_paserk, long long every);
 /* The log as JSON Lines, one {"entry":{…},"hash":"hex"} per line. */
 XYD_API int xyd_store_audit_export(xyd_store *store, char **out_jsonl);
 /* {"released":{month:{purpose:{item_type:n}}},"refused":{month:{reason:n}},"actions":{…}}. */

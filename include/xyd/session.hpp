@@ -117,6 +117,8 @@ result<consent::request> decode_consent_check(std::string_view json);
 result<report_request> decode_report_request(std::string_view json, const catalog &cat);
 result<claims_check_request> decode_claims_check_request(std::string_view json);
 result<score_request> decode_score_request(std::string_view json);
+/// {"public": PASERK or [PASERK…], "anchors": [token…], "require_anchored": bool}
+result<audit::verify_options> decode_audit_verify_request(std::string_view json);
 
 // ---------------------------------------------------------------- the session
 
@@ -188,7 +190,11 @@ class session {
   // ---- the audit log
   /// The verdict; a broken chain is a verdict with ok false (not an error).
   result<audit::verdict> audit_verify(const std::vector<paseto::public_key> &keys = {});
+  result<audit::verdict> audit_verify(const audit::verify_options &o);
+  /// {"seq","hash","token"}: the token is the anchor to file elsewhere.
   result<std::string> audit_checkpoint(const paseto::secret_key &sk);
+  /// Signs a checkpoint automatically every `every` entries (0: stops).
+  void audit_auto_checkpoint(const paseto::secret_key &sk, int64_t every = audit::default_checkpoint_every);
   status audit_export(const std::function<void(const std::string &line)> &each);
   result<std::string> audit_stats();
 

@@ -265,6 +265,22 @@ class store {
   /// Signed checkpoints (v4.public tokens over {"seq","hash"}).
   status add_checkpoint(int64_t seq, std::string_view token);
   result<std::vector<std::pair<int64_t, std::string>>> checkpoints();
+  /// Signs the chain's head: (seq, 32-byte hash) -> a checkpoint token
+  /// (xyd::audit::checkpoint_token). Called with the handle's lock held: it
+  /// must not call back into the store.
+  using checkpoint_signer = std::function<std::string(int64_t seq, std::string_view hash)>;
+  struct checkpoint_made {
+    int64_t seq = 0;
+    std::string hash;   ///< 32 bytes
+    std::string token;
+  };
+  /// Appends `e` and, in the same transaction, a checkpoint of the entry
+  /// just appended, signed by `sign`: no other entry can come between.
+  result<checkpoint_made> checkpoint(const audit_event &e, const checkpoint_signer &sign);
+  /// Automatic checkpoints (docs/audit.md): every entry whose seq is a
+  /// multiple of `every` is signed by `sign` as it is appended, in its
+  /// transaction. `every` 0 or `sign` empty: none (the default).
+  void set_auto_checkpoint(int64_t every, checkpoint_signer sign);
 
   static constexpr int schema_version = 8;
 

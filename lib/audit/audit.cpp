@@ -11,11 +11,26 @@ namespace {
 
 std::string hex(std::string_view bytes) { return to_hex(bytes); }
 
+/// A positive decimal count (a checkpoint's seq), or nullopt.
+std::optional<int64_t> parse_count(std::string_view text) {
+  if (text.empty() || text.size() > 18) return std::nullopt;
+  int64_t n = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + (c - '0');
+  }
+  return n;
+}
+
 }  // namespace
 
 std::string verdict::to_json() const {
-  std::string out = std::string("{\"ok\":") + (ok ? "true" : "false") + ",\"entries\":" + std::to_string(entries) +
-                    ",\"checkpoints\":" + std::to_string(checkpoints);
+  auto flag = [](bool b) { return b ? "true" : "false"; };
+  std::string out = std::string("{\"ok\":") + flag(ok) + ",\"entries\":" + std::to_string(entries) +
+                    ",\"checkpoints\":" + std::to_string(checkpoints) + ",\"keys\":\"" + keys +
+                    "\",\"tamper_evident\":" + flag(tamper_evident) + ",\"checkpointed_to\":" + std::to_string(checkpointed_to) +
+                    ",\"anchors\":" + std::to_string(anchors) + ",\"anchored_to\":" + std::to_string(anchored_to) +
+                    ",\"unanchored\":" + std::to_string(unanchored);
   if (!ok) {
     out += ",\"first_bad\":" + std::to_string(first_bad) + ",\"problem\":";
     json::append_quoted(out, problem);
@@ -23,7 +38,62 @@ std::string verdict::to_json() const {
   return out + "}";
 }
 
-result<verdict> verify(store &s, const std::vector<paseto::public_key> &given) {
+namespace {
+
+/// A key checkpoints may be signed with, and from when it may not.
+struct signer {
+  paseto::public_key key;
+  std::optional<int64_t> retired_from;
+};
+
+/// A checkpoint token's signed claims.
+struct signed_head {
+  int64_t seq = 0, at = 0;
+  std::string hash_hex;
+  bool retired = false;  ///< signed by a key retired before `at`
+};
+
+/// Verifies `token` under one of `keys`: the claims, or a sentence saying
+/// why not. A token signed by a key only after its retirement is returned
+/// with `retired` set.
+std::optional<signed_head> open_checkpoint(const std::vector<signer> &keys, std::string_view token, std::string &why) {
+  for (const auto &k : keys) {
+    auto o = paseto::verify(k.key, token);
+    if (!o) continue;
+    auto claims = json::parse(o->message);
+    if (!claims || !claims->is(json::kind::object) || json::duplicate_key(*claims)) {
+      why = "is malformed (its claims are not one JSON object)";
+      return std::nullopt;
+    }
+    const json::value *seq = claims->find("seq"), *hash = claims->find("hash"), *at = claims->find("at");
+    signed_head h;
+    std::optional<int64_t> when = at && at->is(json::kind::string) ? parse_rfc3339(at->text) : std::nullopt;
+    const std::optional<int64_t> n = seq && seq->is(json::kind::number) ? parse_count(seq->text) : std::nullopt;
+    if (!n || *n < 1 || !hash ||
+        !hash->is(json::kind::string) || hash->text.size() != 64 || !when) {
+      why = "is malformed (claims seq, hash, at)";
+      return std::nullopt;
+    }
+    h.seq = *n;
+    h.hash_hex = hash->text;
+    h.at = *when;
+    h.retired = k.retired_from && h.at >= *k.retired_from;
+    return h;
+  }
+  why = keys.empty() ? "is not signed by any key (none given or trusted for \"audit\")"
+                     : "is not signed by the institution's key";
+  return std::nullopt;
+}
+
+}  // namespace
+
+result<verdict> verify(store &s, const std::vector<paseto::public_key> &keys) {
+  verify_options o;
+  o.keys = keys;
+  return verify(s, o);
+}
+
+result<verdict> verify(store &s, const verify_options &o) {
   verdict v;
   std::vector<std::string> hashes;  // computed, by seq - 1
   std::string prev(32, '\0');
@@ -43,9 +113,11 @@ result<verdict> verify(store &s, const std::vector<paseto::public_key> &given) {
                         : "entry " + std::to_string(row.seq) + " is out of order");
       return false;
     }
+    // The entry as read from the file (an entry point: the file is not
+    // trusted): one JSON object whose seq is its place.
     auto doc = json::parse(row.entry);
-    const json::value *seq = doc ? doc->find("seq") : nullptr;
-    if (!doc || !seq || seq->text != std::to_string(row.seq)) {
+    const json::value *seq = doc && doc->is(json::kind::object) ? doc->find("seq") : nullptr;
+    if (!seq || seq->text != std::to_string(row.seq)) {
       bad(row.seq, "entry " + std::to_string(row.seq) + " is not the entry written at this place (moved, inserted or rewritten)");
       return false;
     }
@@ -63,72 +135,128 @@ result<verdict> verify(store &s, const std::vector<paseto::public_key> &given) {
   });
   if (!st) return st;
 
-  // Checkpoints: signed by the institution; each must sit on the chain.
-  std::vector<paseto::public_key> keys = given;
-  if (keys.empty()) {
+  // The keys: the institution's, given; or the store's own (never tamper
+  // evidence: the keyring is in the file an insider rewrites).
+  std::vector<signer> keys;
+  v.keys = o.keys.empty() ? "store" : "given";
+  for (const auto &k : o.keys) keys.push_back({k, std::nullopt});
+  if (o.keys.empty()) {
     auto all = s.trusted_keys();
     if (!all) return all.error();
     for (const auto &k : *all)
-      if (k.use == "audit" && !k.retired_from)
-        if (auto pk = paseto::parse_public(k.public_paserk)) keys.push_back(*pk);
+      if (k.use == "audit")
+        if (auto pk = paseto::parse_public(k.public_paserk)) keys.push_back({*pk, k.retired_from});
   }
+  const auto length = static_cast<int64_t>(hashes.size());
+  // One checkpoint or anchor against the chain: false after bad().
+  auto on_chain = [&](const std::string &which, const signed_head &h) {
+    if (h.retired) {
+      bad(h.seq, which + " is signed (at " + format_rfc3339(h.at) + ") by a key retired before then");
+      return false;
+    }
+    if (h.seq > length) {
+      // The chain ends before the checkpoint: entries were cut off (or the
+      // chain broke earlier, reported above).
+      bad(length + 1, which + ": the log ends at entry " + std::to_string(length) + "; later entries were deleted");
+      return false;
+    }
+    if (hex(hashes[static_cast<size_t>(h.seq - 1)]) != h.hash_hex) {
+      bad(1, which + " does not match the chain: the log was rewritten up to entry " + std::to_string(h.seq));
+      return false;
+    }
+    return true;
+  };
+
+  // The store's checkpoints: each signed, each on the chain.
   auto cps = s.checkpoints();
   if (!cps) return cps.error();
   v.checkpoints = static_cast<int64_t>(cps->size());
+  int64_t vouched = 0;  // checkpoints and anchors that verified
   for (size_t i = 0; i < cps->size() && v.ok; ++i) {
     const auto &[seq, token] = (*cps)[i];
     const std::string which = "checkpoint " + std::to_string(i + 1) + " (at entry " + std::to_string(seq) + ")";
-    std::optional<paseto::opened> opened;
-    for (const auto &k : keys)
-      if (auto o = paseto::verify(k, token)) {
-        opened = *o;
-        break;
-      }
-    if (!opened) {
-      bad(seq, which + " is not signed by " + (keys.empty() ? std::string("any key (none given or trusted for \"audit\")") : "the institution's key"));
+    std::string why;
+    auto h = open_checkpoint(keys, token, why);
+    if (!h) {
+      bad(seq, which + " " + why);
       break;
     }
-    auto claims = json::parse(opened->message);
-    const json::value *cseq = claims ? claims->find("seq") : nullptr;
-    const json::value *chash = claims ? claims->find("hash") : nullptr;
-    if (!cseq || !chash || cseq->text != std::to_string(seq)) {
-      bad(seq, which + " is malformed");
+    if (h->seq != seq) {
+      bad(seq, which + " is malformed (its token is for entry " + std::to_string(h->seq) + ")");
       break;
     }
-    if (seq < 1 || seq > static_cast<int64_t>(hashes.size())) {
-      // The chain ends before the checkpoint: entries were cut off (or the
-      // chain broke earlier, reported above).
-      bad(static_cast<int64_t>(hashes.size()) + 1,
-          which + ": the log ends at entry " + std::to_string(hashes.size()) + "; later entries were deleted");
-      break;
-    }
-    if (hex(hashes[static_cast<size_t>(seq - 1)]) != chash->text) {
-      bad(1, which + " does not match the chain: the log was rewritten up to entry " + std::to_string(seq));
-      break;
-    }
+    if (!on_chain(which, *h)) break;
+    v.checkpointed_to = std::max(v.checkpointed_to, h->seq);
+    ++vouched;
   }
+
+  // The anchors, from outside the store: the chain must reach each.
+  for (size_t i = 0; i < o.anchors.size() && v.ok; ++i) {
+    const std::string which = "anchor " + std::to_string(i + 1);
+    std::string why;
+    auto h = open_checkpoint(keys, o.anchors[i], why);
+    if (!h) {
+      bad(0, which + " " + why);
+      break;
+    }
+    if (!on_chain(which + " (at entry " + std::to_string(h->seq) + ")", *h)) break;
+    v.anchored_to = std::max(v.anchored_to, h->seq);
+    ++v.anchors;
+    ++vouched;
+  }
+  v.unanchored = v.entries - v.anchored_to;
+
+  if (v.ok && !o.keys.empty() && vouched == 0)
+    bad(v.entries ? 1 : 0, "no checkpoint or anchor signed by the given key: the chain alone proves nothing (it can be "
+                           "recomputed by whoever can write the file)");
+  if (v.ok && o.require_anchored && v.unanchored > 0)
+    bad(v.anchored_to + 1, std::to_string(v.unanchored) + " entries after the last anchor (entry " +
+                               std::to_string(v.anchored_to) + ") are not anchored");
+  v.tamper_evident = v.ok && !o.keys.empty() && vouched > 0;
   return v;
+}
+
+std::string checkpoint_token(const paseto::secret_key &sk, int64_t seq, std::string_view hash, int64_t at) {
+  const std::string kid = paseto::pid(paseto::public_key_of(sk));
+  const std::string claims =
+      "{\"seq\":" + std::to_string(seq) + ",\"hash\":\"" + hex(hash) + "\",\"at\":\"" + format_rfc3339(at) + "\"}";
+  return paseto::sign(sk, claims, "{\"kid\":\"" + kid + "\"}");
 }
 
 result<std::string> checkpoint(store &s, const paseto::secret_key &sk) {
   const std::string kid = paseto::pid(paseto::public_key_of(sk));
   audit_event e(audit_action::checkpoint);
   e.with("kid", kid);
-  if (auto st = s.audit(e); !st) return st;
-  int64_t seq = 0;
-  std::string hash;
-  if (auto st = s.for_each_audit([&](const store::audit_row &row) {
-        seq = row.seq;
-        hash = row.hash;
-        return true;
-      });
-      !st)
-    return st;
-  const std::string claims = "{\"seq\":" + std::to_string(seq) + ",\"hash\":\"" + hex(hash) + "\",\"at\":\"" +
-                             format_rfc3339(now_unix()) + "\"}";
-  const std::string token = paseto::sign(sk, claims, "{\"kid\":\"" + kid + "\"}");
-  if (auto st = s.add_checkpoint(seq, token); !st) return st;
-  return "{\"seq\":" + std::to_string(seq) + ",\"hash\":\"" + hex(hash) + "\"}";
+  const int64_t at = now_unix();
+  auto made = s.checkpoint(e, [&](int64_t seq, std::string_view hash) { return checkpoint_token(sk, seq, hash, at); });
+  if (!made) return made.error();
+  return "{\"seq\":" + std::to_string(made->seq) + ",\"hash\":\"" + hex(made->hash) + "\",\"token\":\"" + made->token + "\"}";
+}
+
+result<std::vector<std::string>> parse_anchors(std::string_view text) {
+  std::vector<std::string> out;
+  size_t line = 0;
+  while (!text.empty()) {
+    ++line;
+    const size_t nl = text.find('\n');
+    std::string_view l = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+    while (!l.empty() && (l.back() == '\r' || l.back() == ' ' || l.back() == '\t')) l.remove_suffix(1);
+    while (!l.empty() && (l.front() == ' ' || l.front() == '\t')) l.remove_prefix(1);
+    if (l.empty() || l.front() == '#') continue;
+    if (l.front() == '{') {
+      auto doc = json::parse(l);
+      const json::value *t = doc && doc->is(json::kind::object) ? doc->find("token") : nullptr;
+      if (!t || !t->is(json::kind::string))
+        return status(errc::parse, "anchor line " + std::to_string(line) + ": a JSON line must hold \"token\"");
+      out.push_back(t->text);
+    } else if (l.rfind("v4.public.", 0) == 0) {
+      out.emplace_back(l);
+    } else {
+      return status(errc::parse, "anchor line " + std::to_string(line) + ": not a checkpoint token (v4.public.…)");
+    }
+  }
+  return out;
 }
 
 status export_jsonl(store &s, const std::function<void(const std::string &)> &each) {

@@ -272,6 +272,40 @@ result<score_request> decode_score_request(std::string_view text) {
   return r;
 }
 
+result<audit::verify_options> decode_audit_verify_request(std::string_view text) {
+  reader rd("audit verify request", text);
+  if (!rd.ok()) return rd.error();
+  audit::verify_options r;
+  auto strings = [&](const std::string &k, const json::value &v, std::vector<std::string> &out) -> status {
+    if (v.is(kind::string)) {
+      out.push_back(v.text);
+      return status::ok();
+    }
+    if (!v.is(kind::array)) return rd.bad(k, "must be a string or an array of strings");
+    for (size_t i = 0; i < v.items.size(); ++i) {
+      if (!v.items[i].is(kind::string))
+        return rd.fail(json::path_index(json::path_member("$", k), i) + ": must be a string");
+      out.push_back(v.items[i].text);
+    }
+    return status::ok();
+  };
+  std::vector<std::string> keys;
+  for (const auto &[k, v] : rd.doc().members) {
+    if (k == "public") XYD_TRY(strings(k, v, keys));
+    else if (k == "anchors") XYD_TRY(strings(k, v, r.anchors));
+    else if (k == "require_anchored") XYD_TRY(rd.boolean(k, v, r.require_anchored));
+    else return rd.bad(k, "unknown member");
+  }
+  for (size_t i = 0; i < keys.size(); ++i) {
+    auto pk = paseto::parse_public(keys[i]);
+    if (!pk) return rd.fail(json::path_index("$.public", i) + ": " + pk.error().message());
+    r.keys.push_back(*pk);
+  }
+  if ((!r.anchors.empty() || r.require_anchored) && r.keys.empty())
+    return rd.fail("anchors and require_anchored need the institution's key (\"public\")");
+  return r;
+}
+
 #undef XYD_TRY
 
 }  // namespace xyd

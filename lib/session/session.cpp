@@ -265,7 +265,18 @@ result<audit::verdict> session::audit_verify(const std::vector<paseto::public_ke
   return audit::verify(*store_, keys);
 }
 
+result<audit::verdict> session::audit_verify(const audit::verify_options &o) { return audit::verify(*store_, o); }
+
 result<std::string> session::audit_checkpoint(const paseto::secret_key &sk) { return audit::checkpoint(*store_, sk); }
+
+void session::audit_auto_checkpoint(const paseto::secret_key &sk, int64_t every) {
+  if (every <= 0) return store_->set_auto_checkpoint(0, {});
+  // The signer keeps its own copy of the key (wiped with it: key_bytes).
+  auto key = std::make_shared<const paseto::secret_key>(sk);
+  store_->set_auto_checkpoint(every, [key](int64_t seq, std::string_view hash) {
+    return audit::checkpoint_token(*key, seq, hash, now_unix());
+  });
+}
 
 status session::audit_export(const std::function<void(const std::string &line)> &each) {
   return audit::export_jsonl(*store_, each);

@@ -38,7 +38,7 @@ result<sqlite3 *> store::impl::audit_db() {
   return audit_writer.db;
 }
 
-status store::impl::append_audit(const audit_event &e) {
+status store::impl::append_audit(const audit_event &e, const store::checkpoint_signer *sign, store::checkpoint_made *made) {
   auto target = audit_db();
   if (!target) return target.error();
   sqlite3 *a = *target;
@@ -48,6 +48,9 @@ status store::impl::append_audit(const audit_event &e) {
       return db_error(a, rc, "reading the audit log");
     if (int rc = st.insert.prepare(a, "INSERT INTO audit (seq, entry, hash) VALUES (?, ?, ?)"); rc != SQLITE_OK)
       return db_error(a, rc, "appending to the audit log");
+    if (int rc = st.checkpoint.prepare(a, "INSERT INTO audit_checkpoints (seq, token, added_at) VALUES (?, ?, ?)");
+        rc != SQLITE_OK)
+      return db_error(a, rc, "adding an audit checkpoint");
     if (auto ps = st.tx.prepare(a, "audit log"); !ps) return ps;
     st.on = a;
   }
@@ -78,6 +81,17 @@ status store::impl::append_audit(const audit_event &e) {
   rc = ins.step();
   ins.reset();
   if (rc != SQLITE_DONE) return db_error(a, rc, "appending to the audit log");
+  const store::checkpoint_signer *signer = sign ? sign : auto_every > 0 && auto_sign && seq % auto_every == 0 ? &auto_sign : nullptr;
+  if (signer) {
+    const std::string_view h(reinterpret_cast<const char *>(hash.data()), hash.size());
+    std::string token = (*signer)(seq, h);
+    stmt &cp = st.checkpoint;
+    cp.reset().bind(seq).bind(token).bind(now_utc());
+    rc = cp.step();
+    cp.reset();
+    if (rc != SQLITE_DONE) return db_error(a, rc, "adding an audit checkpoint");
+    if (made && sign) *made = {seq, std::string(h), std::move(token)};
+  }
   return tx.active() ? tx.commit("audit log") : status::ok();
 }
 
@@ -132,6 +146,20 @@ status store::add_checkpoint(int64_t seq, std::string_view token) {
   s.bind(seq).bind(token).bind(now_utc());
   if (int rc = s.step(); rc != SQLITE_DONE) return db_error(*target, rc, "adding an audit checkpoint");
   return status::ok();
+}
+
+result<store::checkpoint_made> store::checkpoint(const audit_event &e, const checkpoint_signer &sign) {
+  if (!sign) return status(errc::invalid_arg, "audit checkpoint: no signer");
+  std::lock_guard lock(p_->mu);
+  checkpoint_made made;
+  if (auto st = p_->append_audit(e, &sign, &made); !st) return st;
+  return made;
+}
+
+void store::set_auto_checkpoint(int64_t every, checkpoint_signer sign) {
+  std::lock_guard lock(p_->mu);
+  p_->auto_every = sign ? std::max<int64_t>(every, 0) : 0;
+  p_->auto_sign = std::move(sign);
 }
 
 result<std::vector<std::pair<int64_t, std::string>>> store::checkpoints() {

@@ -70,7 +70,7 @@ struct store::impl {
 
   // Statements of the audit append, prepared once per connection.
   struct audit_statements {
-    store_detail::stmt last, insert;
+    store_detail::stmt last, insert, checkpoint;
     store_detail::tx_statements tx;
     sqlite3 *on = nullptr;
   } audit_main, audit_side;
@@ -144,7 +144,12 @@ struct store::impl {
   /// The connection audit entries go through (the mutex held).
   result<sqlite3 *> audit_db();
   /// Appends one entry; inside the open transaction of `db` if there is one.
-  status append_audit(const audit_event &e);
+  /// A checkpoint of it is added in the same transaction when `sign` is
+  /// given (into *made), or when the automatic checkpoints ask for one.
+  status append_audit(const audit_event &e, const store::checkpoint_signer *sign = nullptr,
+                      store::checkpoint_made *made = nullptr);
+  int64_t auto_every = 0;
+  store::checkpoint_signer auto_sign;
 
   /// Runs `action` and appends `e` in one write transaction: both commit, or
   /// neither. `e` is read after `action` ran, so that `action` may fill in

@@ -562,10 +562,33 @@ static void test_report_and_audit(void) {
   }
   CHECK(xyd_store_check_claims(st, "{\"subject\":\"x\"}", &out) == XYD_EINVAL);
   /* the audit log: intact, checkpointed, then broken */
-  CHECK(xyd_store_audit_checkpoint(st, secret, &out) == XYD_OK);
+  CHECK(xyd_store_audit_verify(st, pub, &out) == XYD_ECORRUPT); /* a key given, no checkpoint: nothing vouches */
+  CHECK(contains(out, "\"ok\":false") && contains(xyd_errmsg(), "no checkpoint"));
   xyd_free(out);
+  CHECK(xyd_store_audit_checkpoint(st, secret, &out) == XYD_OK);
+  CHECK(contains(out, "\"token\":\"v4.public."));
+  {
+    /* the checkpoint's token, filed outside the store, is an anchor */
+    char request[2048];
+    const char *t = strstr(out, "\"token\":\"") + 9;
+    snprintf(request, sizeof request, "{\"public\":\"%s\",\"anchors\":[\"%.*s\"],\"require_anchored\":true}", pub,
+             (int)(strchr(t, '"') - t), t);
+    xyd_free(out);
+    CHECK(xyd_store_audit_verify_request(st, request, &out) == XYD_OK);
+    CHECK(contains(out, "\"tamper_evident\":true") && contains(out, "\"unanchored\":0") && contains(out, "\"anchors\":1"));
+    xyd_free(out);
+    CHECK(xyd_store_audit_verify_request(st, "{\"anchors\":[\"v4.public.x\"]}", &out) == XYD_EINVAL && out == NULL);
+    CHECK(contains(xyd_errmsg(), "need the institution's key"));
+    CHECK(xyd_store_audit_verify_request(st, "{\"public\":7}", &out) == XYD_EINVAL && contains(xyd_errmsg(), "$.public"));
+    CHECK(xyd_store_set_audit_signer(st, "k4.secret.nope", 5) == XYD_EVALIDATION);
+    CHECK(xyd_store_set_audit_signer(st, secret, -1) == XYD_EINVAL);
+    CHECK(xyd_store_set_audit_signer(st, secret, 1) == XYD_OK); /* every entry signed */
+    CHECK(xyd_store_subjects(st, &out) == XYD_OK);
+    xyd_free(out);
+    CHECK(xyd_store_set_audit_signer(st, NULL, 0) == XYD_OK);
+  }
   CHECK(xyd_store_audit_verify(st, pub, &out) == XYD_OK);
-  CHECK(contains(out, "\"ok\":true") && contains(out, "\"checkpoints\":1"));
+  CHECK(contains(out, "\"ok\":true") && contains(out, "\"checkpoints\":2") && contains(out, "\"keys\":\"given\""));
   xyd_free(out);
   CHECK(xyd_store_audit_export(st, &out) == XYD_OK);
   CHECK(contains(out, "\"actor\":\"c-test\"") && contains(out, "\"action\":\"check_claims\"") && !contains(out, "91350100M000100Y43"));

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -56,6 +57,10 @@ bool file_exists(const std::string &path) {
   return ::stat(path.c_str(), &sb) == 0;
 }
 
+namespace {
+bool from_file(const std::string &option, const std::string &path, bool echo_path, std::string &out);
+}  // namespace
+
 // ---------------------------------------------------------------- stores
 
 void add_store_args(CLI::App *cmd, store_args &a) {
@@ -78,6 +83,7 @@ std::unique_ptr<session> open_session(const store_args &a, access mode) {
     say("a key is required: --key-file FILE or XYD_KEY_FILE");
     return nullptr;
   }
+  warn_if_readable(key_file, "the key file");
   auto key = master_key::from_file(key_file);
   if (!key) {
     say(key.error().message());
@@ -90,7 +96,43 @@ std::unique_ptr<session> open_session(const store_args &a, access mode) {
     say(s.error().message());
     return nullptr;
   }
+  if (!auto_checkpoints(**s)) return nullptr;  // read-only sessions append entries too
   return std::move(s).value();
+}
+
+bool auto_checkpoints(session &s) {
+  const char *file = std::getenv("XYD_AUDIT_SECRET_FILE");
+  if (!file || !*file) return true;
+  int64_t every = audit::default_checkpoint_every;
+  if (const char *n = std::getenv("XYD_CHECKPOINT_EVERY"); n && *n) {
+    char *end = nullptr;
+    const long long v = std::strtoll(n, &end, 10);
+    if (*end || v < 0) {
+      say("XYD_CHECKPOINT_EVERY: expected a count of entries (0: none)");
+      return false;
+    }
+    every = v;
+  }
+  std::string text;
+  if (!from_file("XYD_AUDIT_SECRET_FILE", file, true, text)) return false;
+  warn_if_readable(file, "XYD_AUDIT_SECRET_FILE");
+  auto sk = paseto::parse_secret(text);
+  if (!sk) {
+    say("XYD_AUDIT_SECRET_FILE: " + sk.error().message());
+    return false;
+  }
+  s.audit_auto_checkpoint(*sk, every);
+  return true;
+}
+
+void warn_if_readable(const std::string &path, const std::string &what) {
+  struct stat sb {};
+  if (path == "-" || ::stat(path.c_str(), &sb) != 0 || !S_ISREG(sb.st_mode)) return;
+  if (sb.st_mode & (S_IRWXG | S_IRWXO)) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(sb.st_mode & 07777));
+    say(std::string("warning: ") + what + " " + path + " can be read by other users (mode " + mode + "); chmod 600 " + path);
+  }
 }
 
 // ---------------------------------------------------------------- secrets
@@ -135,7 +177,10 @@ bool from_file(const std::string &option, const std::string &path, bool echo_pat
 bool read_secret(const secret_arg &s, bool required, std::string &out) {
   const std::string name = std::string("--") + s.kind.name;
   out.clear();
-  if (!s.file.empty()) return from_file(name + "-file", s.file, true, out);
+  if (!s.file.empty()) {
+    if (std::string_view(s.kind.prefix) == "k4.secret.") warn_if_readable(s.file, name + "-file");
+    return from_file(name + "-file", s.file, true, out);
+  }
   if (s.text.empty()) {
     if (!required) return true;
     say(name + " or " + name + "-file is required (" + s.kind.what + ")");

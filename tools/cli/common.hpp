@@ -69,6 +69,13 @@ enum class access { write, read_only, create };
 /// $XYD_KEY_FILE. Unless `create`, a path that names no file is an error
 /// (exit 2, naming the path) and nothing is created. Null after saying why.
 std::unique_ptr<session> open_session(const store_args &a, access mode);
+/// Automatic audit checkpoints for a writing session when
+/// $XYD_AUDIT_SECRET_FILE names the institution's k4.secret key (every
+/// $XYD_CHECKPOINT_EVERY entries, default 1000); false after saying why.
+bool auto_checkpoints(session &s);
+/// A warning on stderr when a key or secret file can be read by group or
+/// others (the file is still used).
+void warn_if_readable(const std::string &path, const std::string &what);
 /// The existence check alone, for commands that read other arguments first.
 bool store_exists(const store_args &a);
 

@@ -177,3 +177,159 @@ def test_python_audit_api(tmp_path):
     with xyd.Store(str(tmp_path / "s.db"), key) as s:
         verdict = s.audit_verify(public)
         assert not verdict and verdict["first_bad"] == 2 and len(log_before) == 4
+
+
+# ---------------------------------------------------------------- anchors (issue 12, finding 4)
+
+def checkpoint(db, k, secret, *extra, env=None):
+    p = subprocess.run([CLI, "audit", "checkpoint", str(db), "--secret-file", str(secret), *map(str, k), *map(str, extra)],
+                       capture_output=True, env=env)
+    assert p.returncode == 0, p.stderr
+    return json.loads(p.stdout)
+
+
+def rewrite_chain(db, change_seq=2):
+    """What an insider with the file can do: change an entry and recompute
+    every hash after it, so that the chain is whole again."""
+    prev = bytes(32)
+    statements = []
+    for row in entries(db):
+        text = row["entry"]
+        if row["seq"] == change_seq:
+            text = text.replace('"outcome":"ok"', '"outcome":"refused"')
+        h = hashlib.blake2b(b"xyd-audit-v1" + prev + text.encode(), digest_size=32).digest()
+        statements.append(f"UPDATE audit SET entry = '{text}', hash = x'{h.hex()}' WHERE seq = {row['seq']};")
+        prev = h
+    sql(db, "".join(statements))
+
+
+def test_audit_log_cut_short_after_the_last_checkpoint_is_caught_by_the_anchor(logged, tmp_path):
+    db, k, public = logged
+    first = checkpoint(db, k, tmp_path / "inst.secret")["seq"]
+    anchors = tmp_path / "anchors"
+    made = checkpoint(db, k, tmp_path / "inst.secret", "--anchor-out", anchors)  # filed outside the store
+    assert made["token"].startswith("v4.public.") and anchors.read_text().strip() == made["token"]
+    run("subjects", db, *k)
+    # the insider deletes the last checkpoint and every entry after the one before
+    sql(db, f"DELETE FROM audit WHERE seq > {first}; DELETE FROM audit_checkpoints WHERE seq > {first}")
+    rc, verdict, _ = verify(db, k, public)
+    assert rc == 0 and verdict["entries"] == first  # the store alone cannot tell
+    p = run("audit", "verify", db, *k, "--public", public, "--anchor", anchors, check=False)
+    verdict = json.loads(p.stdout)
+    assert p.returncode == 1 and "deleted" in verdict["problem"] and f"entry {made['seq']}" in verdict["problem"]
+
+
+def test_audit_log_intact_with_an_anchor_passes_and_counts_the_unanchored(logged, tmp_path):
+    db, k, public = logged
+    anchors = tmp_path / "anchors"
+    made = checkpoint(db, k, tmp_path / "inst.secret", "--anchor-out", anchors)
+    run("subjects", db, *k)
+    run("subjects", db, *k)
+    p = run("audit", "verify", db, *k, "--public", public, "--anchor", anchors, check=False)
+    verdict = json.loads(p.stdout)
+    assert p.returncode == 0 and verdict["ok"] and verdict["tamper_evident"]
+    assert verdict["anchored_to"] == made["seq"] and verdict["unanchored"] == 2 and verdict["anchors"] == 1
+    p = run("audit", "verify", db, *k, "--public", public, "--anchor", anchors, "--require-anchored", check=False)
+    assert p.returncode == 1 and "2 entries" in json.loads(p.stdout)["problem"]
+    checkpoint(db, k, tmp_path / "inst.secret", "--anchor-out", anchors)  # a second line in the same file
+    p = run("audit", "verify", db, *k, "--public", public, "--anchor", anchors, "--require-anchored", check=False)
+    verdict = json.loads(p.stdout)
+    assert p.returncode == 0 and verdict["unanchored"] == 0 and verdict["anchors"] == 2
+    # an anchor that is not a checkpoint token of this key is an error naming the file and line
+    bad = tmp_path / "bad-anchor"
+    bad.write_text(anchors.read_text().splitlines()[0] + "\nv4.public.AAAA\n")
+    p = run("audit", "verify", db, *k, "--public", public, "--anchor", bad, check=False)
+    assert p.returncode == 1 and "anchor 2" in json.loads(p.stdout)["problem"]
+
+
+def test_audit_checkpoints_deleted_and_chain_rewritten_fail_with_the_key(logged):
+    db, k, public = logged
+    rewrite_chain(db)
+    sql(db, "DELETE FROM audit_checkpoints")
+    rc, verdict, err = verify(db, k, public)
+    assert rc == 1 and not verdict["ok"] and "no checkpoint" in verdict["problem"]
+
+
+def test_audit_keyring_injected_is_never_tamper_evidence(logged, tmp_path):
+    db, k, public = logged
+    run("consent", "keygen", "--out", tmp_path / "mallory")
+    run("consent", "trust", db, "--public-file", tmp_path / "mallory.public", "--use", "audit", *k)
+    rewrite_chain(db)
+    sql(db, "DELETE FROM audit_checkpoints")
+    checkpoint(db, k, tmp_path / "mallory.secret")
+    rc, verdict, err = verify(db, k)  # the store's own keyring: consistent, and says so
+    assert verdict["keys"] == "store" and verdict["tamper_evident"] is False and "keyring" in err
+    rc, verdict, _ = verify(db, k, public)  # the institution's key: caught
+    assert rc == 1 and "not signed" in verdict["problem"] and verdict["tamper_evident"] is False
+
+
+def test_audit_future_retirement_of_the_audit_key(logged, tmp_path):
+    db, k, public = logged
+    kid = run("consent", "trust", db, "--public-file", public, "--use", "audit", *k).stdout.decode().strip()
+    kid = json.loads(kid)["kid"] if kid.startswith("{") else kid
+    run("consent", "retire", db, "--kid", kid, "--from", "2099-01-01T00:00:00Z", *k)
+    rc, verdict, _ = verify(db, k)  # retired in the future: still the audit key today
+    assert rc == 0 and verdict["ok"] and verdict["checkpoints"] == 1
+    import os
+    later = dict(os.environ, XYD_NOW="2099-06-01T00:00:00Z")
+    checkpoint(db, k, tmp_path / "inst.secret", env=later)  # signed after the key's retirement
+    rc, verdict, _ = verify(db, k)
+    assert rc == 1 and "retired" in verdict["problem"] and verdict["first_bad"] > 0
+
+
+def test_audit_anchors_and_automatic_checkpoints_through_python(tmp_path):
+    key = xyd.generate_key()
+    secret, public = xyd.consent.generate_key()
+    path = str(tmp_path / "s.db")
+    with xyd.Store(path, key, create=True) as s:
+        s.set_audit_signer(secret, every=3)
+        for _ in range(7):
+            s.subjects()
+        verdict = s.audit_verify(public)
+        assert verdict and verdict["checkpoints"] == 2 and verdict["checkpointed_to"] == 6 and verdict["tamper_evident"]
+        s.set_audit_signer(None)
+        made = s.audit_checkpoint(secret)
+        s.subjects()
+        verdict = s.audit_verify(public, anchors=[made["token"]])
+        assert verdict and verdict["anchored_to"] == made["seq"] and verdict["unanchored"] == 1
+        verdict = s.audit_verify(public, anchors=[made["token"]], require_anchored=True)
+        assert not verdict and "not anchored" in verdict["problem"]
+        with pytest.raises(xyd.InvalidArgumentError, match=r"\$.anchors"):
+            s.audit_verify(public, anchors=[3])
+        with pytest.raises(xyd.InvalidArgumentError, match="need the institution's key"):
+            s.audit_verify(anchors=[made["token"]])
+    # the insider deletes the store's checkpoints and the entries after the 4th
+    import sqlite3
+    with sqlite3.connect(path) as db:
+        db.execute("DELETE FROM audit WHERE seq > 4")
+        db.execute("DELETE FROM audit_checkpoints")
+    with xyd.Store(path, key) as s:
+        verdict = s.audit_verify(public, anchors=[made["token"]])
+        assert not verdict and "deleted" in verdict["problem"]
+        verdict = s.audit_verify(public)  # no checkpoint left: the key vouches for nothing
+        assert not verdict and "no checkpoint" in verdict["problem"]
+
+
+def test_cli_automatic_checkpoints_and_a_readable_key_file_warned(tmp_path):
+    import os
+    key = tmp_path / "k"
+    run("keygen", "--out", key)
+    run("consent", "keygen", "--out", tmp_path / "inst")
+    db = tmp_path / "s.db"
+    run("init", db, "--key-file", key)
+    env = dict(os.environ, XYD_AUDIT_SECRET_FILE=str(tmp_path / "inst.secret"), XYD_CHECKPOINT_EVERY="2")
+    for _ in range(5):
+        p = subprocess.run([CLI, "subjects", str(db), "--key-file", str(key)], capture_output=True, env=env)
+        assert p.returncode == 0 and b"warning" not in p.stderr
+    rc, verdict, _ = verify(db, ["--key-file", key], tmp_path / "inst.public")
+    assert rc == 0 and verdict["checkpoints"] >= 2 and verdict["tamper_evident"]
+    bad = dict(env, XYD_CHECKPOINT_EVERY="often")
+    p = subprocess.run([CLI, "subjects", str(db), "--key-file", str(key)], capture_output=True, env=bad)
+    assert p.returncode == 2 and b"XYD_CHECKPOINT_EVERY" in p.stderr
+    os.chmod(key, 0o644)
+    p = run("subjects", db, "--key-file", key)
+    assert b"warning" in p.stderr and b"chmod 600" in p.stderr and p.returncode == 0
+    os.chmod(tmp_path / "inst.secret", 0o640)
+    p = subprocess.run([CLI, "audit", "checkpoint", str(db), "--secret-file", str(tmp_path / "inst.secret"),
+                        "--key-file", str(key)], capture_output=True)
+    assert p.returncode == 0 and b"--secret-file" in p.stderr and b"mode 0640" in p.stderr

@@ -155,6 +155,9 @@ xyd_store_scores = _declare("xyd_store_scores", [store_p, ctypes.c_char_p, c_cha
 xyd_store_set_actor = _declare("xyd_store_set_actor", [store_p, ctypes.c_char_p])
 # verify returns its verdict on XYD_ECORRUPT too: checked by hand.
 xyd_store_audit_verify = _declare("xyd_store_audit_verify", [store_p, ctypes.c_char_p, c_char_pp], checked=False)
+xyd_store_audit_verify_request = _declare("xyd_store_audit_verify_request", [store_p, ctypes.c_char_p, c_char_pp],
+                                          checked=False)
+xyd_store_set_audit_signer = _declare("xyd_store_set_audit_signer", [store_p, ctypes.c_char_p, ctypes.c_longlong])
 xyd_store_audit_checkpoint = _declare("xyd_store_audit_checkpoint", [store_p, ctypes.c_char_p, c_char_pp])
 xyd_store_audit_export = _declare("xyd_store_audit_export", [store_p, c_char_pp])
 xyd_store_audit_stats = _declare("xyd_store_audit_stats", [store_p, c_char_pp])

@@ -229,21 +229,38 @@ class Store(_ffi.Handle):
         """Who this handle's audit entries name."""
         _ffi.xyd_store_set_actor(self._handle(), actor.encode("utf-8"))
 
-    def audit_verify(self, public=None):
-        """{"ok": True, "entries", "checkpoints"} or {"ok": False, …, "first_bad", "problem"}.
-        `public`: the institution's k4.public PASERK that signs checkpoints."""
+    def audit_verify(self, public=None, *, anchors=None, require_anchored=False):
+        """{"ok": True, "entries", "checkpoints", "keys", "tamper_evident", …}
+        or {"ok": False, …, "first_bad", "problem"} (docs/audit.md).
+        `public`: the institution's k4.public PASERK that signs checkpoints
+        (without it the store's own keyring is used: never tamper evidence).
+        `anchors`: checkpoint tokens kept outside the store; the chain must
+        reach each. `require_anchored`: entries after the last anchor fail."""
         out = ctypes.c_void_p()
-        status = _ffi.xyd_store_audit_verify(self._handle(), public.encode("utf-8") if public else None, ctypes.byref(out))
+        if anchors is None and not require_anchored:
+            status = _ffi.xyd_store_audit_verify(self._handle(), public.encode("utf-8") if public else None,
+                                                 ctypes.byref(out))
+        else:
+            request = {"anchors": list(anchors or []), "require_anchored": bool(require_anchored)}
+            if public:
+                request["public"] = public
+            status = _ffi.xyd_store_audit_verify_request(self._handle(), json.dumps(request).encode("utf-8"),
+                                                         ctypes.byref(out))
         text = _ffi.take_string(out)
         if text is None:
             raise error_for(status, _ffi.xyd_errmsg().decode("utf-8", "replace"))
         return AuditVerdict(json.loads(text))
 
     def audit_checkpoint(self, secret):
-        """Signs the chain's head with the institution's k4.secret PASERK."""
+        """Signs the chain's head with the institution's k4.secret PASERK:
+        {"seq", "hash", "token"}; file the token outside the store (an anchor)."""
         out = ctypes.c_void_p()
         _ffi.xyd_store_audit_checkpoint(self._handle(), secret.encode("utf-8"), ctypes.byref(out))
         return json.loads(_ffi.take_string(out))
+
+    def set_audit_signer(self, secret, every=1000):
+        """Signs a checkpoint automatically every `every` entries; None stops."""
+        _ffi.xyd_store_set_audit_signer(self._handle(), secret.encode("utf-8") if secret else None, int(every))
 
     def audit_export(self):
         """The log: a list of {"entry": {...}, "hash": hex}."""
