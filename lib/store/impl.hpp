@@ -89,6 +89,10 @@ struct store::impl {
   result<bool> create_store();
   status check_key_and_upgrade();
   status reseal_scores_v2();  // schema 8's keyed step
+  status reseal_records_v2();  // schema 9's
+  /// The schema version bound to the key (meta 'schema_mac', schema 9 on).
+  status write_schema_mac(const store_detail::key_set &keys, int64_t version);
+  status check_schema_mac(int64_t version);
   /// The store's key check against this handle's key: errc::key when the
   /// store was rekeyed through another handle or process since this one
   /// opened it. `always`: read it now (a write transaction, under the write
@@ -105,7 +109,8 @@ struct store::impl {
   result<int64_t> add_subject(const store_detail::bi_t &sbi, std::string_view subject);
   status prepare_statements();
   status decrypt_row(int64_t id, std::string_view type, const store_detail::bi_t &sbi, std::string_view as_of,
-                     std::string_view nonce, std::string_view payload, std::string &plain);
+                     int64_t version, std::string_view state, std::string_view nonce, std::string_view payload,
+                     std::string &plain);
   /// The prepared record query of this shape (prepared on first use). In
   /// query order (item type, as_of descending, id), or in rowid order: the
   /// ids from the index first, then the rows in ascending id, so that the

@@ -117,7 +117,7 @@ result<store::batch::outcome> store::batch::put(const item_type &type, const jso
   json::dump_to(s_->plain, record);
   const bi_t hash = p.k->blind('c', s_->plain);
   const int64_t id = s_->next_id;
-  std::string sealed = seal(p.k->payload, s_->plain, row_aad(id, type.id, sbi, as_of->text), s_->nonce);
+  std::string sealed = seal(p.k->payload, s_->plain, row_aad(id, type.id, sbi, as_of->text, 1, "active"), s_->nonce);
   const bool becomes_current = current_as_of.empty() || as_of->text > current_as_of;
 
   outcome result_kind = outcome::unchanged;
@@ -145,14 +145,18 @@ result<store::batch::outcome> store::batch::put(const item_type &type, const jso
     const int64_t record_id = p.existing.integer(0);
     const bool same = p.existing.blob(1) == std::string_view(reinterpret_cast<const char *>(hash.data()), hash.size());
     const bool this_batch = p.existing.integer(2) == s_->id;
+    const int64_t version = p.existing.integer(3) + 1;
+    const std::string state(p.existing.text(4));
     p.existing.reset();
     if (!same && this_batch)
       return status(errc::validation,
                     "conflict: an earlier record of this batch has the same natural key and as_of with other content");
     if (!same) {
-      sealed = seal(p.k->payload, s_->plain, row_aad(record_id, type.id, sbi, as_of->text), s_->nonce);
+      // A new version (the one before cannot be written back), in the
+      // row's state (a withdrawn record stays withdrawn).
+      sealed = seal(p.k->payload, s_->plain, row_aad(record_id, type.id, sbi, as_of->text, version, state), s_->nonce);
       p.upd.reset().bind(hash).bind_blob(s_->nonce.data(), s_->nonce.size()).bind_blob(sealed.data(), sealed.size())
-          .bind(s_->id).bind(record_id);
+          .bind(s_->id).bind(version).bind(record_id);
       if (rc = p.upd.step(); rc != SQLITE_DONE) return db_error(p.db, rc, "updating a record");
       result_kind = outcome::updated;
     }
@@ -202,11 +206,17 @@ struct store::impl::query_row {
 template <class F>
 status store::impl::scan_rows(const record_query &q, bool by_rowid, F &&each) {
   store::impl &p = *this;
-  if (auto st = p.check_key_current(false); !st) return st;
   const catalog *cat = p.cat.get();
   const bi_t sbi = p.k->blind('s', q.subject);
+  // One snapshot for the subject, the key check and the rows: the subject's
+  // lookup starts it, so that the key is checked against the state the rows
+  // are read from (a rekey committed by another connection just before is
+  // seen by the check, never only by the rows).
+  read_tx snapshot(p.db, p.read_begin, p.read_commit);
+  if (auto st = snapshot.begin("querying records"); !st) return st;
   auto subject_id = p.find_subject(sbi);
   if (!subject_id) return subject_id.error();
+  if (auto st = p.check_key_current(false); !st) return st;
   std::vector<std::string> types;
   size_t count = 0;
   std::string plain;
@@ -223,8 +233,14 @@ status store::impl::scan_rows(const record_query &q, bool by_rowid, F &&each) {
       if (types.empty() || types.back() != type) types.emplace_back(type);
     }
     const int64_t id = s.integer(0);
-    const std::string_view as_of = s.text(2);
-    if (auto st = p.decrypt_row(id, type, sbi, as_of, s.blob(4), s.blob(5), plain); !st) return st;
+    const std::string_view as_of = s.text(2), state = s.text(6);
+    // A record is active without a note, or withdrawn or repaired with one
+    // (the state is authenticated with the payload, the note with the state).
+    if ((state == "active") != s.is_null(8))
+      return status(errc::corrupt, "store: record " + std::to_string(id) + " is " + std::string(state) +
+                                       (s.is_null(8) ? " without its repair note" : " with a repair note") +
+                                       " (tampered with)");
+    if (auto st = p.decrypt_row(id, type, sbi, as_of, s.integer(9), state, s.blob(4), s.blob(5), plain); !st) return st;
     if (plain.size() < 2 || plain.front() != '{' || plain.back() != '}')
       return status(errc::corrupt, "store: record " + std::to_string(id) + ": bad payload");
     return each(query_row{s, id, type, as_of, s.integer(3) != 0, plain, pos});
@@ -275,13 +291,9 @@ status store::impl::scan_rows(const record_query &q, bool by_rowid, F &&each) {
     }
     return status::ok();
   };
-  if (*subject_id) {
-    read_tx snapshot(p.db, p.read_begin, p.read_commit);
-    if (by_rowid)
-      if (auto st = snapshot.begin("querying records"); !st) return st;
+  if (*subject_id)
     if (auto st = scan(); !st) return st;
-    if (auto st = snapshot.end(); !st) return st;
-  }
+  if (auto st = snapshot.end(); !st) return st;
   if (q.audit) {
     audit_event e(audit_action::records);
     e.subject = q.subject;
@@ -296,7 +308,7 @@ status store::impl::scan_rows(const record_query &q, bool by_rowid, F &&each) {
 }
 
 status store::impl::open_repair(const query_row &r, std::string &note) {
-  if (!open_sealed(k->payload, r.s.blob(8), r.s.blob(7), repair_aad(r.id), note))
+  if (!open_sealed(k->payload, r.s.blob(8), r.s.blob(7), repair_aad(r.id, r.state()), note))
     return status(errc::corrupt, "store: repair note failed authentication");
   return status::ok();
 }
@@ -469,45 +481,55 @@ status store::repair(const repair_request &r) {
   if (!parse_date(r.date)) return {errc::invalid_arg, "store: repair date must be YYYY-MM-DD"};
   std::lock_guard lock(p_->mu);
   if (p_->read_only) return {errc::read_only, "store: opened read-only"};
-  stmt s;
-  if (auto st = s.prepare(p_->db,
-                          "SELECT r.state, r.item_type, hex(j.subject_bi) "
-                          "FROM records r JOIN subjects j USING (subject_id) WHERE r.id = ?",
-                          "repairing");
-      !st)
-    return st;
-  s.bind(r.id);
-  int rc = s.step();
-  if (rc == SQLITE_DONE) return {errc::not_found, "store: no record with id " + std::to_string(r.id)};
-  if (rc != SQLITE_ROW) return db_error(p_->db, rc, "repairing");
-  if (s.text(0) != "active")
-    return {errc::exists, "store: record " + std::to_string(r.id) + " is " + std::string(s.text(0)) + " already"};
+  const std::string_view new_state = r.action == "withdraw" ? "withdrawn" : "repaired";
   audit_event e(r.action == "withdraw" ? audit_action::withdraw : audit_action::repair);
-  e.item_types = {std::string(s.text(1))};
-  e.subject_index = std::string(s.text(2));
-  for (auto &c : e.subject_index) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   e.with("record", r.id);
-  s.reset();
-  auto note = json::value::object();
-  note.add("action", json::value::of_string(r.action));
-  note.add("reason", json::value::of_string(r.reason));
-  note.add("date", json::value::of_string(r.date));
-  note.add("operator", json::value::of_string(r.operator_name));
-  note.add("recorded_at", json::value::of_string(now_utc()));
-  std::string nonce;
-  const std::string sealed = seal(p_->k->payload, json::dump(note), repair_aad(r.id), nonce);
-  stmt u;
-  if (auto st = u.prepare(
-          p_->db, "UPDATE records SET state = ?, repair_nonce = ?, repair = ? WHERE id = ? AND state = 'active'",
-          "repairing");
-      !st)
-    return st;
-  u.bind(std::string_view(r.action == "withdraw" ? "withdrawn" : "repaired"))
-      .bind_blob(nonce.data(), nonce.size())
-      .bind_blob(sealed.data(), sealed.size())
-      .bind(r.id);
+  // The state is read, checked and changed in one write transaction: a
+  // concurrent repair of the same record either sees it changed or waits.
   return p_->audited(e, "repairing", [&]() -> status {
+    stmt s, u;
+    if (auto st = s.prepare(p_->db,
+                            "SELECT r.state, r.item_type, j.subject_bi, r.as_of, r.version, r.nonce, r.payload "
+                            "FROM records r JOIN subjects j USING (subject_id) WHERE r.id = ?",
+                            "repairing");
+        !st)
+      return st;
+    s.bind(r.id);
+    int rc = s.step();
+    if (rc == SQLITE_DONE) return {errc::not_found, "store: no record with id " + std::to_string(r.id)};
+    if (rc != SQLITE_ROW) return db_error(p_->db, rc, "repairing");
+    if (s.text(0) != "active")
+      return {errc::exists, "store: record " + std::to_string(r.id) + " is " + std::string(s.text(0)) + " already"};
+    const std::string type(s.text(1)), as_of(s.text(3));
+    const bi_t sbi = to_bi(s.blob(2));
+    const int64_t version = s.integer(4);
+    e.item_types = {type};
+    e.subject_index = to_hex(sbi);
+    // The payload is sealed again to its new version and state.
+    std::string plain;
+    if (auto st = p_->decrypt_row(r.id, type, sbi, as_of, version, "active", s.blob(5), s.blob(6), plain); !st) return st;
+    s.reset();
+    std::string nonce, note_nonce;
+    const std::string sealed = seal(p_->k->payload, plain, row_aad(r.id, type, sbi, as_of, version + 1, new_state), nonce);
+    sodium_memzero(plain.data(), plain.size());
+    auto note = json::value::object();
+    note.add("action", json::value::of_string(r.action));
+    note.add("reason", json::value::of_string(r.reason));
+    note.add("date", json::value::of_string(r.date));
+    note.add("operator", json::value::of_string(r.operator_name));
+    note.add("recorded_at", json::value::of_string(now_utc()));
+    const std::string sealed_note = seal(p_->k->payload, json::dump(note), repair_aad(r.id, new_state), note_nonce);
+    if (auto st = u.prepare(p_->db,
+                            "UPDATE records SET state = ?, version = ?, nonce = ?, payload = ?, repair_nonce = ?, repair = ? "
+                            "WHERE id = ? AND state = 'active' AND version = ?",
+                            "repairing");
+        !st)
+      return st;
+    u.bind(new_state).bind(version + 1).bind_blob(nonce.data(), nonce.size()).bind_blob(sealed.data(), sealed.size())
+        .bind_blob(note_nonce.data(), note_nonce.size()).bind_blob(sealed_note.data(), sealed_note.size())
+        .bind(r.id).bind(version);
     if (int urc = u.step(); urc != SQLITE_DONE) return db_error(p_->db, urc, "repairing");
+    if (sqlite3_changes(p_->db) != 1) return {errc::internal, "store: record " + std::to_string(r.id) + " changed while it was repaired"};
     return status::ok();
   });
 }

@@ -48,7 +48,7 @@ status store::impl::rekey_records(const key_set &next, const subject_bi_map &sub
   stmt sel, upd, fact;
   if (auto st = sel.prepare(
           db,
-          "SELECT id, item_type, subject_id, as_of, nonce, payload, repair_nonce, repair, fact_id FROM records "
+          "SELECT id, item_type, subject_id, as_of, nonce, payload, repair_nonce, repair, fact_id, version, state FROM records "
           "WHERE id > ? ORDER BY id LIMIT 512",
           "rekeying");
       !st)
@@ -67,6 +67,8 @@ status store::impl::rekey_records(const key_set &next, const subject_bi_map &sub
       int64_t id, subject_id, fact_id;
       std::string type, as_of, nonce, payload, repair_nonce, repair;
       bool has_repair;
+      int64_t version;
+      std::string state;
     };
     std::vector<row> rows;
     sel.reset().bind(last);
@@ -74,13 +76,13 @@ status store::impl::rekey_records(const key_set &next, const subject_bi_map &sub
     while ((rc = sel.step()) == SQLITE_ROW)
       rows.push_back({sel.integer(0), sel.integer(2), sel.integer(8), std::string(sel.text(1)), std::string(sel.text(3)),
                       std::string(sel.blob(4)), std::string(sel.blob(5)), std::string(sel.blob(6)), std::string(sel.blob(7)),
-                      !sel.is_null(7)});
+                      !sel.is_null(7), sel.integer(9), std::string(sel.text(10))});
     if (rc != SQLITE_DONE) return db_error(db, rc, "rekeying");
     if (rows.empty()) break;
     for (auto &r : rows) {
       last = r.id;
       const auto &[old_sbi, new_sbi] = subject_bis.at(r.subject_id);
-      if (auto st = decrypt_row(r.id, r.type, old_sbi, r.as_of, r.nonce, r.payload, plain); !st) return st;
+      if (auto st = decrypt_row(r.id, r.type, old_sbi, r.as_of, r.version, r.state, r.nonce, r.payload, plain); !st) return st;
       auto doc = json::parse(plain);
       const item_type *t = cat->find(r.type);
       if (!doc || !doc->find("subject") || !doc->find("data")) return {errc::corrupt, "store: bad payload"};
@@ -89,12 +91,12 @@ status store::impl::rekey_records(const key_set &next, const subject_bi_map &sub
                 "store: item type " + r.type + " is not in the catalog in force; load its extension first"};
       const bi_t nk = next.blind('n', natural_key_text(*t, doc->find("subject")->text, *doc->find("data")));
       new_nk[r.fact_id] = nk;
-      const std::string sealed = seal(next.payload, plain, row_aad(r.id, r.type, new_sbi, r.as_of), nonce);
+      const std::string sealed = seal(next.payload, plain, row_aad(r.id, r.type, new_sbi, r.as_of, r.version, r.state), nonce);
       std::string sealed_repair;
       if (r.has_repair) {
-        if (!open_sealed(k->payload, r.repair, r.repair_nonce, repair_aad(r.id), repair))
-          return {errc::corrupt, "store: repair note failed authentication"};
-        sealed_repair = seal(next.payload, repair, repair_aad(r.id), repair_nonce);
+        if (!open_sealed(k->payload, r.repair, r.repair_nonce, repair_aad(r.id, r.state), repair))
+          return {errc::corrupt, "store: record " + std::to_string(r.id) + ": repair note failed authentication"};
+        sealed_repair = seal(next.payload, repair, repair_aad(r.id, r.state), repair_nonce);
       }
       upd.reset().bind(next.blind('c', plain)).bind_blob(nonce.data(), nonce.size());
       upd.bind_blob(sealed.data(), sealed.size());
@@ -141,7 +143,7 @@ status store::impl::rekey_meta(const key_set &next) {
   if (auto st = m.prepare(db, "UPDATE meta SET value = ? WHERE key = 'key_check'", "rekeying"); !st) return st;
   m.bind_blob(check.data(), check.size());
   if (int rc = m.step(); rc != SQLITE_DONE) return db_error(db, rc, "rekeying");
-  return status::ok();
+  return write_schema_mac(next, schema_version);
 }
 
 // Score results are sealed to their row and subject: open and seal anew,

@@ -152,6 +152,11 @@ const char *const migrations[] = {
        DROP TABLE scores;
        ALTER TABLE scores_v8 RENAME TO scores;
        CREATE INDEX scores_by_subject ON scores (subject_id, model_hash, id);)",
+    // 8 -> 9: a version per record, bound with its state into the payload's
+    // associated data (and the state into the repair note's); every payload
+    // and note is sealed again by the upgrade (reseal_records_v2), and the
+    // schema version is bound to the key (schema_mac).
+    R"(ALTER TABLE records ADD COLUMN version INTEGER NOT NULL DEFAULT 1;)",
 };
 static_assert(sizeof migrations / sizeof migrations[0] == store::schema_version);
 
@@ -182,9 +187,115 @@ status store::impl::migrate(int64_t from, int64_t to) {
       if (auto st = backfill_subjects(); !st) return st;
     if (v + 1 == 8)
       if (auto st = reseal_scores_v2(); !st) return st;
+    if (v + 1 == 9)
+      if (auto st = reseal_records_v2(); !st) return st;
   }
   const std::string pragma = "PRAGMA user_version = " + std::to_string(to);
-  return exec(pragma.c_str(), "setting the schema version");
+  if (auto st = exec(pragma.c_str(), "setting the schema version"); !st) return st;
+  return write_schema_mac(*k, to);
+}
+
+// From schema 9 the schema version is also kept keyed (meta 'schema_mac'),
+// so that a user_version set back in the file (to make an upgrade re-seal
+// rows planted in an older format) is refused at open.
+namespace {
+bi_t schema_mac(const key_set &k, int64_t version) { return k.blind('v', "xyd-schema:" + std::to_string(version)); }
+}  // namespace
+
+status store::impl::write_schema_mac(const key_set &keys, int64_t version) {
+  if (version < 9) return status::ok();
+  const bi_t mac = schema_mac(keys, version);
+  stmt m;
+  if (auto st = m.prepare(db, "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_mac', ?)", "setting the schema version");
+      !st)
+    return st;
+  m.bind(mac);
+  if (int rc = m.step(); rc != SQLITE_DONE) return db_error(db, rc, "setting the schema version");
+  return status::ok();
+}
+
+status store::impl::check_schema_mac(int64_t version) {
+  stmt m;
+  if (auto st = m.prepare(db, "SELECT value FROM meta WHERE key = 'schema_mac'", "checking the schema version"); !st)
+    return st;
+  const int rc = m.step();
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_error(db, rc, "checking the schema version");
+  if (rc == SQLITE_DONE) {
+    if (version < 9) return status::ok();  // written by an older xyd
+    return status(errc::corrupt, "store: " + path + " lacks its keyed schema version (removed from the file)");
+  }
+  const bi_t stored = to_bi(m.blob(0));
+  auto same = [&](int64_t v) {
+    const bi_t mac = schema_mac(*k, v);
+    return m.blob(0).size() == mac.size() && sodium_memcmp(stored.data(), mac.data(), mac.size()) == 0;
+  };
+  if (version >= 9 && same(version)) return status::ok();
+  for (int64_t v = std::max<int64_t>(version + 1, 9); v <= schema_version; ++v)
+    if (same(v))
+      return status(errc::corrupt, "store: " + path + " has schema version " + std::to_string(version) +
+                                       " in the file but was upgraded to " + std::to_string(v) +
+                                       ": the version was set back (the store is refused, nothing was changed)");
+  return status(errc::corrupt, "store: " + path + ": its keyed schema version fails authentication");
+}
+
+// Schema 9 binds each record's version and state into its payload's
+// associated data, and the state into its repair note's: each is sealed
+// again, 512 rows at a time.
+status store::impl::reseal_records_v2() {
+  stmt s, u;
+  if (auto st = s.prepare(db,
+                          "SELECT r.id, r.item_type, j.subject_bi, r.as_of, r.nonce, r.payload, r.state, r.repair_nonce, "
+                          "r.repair, r.version FROM records r LEFT JOIN subjects j USING (subject_id) "
+                          "WHERE r.id > ? ORDER BY r.id LIMIT 512",
+                          "upgrading records");
+      !st)
+    return st;
+  if (auto st = u.prepare(db, "UPDATE records SET nonce = ?, payload = ?, repair_nonce = ?, repair = ? WHERE id = ?",
+                          "upgrading records");
+      !st)
+    return st;
+  struct row {
+    int64_t id, version;
+    std::string nonce, payload, repair_nonce, repair;
+    bool has_repair;
+  };
+  std::string plain, note;
+  int64_t last = 0;
+  for (;;) {
+    std::vector<row> rows;
+    s.reset().bind(last);
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      const int64_t id = s.integer(0);
+      if (s.is_null(2)) return {errc::corrupt, "store: record " + std::to_string(id) + " belongs to no subject"};
+      const std::string_view state = s.text(6);
+      if (!open_sealed(k->payload, s.blob(5), s.blob(4), row_aad_v1(id, s.text(1), to_bi(s.blob(2)), s.text(3)), plain))
+        return {errc::corrupt, "store: record " + std::to_string(id) + " failed authentication (upgrading to schema 9)"};
+      row r{id, s.integer(9), {}, {}, {}, {}, !s.is_null(8)};
+      if ((state == "active") == r.has_repair)
+        return {errc::corrupt, "store: record " + std::to_string(id) + " is " + std::string(state) +
+                                   (r.has_repair ? " with" : " without") + " a repair note"};
+      r.payload = seal(k->payload, plain, row_aad(id, s.text(1), to_bi(s.blob(2)), s.text(3), r.version, state), r.nonce);
+      if (r.has_repair) {
+        if (!open_sealed(k->payload, s.blob(8), s.blob(7), repair_aad_v1(id), note))
+          return {errc::corrupt, "store: record " + std::to_string(id) + ": repair note failed authentication"};
+        r.repair = seal(k->payload, note, repair_aad(id, state), r.repair_nonce);
+      }
+      rows.push_back(std::move(r));
+    }
+    if (rc != SQLITE_DONE) return db_error(db, rc, "upgrading records");
+    if (rows.empty()) break;
+    for (const auto &r : rows) {
+      last = r.id;
+      u.reset().bind_blob(r.nonce.data(), r.nonce.size()).bind_blob(r.payload.data(), r.payload.size());
+      if (r.has_repair) u.bind_blob(r.repair_nonce.data(), r.repair_nonce.size()).bind_blob(r.repair.data(), r.repair.size());
+      else u.bind_blob(nullptr, 0).bind_blob(nullptr, 0);
+      u.bind(r.id);
+      if (int urc = u.step(); urc != SQLITE_DONE) return db_error(db, urc, "upgrading records");
+    }
+  }
+  sodium_memzero(plain.data(), plain.size());
+  return status::ok();
 }
 
 // Schema 8 seals each kept score to its subject's blind index; scores kept
@@ -240,7 +351,7 @@ status store::impl::backfill_subjects() {
   int rc;
   while ((rc = s.step()) == SQLITE_ROW) {
     const bi_t sbi = to_bi(s.blob(1));
-    if (!open_sealed(k->payload, s.blob(5), s.blob(4), row_aad(s.integer(3), s.text(0), sbi, s.text(2)), plain))
+    if (!open_sealed(k->payload, s.blob(5), s.blob(4), row_aad_v1(s.integer(3), s.text(0), sbi, s.text(2)), plain))
       return {errc::corrupt, "store: a record failed authentication while backfilling subjects"};
     auto doc = json::parse(plain);
     if (!doc || !doc->find("subject")) return {errc::corrupt, "store: a record does not parse"};
@@ -364,6 +475,7 @@ status store::impl::check_key_and_upgrade() {
   if (*version > schema_version)
     return status(errc::error, "store: " + path + " has schema version " + std::to_string(*version) +
                                    ", newer than this xyd (" + std::to_string(schema_version) + "): upgrade xyd");
+  if (auto st = check_schema_mac(*version); !st) return st;
   if (*version == schema_version) return status::ok();
   if (read_only)
     return status(errc::read_only, "store: " + path + " has schema version " + std::to_string(*version) +

@@ -57,21 +57,43 @@ std::string to_hex(const bi_t &b) {
   return xyd::to_hex(std::string_view(reinterpret_cast<const char *>(b.data()), b.size()));
 }
 
-void row_aad(std::string &aad, int64_t id, std::string_view type, const bi_t &subject_bi, std::string_view as_of) {
+namespace {
+void append_int(std::string &out, int64_t n) {
   char digits[24];
-  const auto end = std::to_chars(digits, digits + sizeof digits, id).ptr;
-  aad.assign("xyd-record-v1:");
-  aad.append(digits, end);
+  out.append(digits, std::to_chars(digits, digits + sizeof digits, n).ptr);
+}
+}  // namespace
+
+void row_aad(std::string &aad, int64_t id, std::string_view type, const bi_t &subject_bi, std::string_view as_of,
+             int64_t version, std::string_view state) {
+  aad.assign("xyd-record-v2:");
+  append_int(aad, id);
   aad += '\0';
   aad += type;
   aad += '\0';
   aad.append(reinterpret_cast<const char *>(subject_bi.data()), subject_bi.size());
   aad += as_of;
+  aad += '\0';
+  append_int(aad, version);
+  aad += '\0';
+  aad += state;
 }
 
-std::string row_aad(int64_t id, std::string_view type, const bi_t &subject_bi, std::string_view as_of) {
+std::string row_aad(int64_t id, std::string_view type, const bi_t &subject_bi, std::string_view as_of,
+                    int64_t version, std::string_view state) {
   std::string aad;
-  row_aad(aad, id, type, subject_bi, as_of);
+  row_aad(aad, id, type, subject_bi, as_of, version, state);
+  return aad;
+}
+
+std::string row_aad_v1(int64_t id, std::string_view type, const bi_t &subject_bi, std::string_view as_of) {
+  std::string aad("xyd-record-v1:");
+  append_int(aad, id);
+  aad += '\0';
+  aad += type;
+  aad += '\0';
+  aad.append(reinterpret_cast<const char *>(subject_bi.data()), subject_bi.size());
+  aad += as_of;
   return aad;
 }
 
@@ -79,7 +101,14 @@ std::string subject_aad(const bi_t &sbi) {
   return "xyd-subject-v1" + std::string(reinterpret_cast<const char *>(sbi.data()), sbi.size());
 }
 
-std::string repair_aad(int64_t id) { return "xyd-repair-v1:" + std::to_string(id); }
+std::string repair_aad_v1(int64_t id) { return "xyd-repair-v1:" + std::to_string(id); }
+
+std::string repair_aad(int64_t id, std::string_view state) {
+  std::string aad = "xyd-repair-v2:" + std::to_string(id);
+  aad += '\0';
+  aad += state;
+  return aad;
+}
 
 std::string score_aad_v1(int64_t id) { return "xyd-score-v1:" + std::to_string(id); }
 

@@ -42,13 +42,22 @@ struct key_set {
 bi_t to_bi(std::string_view blob);
 std::string to_hex(const bi_t &b);
 
-// Associated data binding a payload to its row: the record id (stable for
-// the life of the store), item type, subject and date.
-std::string row_aad(int64_t id, std::string_view type, const bi_t &subject_bi, std::string_view as_of);
+// Associated data binding a payload to its row (schema 9): the record id,
+// item type, subject and date, the row's version (1 when stored, one more
+// at each update or repair) and its state, so that a state set back in the
+// file, or a payload written back from before an update, fails.
+std::string row_aad(int64_t id, std::string_view type, const bi_t &subject_bi, std::string_view as_of,
+                    int64_t version, std::string_view state);
 /// The same, into `aad` (its capacity kept: the read path builds one per row).
-void row_aad(std::string &aad, int64_t id, std::string_view type, const bi_t &subject_bi, std::string_view as_of);
+void row_aad(std::string &aad, int64_t id, std::string_view type, const bi_t &subject_bi, std::string_view as_of,
+             int64_t version, std::string_view state);
+/// Before schema 9: id, type, subject and date (read by the upgrades only).
+std::string row_aad_v1(int64_t id, std::string_view type, const bi_t &subject_bi, std::string_view as_of);
 std::string subject_aad(const bi_t &sbi);
-std::string repair_aad(int64_t id);
+/// A repair note: its record's id and state (schema 9; a record is repaired
+/// or withdrawn once, so the note never changes).
+std::string repair_aad(int64_t id, std::string_view state);
+std::string repair_aad_v1(int64_t id);
 /// A kept score: its id (never handed out twice) and its subject's blind
 /// index, so that a score row pointed at another subject fails (schema 8).
 std::string score_aad(int64_t id, const bi_t &subject_bi);

@@ -118,7 +118,12 @@ result<std::unique_ptr<store>> store::open_reader(bool writable) {
   store_options o;
   o.flags = writable ? 0 : store_flags::read_only;
   o.cat = p_->cat;
-  return open(p_->path, p_->master, o);
+  master_key key;
+  {
+    std::lock_guard lock(p_->mu);  // a rekey through this handle swaps it
+    key = p_->master;
+  }
+  return open(p_->path, key, o);
 }
 
 const std::string &store::path() const noexcept { return p_->path; }
@@ -157,8 +162,8 @@ status store::impl::prepare_statements() {
       {&fact_ins, "INSERT INTO facts (nk_bi, subject_id, item_type) VALUES (?, ?, ?)"},
       {&ins, "INSERT INTO records (id, fact_id, subject_id, item_type, as_of, content_hash, nonce, payload, batch_id, "
              "is_current) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (fact_id, as_of) DO NOTHING"},
-      {&existing, "SELECT id, content_hash, batch_id FROM records WHERE fact_id = ? AND as_of = ?"},
-      {&upd, "UPDATE records SET content_hash = ?, nonce = ?, payload = ?, batch_id = ? WHERE id = ?"},
+      {&existing, "SELECT id, content_hash, batch_id, version, state FROM records WHERE fact_id = ? AND as_of = ?"},
+      {&upd, "UPDATE records SET content_hash = ?, nonce = ?, payload = ?, batch_id = ?, version = ? WHERE id = ?"},
       {&cur, "UPDATE facts SET current_id = ?, current_as_of = ? WHERE fact_id = ?"},
       {&uncur, "UPDATE records SET is_current = 0 WHERE id = ?"},
       {&batch_ins, "INSERT INTO batches (started_at, source) VALUES (?, ?)"},
@@ -172,10 +177,13 @@ status store::impl::prepare_statements() {
 }
 
 status store::impl::decrypt_row(int64_t id, std::string_view type, const bi_t &sbi, std::string_view as_of,
-                                std::string_view nonce, std::string_view payload, std::string &plain) {
-  row_aad(aad, id, type, sbi, as_of);
+                                int64_t version, std::string_view state, std::string_view nonce,
+                                std::string_view payload, std::string &plain) {
+  row_aad(aad, id, type, sbi, as_of, version, state);
   if (!open_sealed(k->payload, payload, nonce, aad, plain))
-    return {errc::corrupt, "store: record failed authentication (tampered with, moved between rows, or damaged)"};
+    return {errc::corrupt, "store: record " + std::to_string(id) +
+                               " failed authentication (tampered with: its payload, state or version changed, or it "
+                               "was moved between rows, or damaged)"};
   return status::ok();
 }
 
@@ -188,7 +196,7 @@ result<stmt *> store::impl::record_query_stmt(const record_query &q, bool by_row
     // The index holds subject, type, as_of and the id (and is_current, by
     // its partial index): the ids alone are read from it.
     std::string sql = by_rowid ? "SELECT id FROM records WHERE subject_id = ?"
-                               : "SELECT id, item_type, as_of, is_current, nonce, payload, state, repair_nonce, repair "
+                               : "SELECT id, item_type, as_of, is_current, nonce, payload, state, repair_nonce, repair, version "
                                  "FROM records WHERE subject_id = ?";
     if (!q.history) sql += " AND is_current = 1";
     if (!q.history && !by_rowid) sql += " AND state = 'active'";  // by_rowid: checked on each row
@@ -198,7 +206,7 @@ result<stmt *> store::impl::record_query_stmt(const record_query &q, bool by_row
   }
   if (by_rowid && !rows_by_id.get())
     if (int rc = rows_by_id.prepare(db,
-                                    "SELECT id, item_type, as_of, is_current, nonce, payload, state, repair_nonce, repair "
+                                    "SELECT id, item_type, as_of, is_current, nonce, payload, state, repair_nonce, repair, version "
                                     "FROM records WHERE id BETWEEN ? AND ? ORDER BY id");
         rc != SQLITE_OK)
       return db_error(db, rc, "querying records");

@@ -11,6 +11,7 @@
 
 #include "../../lib/store/sealing.hpp"
 #include "helpers.hpp"
+#include "legacy.hpp"
 #include "xyd/ingest.hpp"
 #include "xyd/score.hpp"
 
@@ -634,6 +635,7 @@ TEST_CASE("score: a schema-7 store's kept scores are upgraded and read", "[score
     REQUIRE(score_subject(**s, subject));
     before = *(*s)->scores(subject);
   }
+  REQUIRE(xyd::test::to_schema_8(path, key));
   store_detail::key_set keys(key);
   sqlite3 *db = nullptr;
   REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <filesystem>
@@ -12,6 +13,7 @@
 #include <thread>
 
 #include "helpers.hpp"
+#include "legacy.hpp"
 #include "xyd/ingest.hpp"
 #include "xyd/store.hpp"
 
@@ -266,7 +268,9 @@ TEST_CASE("store: an older schema is upgraded on open", "[store]") {
   // Make it a schema-1 store: schema 2 sealed the subjects beside their index,
   // schema 3 added the consent tables, schema 4 models and scores, schema 5
   // the audit log, schema 6 the keyring's change counter, schema 7 sealed
-  // what each revocation revokes.
+  // what each revocation revokes, schema 8 sealed scores to subjects,
+  // schema 9 bound each record's version and state.
+  REQUIRE(test::to_schema_8(d / "a.db", k));
   sqlite3 *db = nullptr;
   sqlite3_open((d / "a.db").c_str(), &db);
   REQUIRE(sqlite3_exec(db, "UPDATE subjects SET nonce = NULL, sealed = NULL; ALTER TABLE subjects DROP COLUMN sealed; ALTER TABLE subjects DROP COLUMN nonce; DROP TABLE trusted_keys; DROP TABLE revocations; DROP TABLE releases; DROP TABLE models; DROP TABLE scores; DROP TABLE audit; DROP TABLE audit_checkpoints; DROP TABLE keyring_changes; DROP TRIGGER meta_i; DROP TRIGGER meta_u; DROP TRIGGER meta_d; PRAGMA user_version = 1", nullptr, nullptr, nullptr) == SQLITE_OK);
@@ -286,6 +290,7 @@ TEST_CASE("store: a schema-3 store keeps its consent keys through the upgrades",
     auto s = open_new(d / "a.db", k);
     REQUIRE(s->trust_key({"k4.pid.x", "k4.public.y", "platform", std::nullopt}));
   }
+  REQUIRE(test::to_schema_8(d / "a.db", k));
   sqlite3 *db = nullptr;
   sqlite3_open((d / "a.db").c_str(), &db);
   REQUIRE(sqlite3_exec(db, "ALTER TABLE trusted_keys DROP COLUMN use; DROP TABLE models; DROP TABLE scores; DROP TABLE audit; "
@@ -703,4 +708,187 @@ TEST_CASE("store: store files created 0600 whatever the umask", "[store]") {
   CHECK(mode(path) == 0600);
   CHECK(mode(path + "-wal") == 0600);
   CHECK(mode(path + "-shm") == 0600);
+}
+
+// ---------------------------------------------------------------- finding 5: row state and versions
+
+TEST_CASE("store: row state is not authenticated: a withdrawn record set back to active in the file is refused", "[store]") {
+  temp_dir d;
+  const auto key = master_key::generate();
+  const std::string path = d / "a.db";
+  int64_t id = 0;
+  {
+    auto s = open_new(path, key);
+    ingest_ok(*s, legal_rep("2024-06-30", "张三"));
+    id = std::stoll(records(*s, q_of(uscc)).items[0].find("id")->text);
+    REQUIRE(s->repair({id, "withdraw", "登记错误", "2024-07-02", "operator-7"}));
+    REQUIRE(records(*s, q_of(uscc)).items.empty());
+  }
+  SECTION("state and note removed") {
+    xyd::test::raw_db raw(path);
+    REQUIRE(raw.exec("UPDATE records SET state = 'active', repair = NULL, repair_nonce = NULL"));
+  }
+  SECTION("state changed, the note kept") {
+    xyd::test::raw_db raw(path);
+    REQUIRE(raw.exec("UPDATE records SET state = 'repaired'"));
+  }
+  SECTION("the note removed, the state kept") {
+    xyd::test::raw_db raw(path);
+    REQUIRE(raw.exec("UPDATE records SET repair = NULL, repair_nonce = NULL"));
+  }
+  auto s = store::open(path, key);
+  REQUIRE(s);
+  auto cur = (*s)->records(q_of(uscc));
+  auto hist = (*s)->records(q_of(uscc, true));
+  // Never the withdrawn record shown as current, nor a row without its note.
+  CHECK((!cur || *cur == "[]"));
+  REQUIRE(!hist);
+  CHECK(hist.error().code() == errc::corrupt);
+  CHECK(hist.error().message().find("record " + std::to_string(id)) != std::string::npos);
+}
+
+TEST_CASE("store: row versions are not authenticated: a payload written back from before an update is refused", "[store]") {
+  temp_dir d;
+  const auto key = master_key::generate();
+  const std::string path = d / "a.db";
+  std::string nonce, payload;
+  {
+    auto s = open_new(path, key);
+    ingest_ok(*s, legal_rep("2024-06-30", "张三"));
+  }
+  auto column = [&](const char *sql) {
+    sqlite3 *db = nullptr;
+    sqlite3_open(path.c_str(), &db);
+    sqlite3_stmt *q = nullptr;
+    std::string out;
+    if (sqlite3_prepare_v2(db, sql, -1, &q, nullptr) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+      out.assign(static_cast<const char *>(sqlite3_column_blob(q, 0)), static_cast<size_t>(sqlite3_column_bytes(q, 0)));
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return out;
+  };
+  nonce = column("SELECT nonce FROM records");
+  payload = column("SELECT payload FROM records");
+  REQUIRE(!payload.empty());
+  {
+    auto s = store::open(path, key);
+    REQUIRE(s);
+    CHECK(ingest_ok(**s, legal_rep("2024-06-30", "李四")).total.updated == 1);  // the same fact and date, corrected
+    CHECK(records(**s, q_of(uscc)).items[0].find("data")->find("rep_name")->text == "李四");
+  }
+  {
+    sqlite3 *db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    sqlite3_stmt *q = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db, "UPDATE records SET nonce = ?, payload = ?", -1, &q, nullptr) == SQLITE_OK);
+    sqlite3_bind_blob(q, 1, nonce.data(), static_cast<int>(nonce.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_blob(q, 2, payload.data(), static_cast<int>(payload.size()), SQLITE_TRANSIENT);
+    REQUIRE(sqlite3_step(q) == SQLITE_DONE);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+  }
+  auto s = store::open(path, key);
+  REQUIRE(s);
+  auto back = (*s)->records(q_of(uscc));
+  REQUIRE(!back);  // never 张三 again
+  CHECK(back.error().code() == errc::corrupt);
+}
+
+TEST_CASE("store: a schema version set back in the file is refused", "[store]") {
+  temp_dir d;
+  const auto k = master_key::generate();
+  { auto s = open_new(d / "a.db", k); ingest_ok(*s, legal_rep("2024-06-30", "张三")); }
+  SECTION("set back to 8, so that an upgrade would seal again rows planted in the old format") {
+    xyd::test::raw_db raw(d / "a.db");
+    REQUIRE(raw.exec("PRAGMA user_version = 8"));
+    auto s = store::open(d / "a.db", k);
+    REQUIRE(!s);
+    CHECK(s.error().code() == errc::corrupt);
+    CHECK(s.error().message().find("set back") != std::string::npos);
+  }
+  SECTION("the keyed version removed") {
+    xyd::test::raw_db raw(d / "a.db");
+    REQUIRE(raw.exec("DELETE FROM meta WHERE key = 'schema_mac'"));
+    auto s = store::open(d / "a.db", k);
+    REQUIRE(!s);
+    CHECK(s.error().code() == errc::corrupt);
+  }
+  SECTION("a rekeyed store keeps its keyed version") {
+    const auto k2 = master_key::generate();
+    { auto s = store::open(d / "a.db", k); REQUIRE(s); REQUIRE((*s)->rekey(k2)); }
+    auto s = store::open(d / "a.db", k2);
+    REQUIRE(s);
+    CHECK(records(**s, q_of(uscc)).items.size() == 1);
+  }
+}
+
+TEST_CASE("store: a schema-8 store's records and repair notes are sealed again and read", "[store]") {
+  temp_dir d;
+  const auto k = master_key::generate();
+  std::string before;
+  {
+    auto s = open_new(d / "a.db", k);
+    ingest_ok(*s, test::generate_feed(6, 3));
+    auto subjects = s->subject_list(false);
+    REQUIRE(subjects);
+    auto rows = records(*s, q_of((*subjects)[0], true));
+    REQUIRE(rows.items.size() > 2);
+    REQUIRE(s->repair({std::stoll(rows.items[0].find("id")->text), "withdraw", "a reason", "2024-08-01", "op"}));
+    REQUIRE(s->repair({std::stoll(rows.items[1].find("id")->text), "repair", "已整改", "2024-08-01", "op"}));
+    for (const auto &subject : *subjects) before += *s->records(q_of(subject, true));
+  }
+  REQUIRE(test::to_schema_8(d / "a.db", k));
+  auto s = open_new(d / "a.db", k);
+  std::string after;
+  const auto subjects = s->subject_list(false);
+  REQUIRE(subjects);
+  for (const auto &subject : *subjects) after += *s->records(q_of(subject, true));
+  CHECK(after == before);
+  CHECK(*s->integrity_check() == "ok");
+}
+
+TEST_CASE("store: a concurrent repair of one record reports success only for the change that happened", "[store]") {
+  temp_dir d;
+  const auto k = master_key::generate();
+  std::vector<int64_t> ids;
+  {
+    auto s = open_new(d / "a.db", k);
+    ingest_ok(*s, test::generate_feed(20, 9));
+    const auto subjects = s->subject_list(false);
+    REQUIRE(subjects);
+    for (const auto &subject : *subjects)
+      for (const auto &r : records(*s, q_of(subject)).items) ids.push_back(std::stoll(r.find("id")->text));
+  }
+  REQUIRE(ids.size() > 40);
+  std::atomic<int> succeeded{0}, refused{0}, other{0};
+  auto work = [&](const char *action) {
+    auto s = store::open(d / "a.db", k);
+    if (!s) { ++other; return; }
+    for (int64_t id : ids) {
+      const status st = (*s)->repair({id, action, "concurrent", "2024-08-01", action});
+      if (st) ++succeeded;
+      else if (st.code() == errc::exists) ++refused;
+      else ++other;
+    }
+  };
+  std::thread a(work, "withdraw"), b(work, "repair");
+  a.join();
+  b.join();
+  CHECK(other == 0);
+  CHECK(succeeded == static_cast<int>(ids.size()));  // one success per record, never two
+  CHECK(refused == static_cast<int>(ids.size()));
+  // Each record's state and note are those of the repair that succeeded.
+  auto s = open_new(d / "a.db", k);
+  int withdrawn = 0, repaired = 0;
+  const auto subjects = s->subject_list(false);
+  REQUIRE(subjects);
+  for (const auto &subject : *subjects)
+    for (const auto &r : records(*s, q_of(subject, true)).items) {
+      if (std::find(ids.begin(), ids.end(), std::stoll(r.find("id")->text)) == ids.end()) continue;  // not current then
+      const std::string state = r.find("state")->text;
+      REQUIRE(r.find("repair"));
+      CHECK(r.find("repair")->find("operator")->text == (state == "withdrawn" ? "withdraw" : "repair"));
+      (state == "withdrawn" ? withdrawn : repaired)++;
+    }
+  CHECK(withdrawn + repaired == static_cast<int>(ids.size()));
 }
