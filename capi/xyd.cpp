@@ -155,6 +155,21 @@ int xyd_key_generate(unsigned char *out) {
   });
 }
 
+int xyd_key_check(const unsigned char *key, size_t key_len) {
+  return guarded([&] {
+    if (!key) return fail(XYD_EINVAL, "xyd_key_check: key is NULL");
+    if (key_len != XYD_KEY_BYTES) return fail(XYD_EINVAL, "xyd_key_check: the key must be 32 bytes");
+    if (const char *why = xyd::master_key(key).weakness()) return fail(XYD_EKEY, std::string("weak key: ") + why);
+    return XYD_OK;
+  });
+}
+
+void xyd_free_secret(char *secret) {
+  if (!secret) return;
+  sodium_memzero(secret, std::strlen(secret));
+  std::free(secret);
+}
+
 int xyd_key_file_generate(const char *path) {
   return guarded([&] {
     if (!path) return fail(XYD_EINVAL, "xyd_key_file_generate: path is NULL");
@@ -371,8 +386,19 @@ int xyd_paserk_id(const char *paserk, char **out_id) {
 namespace {
 const char *or_empty(const char *s) { return s ? s : ""; }
 
+/// A NUL inside a text returned as a C string would cut it short: the
+/// caller would read less than was signed. Refused, naming the part.
+int refuse_nul(std::string_view text, const char *part) {
+  const size_t at = text.find('\0');
+  if (at == std::string_view::npos) return XYD_OK;
+  return fail(XYD_EVALIDATION, std::string("paseto: the token's ") + part + " holds a NUL byte (at byte " +
+                                   std::to_string(at) + "), which a C string cannot carry: refused");
+}
+
 int give_opened(const xyd::result<xyd::paseto::opened> &r, char **out_message, char **out_footer) {
   if (!r) return fail(r.error());
+  if (int rc = refuse_nul(r->message, "message"); rc != XYD_OK) return rc;
+  if (int rc = refuse_nul(r->footer, "footer"); rc != XYD_OK) return rc;
   *out_message = dup(r->message);
   if (out_footer) *out_footer = dup(r->footer);
   return XYD_OK;
@@ -438,6 +464,7 @@ int xyd_paseto_footer(const char *token, char **out_footer) {
     if (!token) return fail(XYD_EINVAL, "xyd_paseto_footer: token is NULL");
     auto f = xyd::paseto::footer_of(token);
     if (!f) return fail(f.error());
+    if (int rc = refuse_nul(*f, "footer"); rc != XYD_OK) return rc;
     *out_footer = dup(*f);
     return XYD_OK;
   });

@@ -84,6 +84,10 @@ XYD_API const char *xyd_errmsg(void);
 
 /* Releases memory the library handed out. NULL is a no-op. Thread-safe. */
 XYD_API void xyd_free(void *p);
+/* Wipes a secret the library handed out (a k4.secret or k4.local PASERK:
+ * its bytes up to the terminating NUL are zeroed), then frees it. NULL is a
+ * no-op. Thread-safe. */
+XYD_API void xyd_free_secret(char *secret);
 
 /* ------------------------------------------------------------ catalog */
 
@@ -158,6 +162,14 @@ XYD_API int xyd_key_generate(unsigned char *out);
  * it cannot be written. Thread-safe. */
 XYD_API int xyd_key_file_generate(const char *path);
 
+/* XYD_OK when key[0..31] is fit for a store; XYD_EKEY when it is weak (every
+ * byte the same, e.g. all zero, or every byte printable ASCII: a passphrase
+ * where 32 random bytes belong), xyd_errmsg saying which. A store is never
+ * created or rekeyed under a weak key (XYD_EKEY); an existing one still
+ * opens, so call this to warn. XYD_EINVAL for NULL or a length other than
+ * 32. Thread-safe. */
+XYD_API int xyd_key_check(const unsigned char *key, size_t key_len);
+
 /* ------------------------------------------------------------ store */
 
 /* An encrypted embedded store (one SQLite file in WAL mode). docs/storage.md.
@@ -171,7 +183,8 @@ typedef struct xyd_store xyd_store;
 /* Opens (or with XYD_OPEN_CREATE creates) the store at `path` with a 32-byte
  * master key (key_len must be XYD_KEY_BYTES). A store made by an older xyd is
  * upgraded in one transaction. Errors: XYD_EINVAL, XYD_EKEY (wrong key: the
- * file is left untouched), XYD_ENOTFOUND (no such file without
+ * file is left untouched; or a new store under a weak key, see
+ * xyd_key_check), XYD_ENOTFOUND (no such file without
  * XYD_OPEN_CREATE), XYD_ECORRUPT (not an xyd store), XYD_EIO, XYD_EBUSY.
  * *out is closed with xyd_store_close. Thread-safe. */
 XYD_API int xyd_store_open(const char *path, const unsigned char *key, size_t key_len, unsigned flags,
@@ -251,7 +264,8 @@ XYD_API int xyd_store_repair(xyd_store *store, const char *request_json);
 XYD_API int xyd_store_purge(xyd_store *store, const char *before, char **out_summary_json);
 
 /* Re-encrypts everything under a new 32-byte master key in one transaction;
- * on error the store still opens with the old key. */
+ * on error the store still opens with the old key. A weak new key
+ * (xyd_key_check) is XYD_EKEY, nothing changed. */
 XYD_API int xyd_store_rekey(xyd_store *store, const unsigned char *new_key, size_t key_len);
 
 /* Counts as JSON: {"schema_version","records","current","history",
@@ -262,11 +276,12 @@ XYD_API int xyd_store_stats(xyd_store *store, char **out_json);
 /* ------------------------------------------------------------ PASETO v4 / PASERK k4 */
 
 /* A new Ed25519 key pair as PASERK strings: *out_secret "k4.secret.…",
- * *out_public "k4.public.…". Free both with xyd_free (wipe the secret's
- * memory first if your platform keeps freed pages). Thread-safe. */
+ * *out_public "k4.public.…". Free the secret with xyd_free_secret (it wipes),
+ * the public key with xyd_free. Thread-safe. */
 XYD_API int xyd_paserk_keygen(char **out_secret, char **out_public);
 
-/* A new v4.local key as a PASERK string "k4.local.…". Thread-safe. */
+/* A new v4.local key as a PASERK string "k4.local.…"; free it with
+ * xyd_free_secret. Thread-safe. */
 XYD_API int xyd_paserk_local_keygen(char **out_local);
 
 /* The PASERK key id of a key: k4.pid for k4.public, k4.sid for k4.secret,

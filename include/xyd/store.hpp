@@ -31,26 +31,36 @@ namespace xyd {
 
 constexpr size_t master_key_bytes = 32;
 
-/// A 32-byte master key; wiped when destroyed. Never printed.
+/// A 32-byte master key, held in locked memory of its own (libsodium's
+/// guarded allocation: not swapped, not in core dumps, guard pages around
+/// it) and wiped when destroyed. Never printed. Throws std::bad_alloc when
+/// no such memory can be had.
 class master_key {
  public:
-  master_key() = default;
+  master_key();
   explicit master_key(const unsigned char *bytes);
   master_key(const master_key &other);
   master_key &operator=(const master_key &other);
   ~master_key();
-  const unsigned char *data() const noexcept { return bytes_.data(); }
+  const unsigned char *data() const noexcept { return bytes_; }
 
   /// A new random key (libsodium's CSPRNG).
   static master_key generate();
   /// Reads a key file: 64 hexadecimal characters (an optional trailing
-  /// newline), as `xyd keygen` writes, or exactly 32 raw bytes.
+  /// newline), as `xyd keygen` writes, or exactly 32 raw bytes. Read into
+  /// locked memory and wiped: no copy stays in a stream buffer.
   static result<master_key> from_file(const std::string &path);
-  /// Writes a new key file with mode 0600; refuses to overwrite.
+  /// Writes a new key file with mode 0600; refuses to overwrite, and refuses
+  /// a weak key.
   status write_file(const std::string &path) const;
 
+  /// Why this key is weak, or nullptr: every byte the same (all zero, say),
+  /// or every byte printable ASCII (a passphrase typed where 32 random bytes
+  /// belong). A store is never created or rekeyed under a weak key.
+  const char *weakness() const noexcept;
+
  private:
-  std::array<unsigned char, master_key_bytes> bytes_{};
+  unsigned char *bytes_;
 };
 
 namespace store_flags {

@@ -87,7 +87,13 @@ struct converter {
     return true;
   }
 
-  bool predicate(const pugi::xml_node &n, json::value &out, const std::string &where) {
+  /// Nesting of CompoundPredicate allowed (docs/scoring.md): deeper is an
+  /// error, never exhausted memory or stack.
+  static constexpr int max_predicate_depth = 32;
+
+  bool predicate(const pugi::xml_node &n, json::value &out, const std::string &where, int depth = 1) {
+    if (depth > max_predicate_depth)
+      return fail(where, "predicates nest deeper than " + std::to_string(max_predicate_depth) + " levels");
     const std::string_view name = local_name(n);
     if (name == "True") {
       out = json::value::of_bool(true);
@@ -150,7 +156,8 @@ struct converter {
       for (pugi::xml_node c = n.first_child(); c; c = c.next_sibling()) {
         if (c.type() != pugi::node_element || local_name(c) == "Extension") continue;
         json::value p;
-        if (!predicate(c, p, where + "/" + std::string(local_name(c)) + "[" + std::to_string(++i) + "]")) return false;
+        if (!predicate(c, p, where + "/" + std::string(local_name(c)) + "[" + std::to_string(++i) + "]", depth + 1))
+          return false;
         list.push(std::move(p));
       }
       if (list.items.size() < 2) return fail(where, "CompoundPredicate needs at least two predicates");

@@ -285,6 +285,7 @@ status store::impl::rekey_revocations(const key_set &next) {
 status store::rekey(const master_key &new_key) {
   std::lock_guard lock(p_->mu);
   if (p_->read_only) return {errc::read_only, "store: opened read-only"};
+  if (const char *why = new_key.weakness()) return {errc::key, std::string("store: refusing to rekey under a weak key: ") + why};
   auto next = std::make_unique<key_set>(new_key);
   impl::subject_bi_map subject_bis;  // id -> (old, new)
   audit_event e(audit_action::rekey);

@@ -507,6 +507,13 @@ result<bool> store::impl::create_store() {
 
 result<std::unique_ptr<store>> store::open(const std::string &path, const master_key &key, const store_options &opt) {
   if (!sodium_ready()) return {errc::internal, "libsodium failed to initialise"};
+  // A store is never made under a weak key (existing ones still open: the
+  // CLI warns, xyd_key_check tells).
+  const char *weak = key.weakness();
+  const bool may_create = !(opt.flags & store_flags::read_only) && (opt.flags & store_flags::create);
+  if (weak && may_create && path != ":memory:" && ::access(path.c_str(), F_OK) != 0)
+    return status(errc::key, std::string("store: refusing to create ") + path + " under a weak key: " + weak +
+                                 " (xyd keygen makes a good one)");
   auto p = std::make_unique<impl>();
   p->path = path;
   p->cat = opt.cat ? opt.cat : current_catalog();
@@ -537,6 +544,8 @@ result<std::unique_ptr<store>> store::open(const std::string &path, const master
   if (!fresh) return fresh.error();
   if (*fresh && p->read_only)
     return status(errc::not_found, "store: " + path + " is empty; it cannot be created read-only");
+  if (*fresh && weak)
+    return status(errc::key, std::string("store: refusing to create a store in ") + path + " under a weak key: " + weak);
   if (auto st = p->configure(opt); !st) return st;
   bool created = false;
   if (*fresh) {

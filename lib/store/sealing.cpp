@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <new>
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -17,22 +18,27 @@ constexpr char kdf_context[crypto_kdf_CONTEXTBYTES + 1] = "xydstore";
 enum subkey_id : uint64_t { payload_key_id = 1, index_key_id = 2, check_key_id = 3 };
 }  // namespace
 
-key_set::key_set(const master_key &m) {
-  crypto_kdf_derive_from_key(payload, sizeof payload, payload_key_id, kdf_context, m.data());
-  crypto_kdf_derive_from_key(index, sizeof index, index_key_id, kdf_context, m.data());
-  crypto_kdf_derive_from_key(check, sizeof check, check_key_id, kdf_context, m.data());
+namespace {
+unsigned char *locked_keys() {
+  void *p = sodium_malloc(key_set::payload_bytes + key_set::index_bytes + key_set::check_bytes);
+  if (!p) throw std::bad_alloc();
+  return static_cast<unsigned char *>(p);
+}
+}  // namespace
+
+key_set::key_set(const master_key &m)
+    : payload(locked_keys()), index(payload + payload_bytes), check(index + index_bytes) {
+  crypto_kdf_derive_from_key(payload, payload_bytes, payload_key_id, kdf_context, m.data());
+  crypto_kdf_derive_from_key(index, index_bytes, index_key_id, kdf_context, m.data());
+  crypto_kdf_derive_from_key(check, check_bytes, check_key_id, kdf_context, m.data());
 }
 
-key_set::~key_set() {
-  sodium_memzero(payload, sizeof payload);
-  sodium_memzero(index, sizeof index);
-  sodium_memzero(check, sizeof check);
-}
+key_set::~key_set() { sodium_free(payload); }  // wipes, unlocks and unmaps
 
 bi_t key_set::blind(char domain, std::string_view text) const {
   bi_t out{};
   crypto_generichash_state st;
-  crypto_generichash_init(&st, index, sizeof index, out.size());
+  crypto_generichash_init(&st, index, index_bytes, out.size());
   crypto_generichash_update(&st, reinterpret_cast<const unsigned char *>(&domain), 1);
   crypto_generichash_update(&st, reinterpret_cast<const unsigned char *>(text.data()), text.size());
   crypto_generichash_final(&st, out.data(), out.size());
@@ -43,7 +49,7 @@ std::array<unsigned char, 32> key_set::key_check() const {
   static const char label[] = "xyd store key check v1";
   std::array<unsigned char, 32> out{};
   crypto_generichash(out.data(), out.size(), reinterpret_cast<const unsigned char *>(label), sizeof label - 1, check,
-                     sizeof check);
+                     check_bytes);
   return out;
 }
 

@@ -22,11 +22,15 @@ constexpr size_t bi_bytes = 16;  // blind indexes and content hashes: 128 bits
 using bi_t = std::array<unsigned char, bi_bytes>;
 
 /// The subkeys of a master key (crypto_kdf, context "xydstore"): payloads,
-/// blind indexes, the key check. Wiped when destroyed.
+/// blind indexes, the key check. Held in locked, guarded memory of their own
+/// (sodium_malloc), wiped when destroyed.
 struct key_set {
-  unsigned char payload[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
-  unsigned char index[crypto_generichash_KEYBYTES];
-  unsigned char check[32];
+  static constexpr size_t payload_bytes = crypto_aead_xchacha20poly1305_ietf_KEYBYTES;
+  static constexpr size_t index_bytes = crypto_generichash_KEYBYTES;
+  static constexpr size_t check_bytes = 32;
+  unsigned char *const payload;
+  unsigned char *const index;
+  unsigned char *const check;
   explicit key_set(const master_key &m);
   ~key_set();
   key_set(const key_set &) = delete;

@@ -55,48 +55,90 @@ std::string now_utc() {
 
 // ---------------------------------------------------------------- keys
 
-master_key::master_key(const unsigned char *bytes) { std::memcpy(bytes_.data(), bytes, master_key_bytes); }
-master_key::master_key(const master_key &other) : bytes_(other.bytes_) {}
+namespace {
+
+/// Locked, guarded memory for a key (sodium_malloc); zeroed.
+unsigned char *key_memory(size_t n) {
+  if (!sodium_ready()) throw std::bad_alloc();
+  void *p = sodium_malloc(n);
+  if (!p) throw std::bad_alloc();
+  sodium_memzero(p, n);
+  return static_cast<unsigned char *>(p);
+}
+
+}  // namespace
+
+master_key::master_key() : bytes_(key_memory(master_key_bytes)) {}
+master_key::master_key(const unsigned char *bytes) : master_key() { std::memcpy(bytes_, bytes, master_key_bytes); }
+master_key::master_key(const master_key &other) : master_key() { std::memcpy(bytes_, other.bytes_, master_key_bytes); }
 master_key &master_key::operator=(const master_key &other) {
-  bytes_ = other.bytes_;
+  if (this != &other) std::memcpy(bytes_, other.bytes_, master_key_bytes);
   return *this;
 }
-master_key::~master_key() { sodium_memzero(bytes_.data(), bytes_.size()); }
+master_key::~master_key() { sodium_free(bytes_); }  // wipes, unlocks and unmaps
+
+const char *master_key::weakness() const noexcept {
+  bool same = true, printable = true;
+  for (size_t i = 0; i < master_key_bytes; ++i) {
+    same = same && bytes_[i] == bytes_[0];
+    printable = printable && bytes_[i] >= 0x20 && bytes_[i] < 0x7f;
+  }
+  if (same) return "every byte of the key is the same (an all-zero key, say)";
+  if (printable) return "the key is 32 printable characters (a passphrase, not 32 random bytes)";
+  return nullptr;
+}
 
 master_key master_key::generate() {
   if (!sodium_ready()) std::abort();
   master_key k;
-  randombytes_buf(k.bytes_.data(), k.bytes_.size());
+  do randombytes_buf(k.bytes_, master_key_bytes);
+  while (k.weakness());  // never, but a generated key is never a weak one
   return k;
 }
 
 result<master_key> master_key::from_file(const std::string &path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return {errc::io, "cannot read key file " + path + ": " + std::strerror(errno)};
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  master_key k;
-  if (text.size() == master_key_bytes) {
-    std::memcpy(k.bytes_.data(), text.data(), master_key_bytes);
-  } else {
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-    size_t bin_len = 0;
-    if (text.size() != 2 * master_key_bytes ||
-        sodium_hex2bin(k.bytes_.data(), k.bytes_.size(), text.data(), text.size(), nullptr, &bin_len, nullptr) != 0 ||
-        bin_len != master_key_bytes) {
-      sodium_memzero(text.data(), text.size());
-      return {errc::key, "key file " + path + " holds neither 64 hexadecimal characters nor 32 raw bytes"};
-    }
+  // Read with read(2) into locked memory: no stream buffer keeps a copy.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return {errc::io, "cannot read key file " + path + ": " + std::strerror(errno)};
+  constexpr size_t cap = 2 * master_key_bytes + 4;
+  unsigned char *text = key_memory(cap + 1);
+  size_t len = 0;
+  int err = 0;
+  for (;;) {
+    const ssize_t n = ::read(fd, text + len, cap + 1 - len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) err = errno;
+    if (n <= 0) break;
+    len += static_cast<size_t>(n);
+    if (len > cap) break;
   }
-  sodium_memzero(text.data(), text.size());
-  return k;
+  ::close(fd);
+  auto done = [&](result<master_key> r) {
+    sodium_free(text);
+    return r;
+  };
+  if (err) return done(status(errc::io, "cannot read key file " + path + ": " + std::strerror(err)));
+  master_key k;
+  if (len == master_key_bytes) {
+    std::memcpy(k.bytes_, text, master_key_bytes);
+    return done(k);
+  }
+  while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r')) --len;
+  size_t bin_len = 0;
+  if (len != 2 * master_key_bytes ||
+      sodium_hex2bin(k.bytes_, master_key_bytes, reinterpret_cast<const char *>(text), len, nullptr, &bin_len, nullptr) != 0 ||
+      bin_len != master_key_bytes)
+    return done(status(errc::key, "key file " + path + " holds neither 64 hexadecimal characters nor 32 raw bytes"));
+  return done(k);
 }
 
 status master_key::write_file(const std::string &path) const {
+  if (const char *why = weakness()) return {errc::key, std::string("refusing to write a weak key: ") + why};
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0)
     return {errno == EEXIST ? errc::exists : errc::io, "cannot create key file " + path + ": " + std::strerror(errno)};
   char hex[2 * master_key_bytes + 2];
-  sodium_bin2hex(hex, sizeof hex, bytes_.data(), bytes_.size());
+  sodium_bin2hex(hex, sizeof hex, bytes_, master_key_bytes);
   hex[2 * master_key_bytes] = '\n';
   const ssize_t n = ::write(fd, hex, 2 * master_key_bytes + 1);
   sodium_memzero(hex, sizeof hex);

@@ -175,6 +175,19 @@ static void test_store(void) {
   CHECK(xyd_key_file_generate(keyfile) == XYD_OK);
   CHECK(xyd_key_file_generate(keyfile) == XYD_EEXISTS);
   CHECK(xyd_key_file_generate(NULL) == XYD_EINVAL);
+  {
+    /* weak keys: refused for a new store, told by xyd_key_check */
+    unsigned char zero[XYD_KEY_BYTES] = {0};
+    const unsigned char *phrase = (const unsigned char *)"correct horse battery staple 123";
+    CHECK(xyd_key_check(key, sizeof key) == XYD_OK);
+    CHECK(xyd_key_check(zero, sizeof zero) == XYD_EKEY && strstr(xyd_errmsg(), "weak key"));
+    CHECK(xyd_key_check(phrase, 32) == XYD_EKEY && strstr(xyd_errmsg(), "printable"));
+    CHECK(xyd_key_check(NULL, 32) == XYD_EINVAL);
+    CHECK(xyd_key_check(key, 31) == XYD_EINVAL);
+    CHECK(xyd_store_open(db, zero, sizeof zero, XYD_OPEN_CREATE, &st) == XYD_EKEY && st == NULL);
+    CHECK(access(db, F_OK) != 0); /* nothing made */
+    xyd_free_secret(NULL);
+  }
 
   CHECK(xyd_store_open(db, key, 16, XYD_OPEN_CREATE, &st) == XYD_EINVAL);
   CHECK(st == NULL);
@@ -351,9 +364,9 @@ static void test_paseto_and_consent(void) {
   CHECK(xyd_store_retire_key(st, "k4.pid.none", "2024-01-01T00:00:00Z") == XYD_ENOTFOUND);
   xyd_store_close(st);
   xyd_free(token);
-  xyd_free(secret);
+  xyd_free_secret(secret);
   xyd_free(public_key);
-  xyd_free(local);
+  xyd_free_secret(local);
   remove(db);
   snprintf(db, sizeof db, "%s/s.db-wal", dir);
   remove(db);
@@ -498,7 +511,7 @@ static void test_score(void) {
       CHECK(system(db) == 0);
     }
   }
-  xyd_free(secret);
+  xyd_free_secret(secret);
   xyd_free(pub);
   xyd_scorecard_free(m);
   xyd_scorecard_free(d);
@@ -606,7 +619,7 @@ static void test_report_and_audit(void) {
     xyd_store_close(st);
   }
   xyd_free(token);
-  xyd_free(secret);
+  xyd_free_secret(secret);
   xyd_free(pub);
   snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
   CHECK(system(cmd) == 0);

@@ -189,3 +189,35 @@ TEST_CASE("PASETO strict parsing and single-byte changes", "[paseto]") {
   }
   CHECK(*paseto::footer_of(token) == R"({"kid":"k"})");
 }
+
+#include "xyd.h"
+
+TEST_CASE("paseto: a message or footer holding NUL is refused through the C ABI, never cut short", "[paseto]") {
+  paseto::secret_key sk;
+  paseto::public_key pk;
+  paseto::generate_key_pair(sk, pk);
+  const std::string pub = paseto::paserk(pk);
+  const std::string with_nul("{\"a\":1}\0{\"admin\":true}", 22);
+  for (int part = 0; part < 2; ++part) {
+    const std::string token = part == 0 ? paseto::sign(sk, with_nul, "{\"kid\":\"x\"}") : paseto::sign(sk, "{\"a\":1}", with_nul);
+    // The C++ API keeps every byte …
+    auto opened = paseto::verify(pk, token);
+    REQUIRE(opened);
+    CHECK((part == 0 ? opened->message : opened->footer) == with_nul);
+    // … the C ABI, whose strings end at a NUL, refuses.
+    char *message = nullptr, *footer = nullptr;
+    CHECK(xyd_paseto_verify(pub.c_str(), token.c_str(), nullptr, &message, &footer) == XYD_EVALIDATION);
+    CHECK(message == nullptr);
+    CHECK(footer == nullptr);
+    CHECK(std::string(xyd_errmsg()).find(part == 0 ? "message holds a NUL" : "footer holds a NUL") != std::string::npos);
+    if (part == 1) {
+      CHECK(xyd_paseto_footer(token.c_str(), &footer) == XYD_EVALIDATION);
+      CHECK(footer == nullptr);
+    }
+  }
+  const paseto::local_key lk = paseto::generate_local_key();
+  const std::string local = paseto::encrypt(lk, with_nul);
+  char *message = nullptr;
+  CHECK(xyd_paseto_decrypt(paseto::paserk(lk).c_str(), local.c_str(), nullptr, &message, nullptr) == XYD_EVALIDATION);
+  CHECK(message == nullptr);
+}

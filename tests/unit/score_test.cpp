@@ -664,3 +664,23 @@ TEST_CASE("score: a schema-7 store's kept scores are upgraded and read", "[score
   REQUIRE(after);
   CHECK(*after == before);
 }
+
+TEST_CASE("score: PMML CompoundPredicate nesting is unbounded: 10k levels are refused, 32 load", "[score][pmml]") {
+  const std::string good = data("sample-scorecard.pmml");
+  const std::string leaf = "<SimplePredicate field=\"department\" operator=\"equal\" value=\"marketing\"/>";
+  const size_t at = good.find(leaf);
+  REQUIRE(at != std::string::npos);
+  auto nested = [&](int levels) {
+    std::string p = leaf;
+    for (int i = 0; i < levels; ++i)
+      p = "<CompoundPredicate booleanOperator=\"or\">" + p + leaf + "</CompoundPredicate>";
+    std::string s = good;
+    s.replace(at, leaf.size(), p);
+    return s;
+  };
+  auto deep = from_pmml(nested(10000));
+  REQUIRE_FALSE(deep);
+  CHECK(deep.error().message().find("deeper than 32") != std::string::npos);
+  CHECK(from_pmml(nested(31)));  // with its leaf: 32 levels
+  CHECK_FALSE(from_pmml(nested(32)));
+}

@@ -892,3 +892,85 @@ TEST_CASE("store: a concurrent repair of one record reports success only for the
     }
   CHECK(withdrawn + repaired == static_cast<int>(ids.size()));
 }
+
+// ---------------------------------------------------------------- finding 8: key hygiene
+
+namespace {
+/// The "Locked:" size (kB) of the mapping holding `p`, from /proc/self/smaps; -1 when not found.
+long locked_kb_at(const void *p) {
+  std::ifstream smaps("/proc/self/smaps");
+  std::string line;
+  const auto addr = reinterpret_cast<uintptr_t>(p);
+  bool in = false;
+  while (std::getline(smaps, line)) {
+    unsigned long lo = 0, hi = 0;
+    if (std::sscanf(line.c_str(), "%lx-%lx ", &lo, &hi) == 2 && line.find(':') > line.find(' ')) {
+      in = addr >= lo && addr < hi;
+      continue;
+    }
+    if (in && line.rfind("Locked:", 0) == 0) return std::stol(line.substr(7));
+  }
+  return -1;
+}
+}  // namespace
+
+TEST_CASE("store: key hygiene: keys live in locked memory of their own, a guard page after them", "[store]") {
+  const auto k = master_key::generate();
+  const long page = sysconf(_SC_PAGESIZE);
+  // sodium_malloc puts the bytes at the end of their page, the guard page next.
+  CHECK((reinterpret_cast<uintptr_t>(k.data()) + master_key_bytes) % static_cast<uintptr_t>(page) == 0);
+  CHECK(locked_kb_at(k.data()) > 0);
+  store_detail::key_set keys(k);
+  CHECK(locked_kb_at(keys.payload) > 0);
+  CHECK(locked_kb_at(keys.index) > 0);
+  const master_key copy = k;  // a copy has memory of its own
+  CHECK(copy.data() != k.data());
+  CHECK(std::memcmp(copy.data(), k.data(), master_key_bytes) == 0);
+}
+
+TEST_CASE("store: key hygiene: an all-zero key or a printable passphrase is refused at create, rekey and keygen", "[store]") {
+  temp_dir d;
+  unsigned char zero[32] = {};
+  unsigned char text[33] = "correct horse battery staple 123";
+  const master_key weak_zero(zero), weak_text(text);
+  CHECK(weak_zero.weakness() != nullptr);
+  CHECK(weak_text.weakness() != nullptr);
+  CHECK(master_key::generate().weakness() == nullptr);
+  unsigned char seven[32] = {7};  // one byte set: not all the same, not text
+  CHECK(master_key(seven).weakness() == nullptr);
+  for (const master_key *k : {&weak_zero, &weak_text}) {
+    auto s = store::open(d / "a.db", *k);
+    REQUIRE(!s);
+    CHECK(s.error().code() == errc::key);
+    CHECK(s.error().message().find("weak key") != std::string::npos);
+    CHECK(!fs::exists(d / "a.db"));  // nothing made
+    CHECK(k->write_file(d / "k").code() == errc::key);
+    CHECK(!fs::exists(d / "k"));
+  }
+  auto s = open_new(d / "a.db", master_key::generate());
+  ingest_ok(*s, legal_rep("2024-06-30", "张三"));
+  CHECK(s->rekey(weak_zero).code() == errc::key);
+  CHECK(records(*s, q_of(uscc)).items.size() == 1);  // nothing changed
+}
+
+TEST_CASE("store: key hygiene: a key file is read without a stray copy, whatever its form", "[store]") {
+  temp_dir d;
+  const auto k = master_key::generate();
+  REQUIRE(k.write_file(d / "k"));
+  auto back = master_key::from_file(d / "k");
+  REQUIRE(back);
+  CHECK(std::memcmp(back->data(), k.data(), master_key_bytes) == 0);
+  {
+    std::ofstream raw(d / "raw", std::ios::binary);
+    raw.write(reinterpret_cast<const char *>(k.data()), master_key_bytes);
+  }
+  auto raw = master_key::from_file(d / "raw");
+  REQUIRE(raw);
+  CHECK(std::memcmp(raw->data(), k.data(), master_key_bytes) == 0);
+  {
+    std::ofstream big(d / "big");
+    big << std::string(4096, 'a');
+  }
+  CHECK(master_key::from_file(d / "big").error().code() == errc::key);
+  CHECK(master_key::from_file(d / "none").error().code() == errc::io);
+}

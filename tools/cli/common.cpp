@@ -89,6 +89,9 @@ std::unique_ptr<session> open_session(const store_args &a, access mode) {
     say(key.error().message());
     return nullptr;
   }
+  if (const char *weak = key->weakness())
+    say("warning: the key in " + key_file + " is weak: " + weak +
+        (mode == access::create ? "" : "; rekey the store under a key from xyd keygen (xyd rekey)"));
   session_options so;
   so.store.flags = mode == access::create ? store_flags::create : mode == access::read_only ? store_flags::read_only : 0;
   auto s = session::open(a.db, *key, so);

@@ -55,6 +55,8 @@ xyd_version_string = _declare("xyd_version_string", [], ctypes.c_char_p)
 xyd_strerror = _declare("xyd_strerror", [ctypes.c_int], ctypes.c_char_p)
 xyd_errmsg = _declare("xyd_errmsg", [], ctypes.c_char_p)
 xyd_free = _declare("xyd_free", [ctypes.c_void_p], None)
+xyd_free_secret = _declare("xyd_free_secret", [ctypes.c_void_p], None)
+xyd_key_check = _declare("xyd_key_check", [ctypes.c_char_p, ctypes.c_size_t], checked=False)
 xyd_catalog_json = _declare("xyd_catalog_json", [c_char_pp])
 xyd_catalog_load_extension = _declare("xyd_catalog_load_extension", [ctypes.c_char_p])
 xyd_validate_uscc = _declare("xyd_validate_uscc", [ctypes.c_char_p])
@@ -199,6 +201,17 @@ class Handle:
         if not self._h:
             raise self._closed_error(self._closed)
         return self._h
+
+
+def take_secret(ptr):
+    """Copies a library-owned secret (a PASERK), then wipes and releases it
+    with xyd_free_secret: no copy stays in the library's freed memory."""
+    if not ptr.value:
+        return None
+    try:
+        return ctypes.string_at(ptr.value).decode("ascii")
+    finally:
+        xyd_free_secret(ptr)
 
 
 def take_string(ptr):

@@ -32,14 +32,14 @@ def generate_key_pair():
     """A new Ed25519 key pair: (k4.secret PASERK, k4.public PASERK)."""
     secret, public = ctypes.c_void_p(), ctypes.c_void_p()
     _ffi.xyd_paserk_keygen(ctypes.byref(secret), ctypes.byref(public))
-    return _ffi.take_string(secret), _ffi.take_string(public)
+    return _ffi.take_secret(secret), _ffi.take_string(public)
 
 
 def generate_local_key():
     """A new v4.local key: a k4.local PASERK."""
     out = ctypes.c_void_p()
     _ffi.xyd_paserk_local_keygen(ctypes.byref(out))
-    return _ffi.take_string(out)
+    return _ffi.take_secret(out)
 
 
 def key_id(paserk):

@@ -4,6 +4,7 @@
 import ctypes
 import json
 import os
+import warnings
 
 from . import _ffi
 from .errors import Error, ValidationError, error_for
@@ -65,6 +66,9 @@ class Store(_ffi.Handle):
         else:
             key = bytes(key)
             _ffi.xyd_store_open(os.fsencode(path), key, len(key), flags, ctypes.byref(handle))
+            if len(key) == 32 and _ffi.xyd_key_check(key, 32) != 0:
+                # An existing store opened under a weak key (a new one is refused).
+                warnings.warn("xyd: " + _ffi.xyd_errmsg().decode("utf-8", "replace"), RuntimeWarning, stacklevel=2)
         self._h = handle
 
     _free = staticmethod(_ffi.xyd_store_close)
