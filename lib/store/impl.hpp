@@ -90,6 +90,9 @@ struct store::impl {
   status check_key_and_upgrade();
   status reseal_scores_v2();  // schema 8's keyed step
   status reseal_records_v2();  // schema 9's
+  /// The store's key salt (meta 'kdf_salt'): k made from master and it.
+  status load_salt();
+  status use_salt(std::string_view salt);
   /// The schema version bound to the key (meta 'schema_mac', schema 9 on).
   status write_schema_mac(const store_detail::key_set &keys, int64_t version);
   status check_schema_mac(int64_t version);

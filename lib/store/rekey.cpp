@@ -286,7 +286,11 @@ status store::rekey(const master_key &new_key) {
   std::lock_guard lock(p_->mu);
   if (p_->read_only) return {errc::read_only, "store: opened read-only"};
   if (const char *why = new_key.weakness()) return {errc::key, std::string("store: refusing to rekey under a weak key: ") + why};
-  auto next = std::make_unique<key_set>(new_key);
+  // A new salt with the new key (a store made before salts gains one here).
+  unsigned char salt[key_set::salt_bytes];
+  randombytes_buf(salt, sizeof salt);
+  const std::string_view salt_text(reinterpret_cast<const char *>(salt), sizeof salt);
+  auto next = std::make_unique<key_set>(new_key, salt_text);
   impl::subject_bi_map subject_bis;  // id -> (old, new)
   audit_event e(audit_action::rekey);
   ++p_->keyring_generation;  // keyed values change: verifiers start again
@@ -298,6 +302,11 @@ status store::rekey(const master_key &new_key) {
     if (auto rs = p_->rekey_records(*next, subject_bis); !rs) return rs;
     if (auto rs = p_->rekey_meta(*next); !rs) return rs;
     if (auto rs = p_->rekey_scores(*next, subject_bis); !rs) return rs;
+    stmt ms;
+    if (auto ps = ms.prepare(p_->db, "INSERT OR REPLACE INTO meta (key, value) VALUES ('kdf_salt', ?)", "rekeying"); !ps)
+      return ps;
+    ms.bind_blob(salt, sizeof salt);
+    if (int rc = ms.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "rekeying");
     e.with("subjects", subject_bis.size());
     return status::ok();
   });

@@ -454,7 +454,25 @@ status store::impl::check_key_current(bool always) {
 
 // An existing store: the key must be its key, its schema not newer than
 // this xyd's; an older schema is upgraded.
+status store::impl::use_salt(std::string_view salt) {
+  k = std::make_unique<key_set>(master, salt);
+  own_key_check = k->key_check();
+  return status::ok();
+}
+
+status store::impl::load_salt() {
+  stmt m;
+  if (int rc = m.prepare(db, "SELECT value FROM meta WHERE key = 'kdf_salt'"); rc != SQLITE_OK)
+    return status(errc::corrupt, "store: " + path + " is not an xyd store (no meta table)");
+  const int rc = m.step();
+  if (rc == SQLITE_DONE) return status::ok();  // made before salts: the master key itself
+  if (rc != SQLITE_ROW) return db_error(db, rc, "reading the key salt");
+  if (m.blob(0).size() != key_set::salt_bytes) return status(errc::corrupt, "store: " + path + ": its key salt is damaged");
+  return use_salt(m.blob(0));
+}
+
 status store::impl::check_key_and_upgrade() {
+  if (auto st = load_salt(); !st) return st;
   {
     // Scoped: a statement left stepping would hold a read snapshot, and a
     // write transaction begun on a stale snapshot fails at once (BUSY)
@@ -500,7 +518,16 @@ result<bool> store::impl::create_store() {
     if (auto st = tx.commit("opening the store"); !st) return st;
     return false;
   }
+  // A salt of its own: its subkeys are unrelated to any other store's under
+  // the same master key.
+  unsigned char salt[key_set::salt_bytes];
+  randombytes_buf(salt, sizeof salt);
+  if (auto st = use_salt(std::string_view(reinterpret_cast<const char *>(salt), sizeof salt)); !st) return st;
   if (auto st = create_schema(); !st) return st;
+  stmt m;
+  if (auto st = m.prepare(db, "INSERT INTO meta (key, value) VALUES ('kdf_salt', ?)", "creating the store"); !st) return st;
+  m.bind_blob(salt, sizeof salt);
+  if (int rc = m.step(); rc != SQLITE_DONE) return db_error(db, rc, "creating the store");
   if (auto st = tx.commit("creating the store"); !st) return st;
   return true;
 }

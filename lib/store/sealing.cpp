@@ -26,11 +26,29 @@ unsigned char *locked_keys() {
 }
 }  // namespace
 
-key_set::key_set(const master_key &m)
+key_set::key_set(const master_key &m, std::string_view salt)
     : payload(locked_keys()), index(payload + payload_bytes), check(index + index_bytes) {
-  crypto_kdf_derive_from_key(payload, payload_bytes, payload_key_id, kdf_context, m.data());
-  crypto_kdf_derive_from_key(index, index_bytes, index_key_id, kdf_context, m.data());
-  crypto_kdf_derive_from_key(check, check_bytes, check_key_id, kdf_context, m.data());
+  const unsigned char *root = m.data();
+  unsigned char *salted = nullptr;
+  if (!salt.empty()) {
+    salted = static_cast<unsigned char *>(sodium_malloc(crypto_kdf_KEYBYTES));
+    if (!salted) {
+      sodium_free(payload);
+      throw std::bad_alloc();
+    }
+    static const char label[] = "xyd-store-root-v2";
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, m.data(), master_key_bytes, crypto_kdf_KEYBYTES);
+    crypto_generichash_update(&st, reinterpret_cast<const unsigned char *>(label), sizeof label - 1);
+    crypto_generichash_update(&st, reinterpret_cast<const unsigned char *>(salt.data()), salt.size());
+    crypto_generichash_final(&st, salted, crypto_kdf_KEYBYTES);
+    sodium_memzero(&st, sizeof st);
+    root = salted;
+  }
+  crypto_kdf_derive_from_key(payload, payload_bytes, payload_key_id, kdf_context, root);
+  crypto_kdf_derive_from_key(index, index_bytes, index_key_id, kdf_context, root);
+  crypto_kdf_derive_from_key(check, check_bytes, check_key_id, kdf_context, root);
+  if (salted) sodium_free(salted);
 }
 
 key_set::~key_set() { sodium_free(payload); }  // wipes, unlocks and unmaps

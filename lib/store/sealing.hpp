@@ -31,7 +31,13 @@ struct key_set {
   unsigned char *const payload;
   unsigned char *const index;
   unsigned char *const check;
-  explicit key_set(const master_key &m);
+  /// From the master key and the store's salt (meta 'kdf_salt', 16 random
+  /// bytes made with the store or at its last rekey): the subkeys come from
+  /// BLAKE2b-256(key = master, "xyd-store-root-v2" ‖ salt), so that one
+  /// master key gives unrelated subkeys in two stores. No salt: from the
+  /// master key itself (stores made before, until they are rekeyed).
+  explicit key_set(const master_key &m, std::string_view salt = {});
+  static constexpr size_t salt_bytes = 16;
   ~key_set();
   key_set(const key_set &) = delete;
   key_set &operator=(const key_set &) = delete;

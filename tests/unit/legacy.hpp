@@ -13,11 +13,27 @@
 
 namespace xyd::test {
 
+/// The store's key salt (meta 'kdf_salt'), empty when it has none.
+inline std::string salt_of(const std::string &path) {
+  sqlite3 *db = nullptr;
+  std::string salt;
+  if (sqlite3_open(path.c_str(), &db) == SQLITE_OK) {
+    sqlite3_stmt *q = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'kdf_salt'", -1, &q, nullptr) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+      salt.assign(static_cast<const char *>(sqlite3_column_blob(q, 0)), static_cast<size_t>(sqlite3_column_bytes(q, 0)));
+    sqlite3_finalize(q);
+  }
+  sqlite3_close(db);
+  return salt;
+}
+
 /// Takes a current store back to schema 8: every payload and repair note
 /// sealed as before schema 9 (no version, no state in the associated data),
 /// no version column, no keyed schema version. False on any failure.
 inline bool to_schema_8(const std::string &path, const master_key &key) {
-  store_detail::key_set keys(key);
+  const std::string salt = salt_of(path);
+  store_detail::key_set keys(key, salt);
   sqlite3 *db = nullptr;
   if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) return false;
   struct row {

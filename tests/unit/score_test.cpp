@@ -548,7 +548,7 @@ TEST_CASE("score: kept scores are compressed at rest, older rows still read", "[
   // A row as 0.1 kept it (the JSON sealed as it is), and one whose value is
   // no frame: the first reads, the second is refused by its id.
   const std::string subject = parsed(lines[0]).find("subject")->text;
-  store_detail::key_set keys(key);
+  store_detail::key_set keys(key, xyd::test::salt_of(path));
   auto put = [&](int64_t id, const std::string &plain) {
     std::string nonce;
     const std::string box = store_detail::seal(keys.payload, plain, store_detail::score_aad(id, keys.blind('s', subject)), nonce);
@@ -636,7 +636,7 @@ TEST_CASE("score: a schema-7 store's kept scores are upgraded and read", "[score
     before = *(*s)->scores(subject);
   }
   REQUIRE(xyd::test::to_schema_8(path, key));
-  store_detail::key_set keys(key);
+  store_detail::key_set keys(key, xyd::test::salt_of(path));
   sqlite3 *db = nullptr;
   REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
   sqlite3_stmt *q = nullptr;

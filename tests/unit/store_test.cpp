@@ -974,3 +974,47 @@ TEST_CASE("store: key hygiene: a key file is read without a stray copy, whatever
   CHECK(master_key::from_file(d / "big").error().code() == errc::key);
   CHECK(master_key::from_file(d / "none").error().code() == errc::io);
 }
+
+TEST_CASE("store: nonce reuse after fork: the key derivation carries a per-store salt", "[store]") {
+  temp_dir d;
+  const auto k = master_key::generate();
+  // Two stores under one master key: the same subject, unrelated blind indexes.
+  for (const char *name : {"a.db", "b.db"}) {
+    auto s = open_new(d / name, k);
+    ingest_ok(*s, legal_rep("2024-06-30", "张三"));
+  }
+  const std::string sa = test::salt_of(d / "a.db"), sb = test::salt_of(d / "b.db");
+  REQUIRE(sa.size() == store_detail::key_set::salt_bytes);
+  CHECK(sa != sb);
+  auto bi = [](const std::string &path) {
+    sqlite3 *db = nullptr;
+    sqlite3_open(path.c_str(), &db);
+    sqlite3_stmt *q = nullptr;
+    std::string out;
+    if (sqlite3_prepare_v2(db, "SELECT subject_bi FROM subjects", -1, &q, nullptr) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+      out.assign(static_cast<const char *>(sqlite3_column_blob(q, 0)), static_cast<size_t>(sqlite3_column_bytes(q, 0)));
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return out;
+  };
+  CHECK(!bi(d / "a.db").empty());
+  CHECK(bi(d / "a.db") != bi(d / "b.db"));
+  // The salt is part of the key: changed in the file, the key no longer opens the store.
+  {
+    test::raw_db raw(d / "b.db");
+    REQUIRE(raw.exec("UPDATE meta SET value = zeroblob(16) WHERE key = 'kdf_salt'"));
+  }
+  CHECK(store::open(d / "b.db", k).error().code() == errc::key);
+  // Rekey draws a new salt with the new key (a store made before salts gains its first here).
+  {
+    auto s = store::open(d / "a.db", k);
+    REQUIRE(s);
+    const auto k2 = master_key::generate();
+    REQUIRE((*s)->rekey(k2));
+    CHECK(test::salt_of(d / "a.db") != sa);
+    CHECK(records(**s, q_of(uscc)).items.size() == 1);
+    auto again = store::open(d / "a.db", k2);
+    REQUIRE(again);
+    CHECK(records(**again, q_of(uscc)).items.size() == 1);
+  }
+}
