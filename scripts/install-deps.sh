@@ -18,6 +18,7 @@ packages=(
   binutils                           # nm, for the exported-symbol check
   sqlite3                            # the shell the audit-log tampering tests use
   chromium fonts-noto-cjk            # headless rendering test of the HTML credit report
+  clang libclang-rt-14-dev           # the fuzz harnesses (libFuzzer, ASan, UBSan): scripts/fuzz.sh
 )
 
 missing=()

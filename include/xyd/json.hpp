@@ -26,13 +26,23 @@ struct value {
   std::vector<value> items;
   std::vector<std::pair<std::string, value>> members;
 
-  static value null() { return {}; }
-  static value of_bool(bool b) { value v; v.type = kind::boolean; v.boolean = b; return v; }
-  static value of_string(std::string s) { value v; v.type = kind::string; v.text = std::move(s); return v; }
-  static value of_number(std::string s) { value v; v.type = kind::number; v.text = std::move(s); return v; }
-  static value of_int(int64_t n) { return of_number(std::to_string(n)); }
-  static value array() { value v; v.type = kind::array; return v; }
-  static value object() { value v; v.type = kind::object; return v; }
+  // Special members and factories are defined after the class, where a
+  // value is complete: clang with libstdc++ otherwise instantiates the
+  // vectors' destructors while pair<string, value> is still incomplete.
+  value() noexcept;
+  ~value();
+  value(const value &);
+  value(value &&) noexcept;
+  value &operator=(const value &);
+  value &operator=(value &&) noexcept;
+
+  static value null();
+  static value of_bool(bool b);
+  static value of_string(std::string s);
+  static value of_number(std::string s);
+  static value of_int(int64_t n);
+  static value array();
+  static value object();
 
   bool is(kind k) const noexcept { return type == k; }
   /// First member named `key`, or nullptr (objects only).
@@ -42,6 +52,21 @@ struct value {
   value &add(std::string key, value v);
   value &push(value v);
 };
+
+inline value::value() noexcept = default;
+inline value::~value() = default;
+inline value::value(const value &) = default;
+inline value::value(value &&) noexcept = default;
+inline value &value::operator=(const value &) = default;
+inline value &value::operator=(value &&) noexcept = default;
+
+inline value value::null() { return {}; }
+inline value value::of_bool(bool b) { value v; v.type = kind::boolean; v.boolean = b; return v; }
+inline value value::of_string(std::string s) { value v; v.type = kind::string; v.text = std::move(s); return v; }
+inline value value::of_number(std::string s) { value v; v.type = kind::number; v.text = std::move(s); return v; }
+inline value value::of_int(int64_t n) { return of_number(std::to_string(n)); }
+inline value value::array() { value v; v.type = kind::array; return v; }
+inline value value::object() { value v; v.type = kind::object; return v; }
 
 /// Parses one JSON document; trailing non-space data is an error. Errors say
 /// what is wrong and at which byte offset.

@@ -110,6 +110,11 @@ std::string base64url(std::string_view bytes) {
 }
 
 result<std::string> unbase64url(std::string_view text) {
+  // libsodium's decoder takes every byte above 0x7f for a digit, so one token
+  // or key would have several spellings: only the 64 digits pass.
+  for (const char c : text)
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+      return status(errc::validation, "malformed token: not unpadded base64url");
   std::string out(text.size() * 3 / 4 + 3, '\0');
   size_t len = 0;
   const char *end = nullptr;
