@@ -466,8 +466,11 @@ XYD_API int xyd_store_set_actor(xyd_store *store, const char *actor);
  * With a key given, a log that no checkpoint signed by it vouches for is
  * broken. *out_json (set in both cases):
  *   {"ok":true,"entries":N,"checkpoints":M,"keys":"given"|"store",
- *    "tamper_evident":bool,"checkpointed_to":seq,"anchors":n,
- *    "anchored_to":seq,"unanchored":n}
+ *    "tamper_evident":bool,"evident_to":seq,"checkpointed_to":seq,
+ *    "anchors":n,"anchored_to":seq,"unanchored":n}
+ * tamper_evident covers entries 1 to evident_to only: later entries can be
+ * cut off or rewritten by whoever writes the file (docs/audit.md). A
+ * checkpoint entry left in the log without its checkpoint is broken.
  *   {"ok":false,…,"first_bad":seq,"problem":"…"}
  * XYD_OK when intact, XYD_ECORRUPT when not (xyd_errmsg names the entry). */
 XYD_API int xyd_store_audit_verify(xyd_store *store, const char *public_paserk, char **out_json);

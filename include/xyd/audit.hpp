@@ -44,15 +44,17 @@ struct verdict {
   /// "store" (the store's keyring only).
   std::string keys = "store";
   /// ok, checked with given keys, and at least one checkpoint or anchor
-  /// signed by them vouches for the chain.
+  /// signed by them vouches for the chain: for entries 1 to evident_to.
+  /// Entries after evident_to can be cut off or rewritten without a trace.
   bool tamper_evident = false;
+  int64_t evident_to = 0;  ///< the last entry a given key's checkpoint or anchor covers (0: none)
   int64_t checkpointed_to = 0;  ///< the last entry a verified checkpoint of the store covers
   int64_t anchors = 0;          ///< anchors checked
   int64_t anchored_to = 0;      ///< the last entry an anchor covers (0: none)
   int64_t unanchored = 0;       ///< entries after it
   int64_t first_bad = 0;        ///< the seq of the first bad entry (0: none)
   std::string problem;          ///< what is wrong with it
-  /// {"ok","entries","checkpoints","keys","tamper_evident","checkpointed_to",
+  /// {"ok","entries","checkpoints","keys","tamper_evident","evident_to","checkpointed_to",
   ///  "anchors","anchored_to","unanchored","first_bad"?,"problem"?}
   std::string to_json() const;
 };

@@ -292,7 +292,7 @@ class store {
   /// transaction. `every` 0 or `sign` empty: none (the default).
   void set_auto_checkpoint(int64_t every, checkpoint_signer sign);
 
-  static constexpr int schema_version = 9;
+  static constexpr int schema_version = 10;
 
  private:
   struct impl;

@@ -28,7 +28,8 @@ std::string verdict::to_json() const {
   auto flag = [](bool b) { return b ? "true" : "false"; };
   std::string out = std::string("{\"ok\":") + flag(ok) + ",\"entries\":" + std::to_string(entries) +
                     ",\"checkpoints\":" + std::to_string(checkpoints) + ",\"keys\":\"" + keys +
-                    "\",\"tamper_evident\":" + flag(tamper_evident) + ",\"checkpointed_to\":" + std::to_string(checkpointed_to) +
+                    "\",\"tamper_evident\":" + flag(tamper_evident) + ",\"evident_to\":" + std::to_string(evident_to) +
+                    ",\"checkpointed_to\":" + std::to_string(checkpointed_to) +
                     ",\"anchors\":" + std::to_string(anchors) + ",\"anchored_to\":" + std::to_string(anchored_to) +
                     ",\"unanchored\":" + std::to_string(unanchored);
   if (!ok) {
@@ -105,6 +106,7 @@ result<verdict> verify(store &s, const verify_options &o) {
     }
   };
   int64_t expected = 1;
+  std::vector<int64_t> checkpoint_entries;  // seqs of the entries that record a checkpoint
   auto st = s.for_each_audit([&](const store::audit_row &row) {
     ++v.entries;
     if (row.seq != expected) {
@@ -121,6 +123,8 @@ result<verdict> verify(store &s, const verify_options &o) {
       bad(row.seq, "entry " + std::to_string(row.seq) + " is not the entry written at this place (moved, inserted or rewritten)");
       return false;
     }
+    if (const json::value *action = doc->find("action"); action && action->text == "checkpoint")
+      checkpoint_entries.push_back(row.seq);
     const auto h = audit_chain_hash(prev, row.entry);
     const std::string computed(reinterpret_cast<const char *>(h.data()), h.size());
     if (computed != row.hash) {
@@ -190,6 +194,19 @@ result<verdict> verify(store &s, const verify_options &o) {
     ++vouched;
   }
 
+  // Each checkpoint entry in the log is signed by a checkpoint at it (or,
+  // in logs of 0.1, which signed the head after appending, after it): one
+  // deleted with the entries after it rewritten leaves its entry behind.
+  if (v.ok && !checkpoint_entries.empty()) {
+    int64_t last_checkpoint = 0;
+    for (const auto &cp : *cps) last_checkpoint = std::max(last_checkpoint, cp.first);
+    for (const int64_t seq : checkpoint_entries)
+      if (seq > last_checkpoint) {
+        bad(seq, "entry " + std::to_string(seq) + " records a checkpoint the store no longer holds (deleted)");
+        break;
+      }
+  }
+
   // The anchors, from outside the store: the chain must reach each.
   for (size_t i = 0; i < o.anchors.size() && v.ok; ++i) {
     const std::string which = "anchor " + std::to_string(i + 1);
@@ -213,6 +230,7 @@ result<verdict> verify(store &s, const verify_options &o) {
     bad(v.anchored_to + 1, std::to_string(v.unanchored) + " entries after the last anchor (entry " +
                                std::to_string(v.anchored_to) + ") are not anchored");
   v.tamper_evident = v.ok && !o.keys.empty() && vouched > 0;
+  if (v.tamper_evident) v.evident_to = std::max(v.checkpointed_to, v.anchored_to);
   return v;
 }
 

@@ -145,6 +145,11 @@ struct store::impl {
   /// `value` is what is revoked (the jti, or grant_text(subject, audience)),
   /// kept sealed so that rekey can compute its index under a new key.
   status insert_revocation(const store_detail::bi_t &key, const char *kind, int64_t at, std::string_view value);
+  /// The revocation set's keyed digest (meta 'revocations_mac', schema 10):
+  /// every row's index, kind and time, in index order, under `keys`; so
+  /// that a row deleted or changed in the file is noticed when the set is
+  /// loaded. Written by every change of the set, inside its transaction.
+  status write_revocations_mac(const store_detail::key_set &keys);
   // ---- rekey.cpp
   status rekey_revocations(const store_detail::key_set &next);
 

@@ -136,9 +136,42 @@ status store::impl::insert_revocation(const bi_t &key, const char *kind, int64_t
   const std::string sealed = seal(k->payload, value, revocation_aad(kind, key, at), nonce);
   s.bind(key).bind(std::string_view(kind)).bind(at).bind_blob(nonce.data(), nonce.size()).bind_blob(sealed.data(), sealed.size());
   if (int rc = s.step(); rc != SQLITE_DONE) return db_error(db, rc, "revoking");
+  if (auto st = write_revocations_mac(*k); !st) return st;
   auto &set = std::string_view(kind) == "token" ? revoked_tokens : revoked_grants;
   auto &slot = set[std::string(reinterpret_cast<const char *>(key.data()), key.size())];
   slot = std::max(slot, at);
+  return status::ok();
+}
+
+namespace {
+bool same_bytes(const bi_t &b, std::string_view blob) {
+  return blob.size() == b.size() && std::memcmp(blob.data(), b.data(), b.size()) == 0;
+}
+// One row of the revocation set as its digest reads it.
+void digest_row(std::string &text, std::string_view key_bi, std::string_view kind, int64_t revoked_at, bool sealed) {
+  text.append(key_bi);
+  text += sealed ? 's' : 'u';  // a seal removed would make the row one rekey must recover
+  text += kind;
+  text += '\0';
+  text += std::to_string(revoked_at);
+  text += '\0';
+}
+}  // namespace
+
+status store::impl::write_revocations_mac(const key_set &keys) {
+  stmt s, m;
+  if (auto st = s.prepare(db, "SELECT key_bi, kind, revoked_at, sealed IS NOT NULL FROM revocations ORDER BY key_bi",
+                          "revoking");
+      !st)
+    return st;
+  std::string text;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) digest_row(text, s.blob(0), s.text(1), s.integer(2), s.integer(3) != 0);
+  if (rc != SQLITE_DONE) return db_error(db, rc, "revoking");
+  if (auto st = m.prepare(db, "INSERT OR REPLACE INTO meta (key, value) VALUES ('revocations_mac', ?)", "revoking"); !st)
+    return st;
+  m.bind(keys.blind('r', text));
+  if (int mrc = m.step(); mrc != SQLITE_DONE) return db_error(db, mrc, "revoking");
   return status::ok();
 }
 
@@ -199,16 +232,56 @@ status store::impl::poll_changes() {
     revocations_version = version;
     return status::ok();
   }
+  // Each row authenticated (its seal is bound to its index, kind and time),
+  // and the set as a whole against its keyed digest, in one snapshot: a row
+  // deleted, added, changed or set back in the file fails closed. Until it
+  // loads, every revocation check fails.
+  const bool reload = keyring_changes >= 0;  // not the first load
   keyring_changes = changes;
-  stmt s;
-  if (auto st = s.prepare(db, "SELECT key_bi, kind, revoked_at FROM revocations", "loading revocations"); !st) return st;
+  revocations_version = -1;
   revoked_tokens.clear();
   revoked_grants.clear();
-  int rc;
-  while ((rc = s.step()) == SQLITE_ROW)
-    (s.text(1) == "token" ? revoked_tokens : revoked_grants)[std::string(s.blob(0))] = s.integer(2);
-  if (rc != SQLITE_DONE) return db_error(db, rc, "loading revocations");
-  if (revocations_version >= 0) ++keyring_generation;  // another connection changed the keyring
+  std::unordered_map<std::string, int64_t> tokens, grants;
+  {
+    read_tx snapshot(db, read_begin, read_commit);
+    if (auto st = snapshot.begin("loading revocations"); !st) return st;
+    stmt s, m;
+    if (auto st = s.prepare(db, "SELECT key_bi, kind, revoked_at, nonce, sealed FROM revocations ORDER BY key_bi",
+                            "loading revocations");
+        !st)
+      return st;
+    std::string text, value;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      const std::string_view key_bi = s.blob(0), kind = s.text(1);
+      const int64_t at = s.integer(2);
+      if (kind != "token" && kind != "grant")
+        return status(errc::corrupt, "store: a revocation of an unknown kind (the revocations were changed in the file)");
+      // Rows from before schema 7 keep no seal; the digest still covers them.
+      if (!s.is_null(4) &&
+          (!open_sealed(k->payload, s.blob(4), s.blob(3), revocation_aad(kind, to_bi(key_bi), at), value) ||
+           !same_bytes(k->blind(kind == "token" ? 'j' : 'g', value), key_bi))) {
+        sodium_memzero(value.data(), value.size());
+        return status(errc::corrupt, "store: a revocation failed authentication (its row was changed in the file)");
+      }
+      sodium_memzero(value.data(), value.size());
+      digest_row(text, key_bi, kind, at, !s.is_null(4));
+      (kind == "token" ? tokens : grants)[std::string(key_bi)] = at;
+    }
+    if (rc != SQLITE_DONE) return db_error(db, rc, "loading revocations");
+    if (auto st = m.prepare(db, "SELECT value FROM meta WHERE key = 'revocations_mac'", "loading revocations"); !st) return st;
+    rc = m.step();
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_error(db, rc, "loading revocations");
+    const bi_t mac = k->blind('r', text);
+    if (rc == SQLITE_DONE || m.blob(0).size() != mac.size() || sodium_memcmp(m.blob(0).data(), mac.data(), mac.size()) != 0)
+      return status(errc::corrupt, rc == SQLITE_DONE ? "store: the revocations' keyed check is missing (removed from the file)"
+                                                     : "store: the revocations fail their keyed check (a revocation was "
+                                                       "deleted, added or changed in the file)");
+    if (auto st = snapshot.end(); !st) return st;
+  }
+  revoked_tokens = std::move(tokens);
+  revoked_grants = std::move(grants);
+  if (reload) ++keyring_generation;  // another connection changed the keyring
   revocations_version = version;
   return status::ok();
 }

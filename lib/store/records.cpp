@@ -227,11 +227,6 @@ status store::impl::scan_rows(const record_query &q, bool by_rowid, F &&each) {
       const item_type *t = cat->find(type);
       if (!t || t->category != q.category) return status::ok();
     }
-    if (by_rowid && !q.history && s.text(6) != "active") return status::ok();
-    if (q.audit) {
-      ++count;
-      if (types.empty() || types.back() != type) types.emplace_back(type);
-    }
     const int64_t id = s.integer(0);
     const std::string_view as_of = s.text(2), state = s.text(6);
     // A record is active without a note, or withdrawn or repaired with one
@@ -243,6 +238,12 @@ status store::impl::scan_rows(const record_query &q, bool by_rowid, F &&each) {
     if (auto st = p.decrypt_row(id, type, sbi, as_of, s.integer(9), state, s.blob(4), s.blob(5), plain); !st) return st;
     if (plain.size() < 2 || plain.front() != '{' || plain.back() != '}')
       return status(errc::corrupt, "store: record " + std::to_string(id) + ": bad payload");
+    // The current view: active records only, by their authenticated state.
+    if (!q.history && state != "active") return status::ok();
+    if (q.audit) {
+      ++count;
+      if (types.empty() || types.back() != type) types.emplace_back(type);
+    }
     return each(query_row{s, id, type, as_of, s.integer(3) != 0, plain, pos});
   };
   auto scan = [&]() -> status {

@@ -279,7 +279,7 @@ status store::impl::rekey_revocations(const key_set &next) {
         .bind_blob(sealed.data(), sealed.size());
     if (int rc = ins.step(); rc != SQLITE_DONE) return db_error(db, rc, "rekeying");
   }
-  return status::ok();
+  return write_revocations_mac(next);
 }
 
 status store::rekey(const master_key &new_key) {

@@ -157,6 +157,10 @@ const char *const migrations[] = {
     // and note is sealed again by the upgrade (reseal_records_v2), and the
     // schema version is bound to the key (schema_mac).
     R"(ALTER TABLE records ADD COLUMN version INTEGER NOT NULL DEFAULT 1;)",
+    // 9 -> 10: the revocation set keyed as a whole (meta 'revocations_mac',
+    // written by write_revocations_mac), so that a revocation deleted or
+    // set back in the file is noticed when the set is loaded.
+    R"(SELECT 1;)",
 };
 static_assert(sizeof migrations / sizeof migrations[0] == store::schema_version);
 
@@ -189,6 +193,8 @@ status store::impl::migrate(int64_t from, int64_t to) {
       if (auto st = reseal_scores_v2(); !st) return st;
     if (v + 1 == 9)
       if (auto st = reseal_records_v2(); !st) return st;
+    if (v + 1 == 10)
+      if (auto st = write_revocations_mac(*k); !st) return st;
   }
   const std::string pragma = "PRAGMA user_version = " + std::to_string(to);
   if (auto st = exec(pragma.c_str(), "setting the schema version"); !st) return st;

@@ -240,8 +240,13 @@ result<stmt *> store::impl::record_query_stmt(const record_query &q, bool by_row
     std::string sql = by_rowid ? "SELECT id FROM records WHERE subject_id = ?"
                                : "SELECT id, item_type, as_of, is_current, nonce, payload, state, repair_nonce, repair, version "
                                  "FROM records WHERE subject_id = ?";
-    if (!q.history) sql += " AND is_current = 1";
-    if (!q.history && !by_rowid) sql += " AND state = 'active'";  // by_rowid: checked on each row
+    // is_current and state are not authenticated: is_current picks rows
+    // through the index, and a row is current only while no row of its fact
+    // is newer (as_of is authenticated); the state is checked on each row
+    // after its payload, which binds it, is opened.
+    if (!q.history)
+      sql += " AND is_current = 1 AND NOT EXISTS (SELECT 1 FROM records newer WHERE newer.fact_id = records.fact_id "
+             "AND newer.as_of > records.as_of)";
     if (!q.item_type.empty()) sql += " AND item_type = ?";
     sql += " ORDER BY item_type, as_of DESC, id";
     if (int rc = s.prepare(db, sql.c_str()); rc != SQLITE_OK) return db_error(db, rc, "querying records");

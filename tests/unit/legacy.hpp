@@ -30,7 +30,8 @@ inline std::string salt_of(const std::string &path) {
 
 /// Takes a current store back to schema 8: every payload and repair note
 /// sealed as before schema 9 (no version, no state in the associated data),
-/// no version column, no keyed schema version. False on any failure.
+/// no version column, no keyed schema version, no keyed revocation set.
+/// False on any failure.
 inline bool to_schema_8(const std::string &path, const master_key &key) {
   const std::string salt = salt_of(path);
   store_detail::key_set keys(key, salt);
@@ -84,8 +85,8 @@ inline bool to_schema_8(const std::string &path, const master_key &key) {
     ok = sqlite3_step(q) == SQLITE_DONE;
   }
   sqlite3_finalize(q);
-  ok = ok && sqlite3_exec(db, "ALTER TABLE records DROP COLUMN version; DELETE FROM meta WHERE key = 'schema_mac'; "
-                          "PRAGMA user_version = 8", nullptr, nullptr, nullptr) == SQLITE_OK;
+  ok = ok && sqlite3_exec(db, "ALTER TABLE records DROP COLUMN version; DELETE FROM meta WHERE key IN ('schema_mac', "
+                          "'revocations_mac'); PRAGMA user_version = 8", nullptr, nullptr, nullptr) == SQLITE_OK;
   sqlite3_close(db);
   return ok;
 }

@@ -568,6 +568,7 @@ TEST_CASE("store: rekey carries revocations from before schema 7 over from the a
   s.reset();
   auto exec = [&](const char *sql) { CHECK(xyd::test::raw_db(path).exec(sql)); };
   exec("UPDATE revocations SET nonce = NULL, sealed = NULL");  // as a schema-6 store kept them
+  REQUIRE(xyd::test::to_schema_8(path, k1));                    // and without the keyed set of schema 10
   s = open_new(path, k1);
   const master_key k2 = master_key::generate();
   const status rekeyed = s->rekey(k2);
@@ -578,6 +579,7 @@ TEST_CASE("store: rekey carries revocations from before schema 7 over from the a
   s.reset();
   // A revocation whose revoke entry is not in the log: refused, nothing changed.
   exec("INSERT INTO revocations (key_bi, kind, revoked_at) VALUES (randomblob(16), 'token', 5)");
+  REQUIRE(xyd::test::to_schema_8(path, k2));
   s = open_new(path, k2);
   auto refused = s->rekey(master_key::generate());
   REQUIRE_FALSE(refused);
@@ -1016,5 +1018,137 @@ TEST_CASE("store: nonce reuse after fork: the key derivation carries a per-store
     auto again = store::open(d / "a.db", k2);
     REQUIRE(again);
     CHECK(records(**again, q_of(uscc)).items.size() == 1);
+  }
+}
+
+// Review of issue 12's fixes: revocations were authenticated only at rekey,
+// so deleting a revocation's row, or setting its time back, in the file
+// brought the consent back (the release succeeded) with nothing flagged.
+TEST_CASE("store: a revocation deleted or back-dated in the file brings the consent back: refused as corrupt", "[store][consent]") {
+  temp_dir d;
+  const std::string path = d / "a.db";
+  const master_key key = master_key::generate();
+  const char *tamper = nullptr;
+  SECTION("a token revocation deleted") { tamper = "DELETE FROM revocations WHERE kind = 'token'"; }
+  SECTION("a grant revocation deleted") { tamper = "DELETE FROM revocations WHERE kind = 'grant'"; }
+  SECTION("every revocation deleted, and the revocations' check with them") {
+    tamper = "DELETE FROM revocations; DELETE FROM meta WHERE key LIKE 'revocation%'";
+  }
+  SECTION("a grant's time set back") { tamper = "UPDATE revocations SET revoked_at = 0 WHERE kind = 'grant'"; }
+  SECTION("one revocation's seal copied over another's") {
+    tamper = "UPDATE revocations SET (nonce, sealed) = (SELECT nonce, sealed FROM revocations WHERE kind = 'grant') "
+             "WHERE kind = 'token'";
+  }
+  {
+    auto s = open_new(path, key);
+    REQUIRE(s->revoke_token("jti-a", 1000));
+    REQUIRE(s->revoke_grant(uscc, "bank-a", 2000));
+    REQUIRE(*s->is_revoked("jti-a", uscc, "bank-b", 500));
+    REQUIRE(*s->is_revoked("jti-b", uscc, "bank-a", 1500));
+  }
+  {
+    xyd::test::raw_db raw(path);
+    REQUIRE(raw.exec(tamper));
+  }
+  INFO(tamper);
+  auto s = store::open(path, key);
+  REQUIRE(s);
+  // Never "not revoked": the check fails closed, naming the revocations.
+  for (auto r : {(*s)->is_revoked("jti-a", uscc, "bank-b", 500), (*s)->is_revoked("jti-b", uscc, "bank-a", 1500)}) {
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code() == errc::corrupt);
+    CHECK(r.error().message().find("revocation") != std::string::npos);
+  }
+}
+
+TEST_CASE("store: revocations stay checkable across handles, rekeys and new revocations", "[store][consent]") {
+  temp_dir d;
+  const std::string path = d / "a.db";
+  const master_key k1 = master_key::generate(), k2 = master_key::generate();
+  auto a = open_new(path, k1);
+  auto b = open_new(path, k1);
+  REQUIRE(*b->is_revoked("jti-a", uscc, "bank-a", 1) == false);
+  // Another connection's commit is noticed within 50 ms (docs/consent.md).
+  const auto settle = [] { std::this_thread::sleep_for(std::chrono::milliseconds(60)); };
+  REQUIRE(a->revoke_token("jti-a", 1000));
+  settle();
+  REQUIRE(*b->is_revoked("jti-a", uscc, "bank-a", 1));
+  REQUIRE(b->revoke_grant(uscc, "bank-a", 3000));
+  settle();
+  REQUIRE(*a->is_revoked("jti-z", uscc, "bank-a", 2000));
+  REQUIRE(a->revoke_token("jti-a", 900));  // revoked again: keeps the later time
+  b.reset();
+  REQUIRE(a->rekey(k2));
+  a.reset();
+  auto c = store::open(path, k2);
+  REQUIRE(c);
+  CHECK(*(*c)->is_revoked("jti-a", uscc, "bank-x", 1));
+  CHECK(*(*c)->is_revoked("jti-z", uscc, "bank-a", 2999));
+  CHECK_FALSE(*(*c)->is_revoked("jti-z", uscc, "bank-a", 3001));
+  CHECK_FALSE(*(*c)->is_revoked("jti-z", uscc, "bank-b", 1));
+}
+
+// Review of issue 12's fixes: the current view was chosen in SQL by the
+// unauthenticated columns is_current and state, so flipping is_current
+// rolled a subject's data back to an older month, and a state set to
+// withdrawn (its note absent) hid a record, both without an error.
+TEST_CASE("store: current views trust unauthenticated is_current and state: an older month is never shown as current", "[store]") {
+  temp_dir d;
+  const auto key = master_key::generate();
+  const std::string path = d / "a.db";
+  {
+    auto s = open_new(path, key);
+    ingest_ok(*s, legal_rep("2024-05-31", "张三"));
+    ingest_ok(*s, legal_rep("2024-06-30", "李四"));
+    auto cur = records(*s, q_of(uscc));
+    REQUIRE(cur.items.size() == 1);
+    REQUIRE(cur.items[0].find("as_of")->text == "2024-06-30");
+  }
+  const char *tamper = nullptr;
+  // The tampering can hide the newest row, as deleting it would (accepted:
+  // docs/threat-model.md, T5), never bring back the older. Moving a row to
+  // another fact (fact_id) is accepted too, and documented there.
+  bool hidden = false;
+  SECTION("is_current flipped") {
+    tamper = "UPDATE records SET is_current = 1 - is_current";
+    hidden = true;
+  }
+  SECTION("both rows marked current") { tamper = "UPDATE records SET is_current = 1"; }
+  SECTION("the newest set withdrawn without its note") {
+    tamper = "UPDATE records SET state = 'withdrawn' WHERE as_of = '2024-06-30'";
+  }
+  {
+    xyd::test::raw_db raw(path);
+    REQUIRE(raw.exec(tamper));
+  }
+  INFO(tamper);
+  auto s = store::open(path, key);
+  REQUIRE(s);
+  for (bool by_rowid : {false, true}) {
+    record_query q = q_of(uscc);
+    std::vector<std::string> as_of;
+    status st;
+    if (by_rowid) {
+      auto set = (*s)->read_set(q);
+      st = set ? status::ok() : set.error();
+      if (set)
+        for (const auto &r : set->records()) as_of.emplace_back(r.as_of);
+    } else {
+      auto text = (*s)->records(q);
+      st = text ? status::ok() : text.error();
+      if (text) {
+        const json::value doc = *json::parse(*text);
+        for (const auto &r : doc.items) as_of.push_back(r.find("as_of")->text);
+      }
+    }
+    INFO("read_set: " << by_rowid << " " << st.message());
+    // Either refused, or the newest month (or nothing, when the newest row
+    // was hidden as a deleted row would be): never May's data as current.
+    if (st) {
+      for (const auto &a : as_of) CHECK(a == "2024-06-30");
+      if (!hidden) CHECK(as_of.size() == 1);
+    } else {
+      CHECK(st.code() == errc::corrupt);
+    }
   }
 }

@@ -59,6 +59,7 @@ int run_verify(const audit_opts &o) {
 int run_checkpoint(const audit_opts &o) {
   if (!store_exists(o.store)) return exit_usage;
   std::string text;
+  const wipe_on_exit wipe{text};
   if (!read_secret(o.key, true, text)) return exit_usage;
   auto sk = paseto::parse_secret(text);
   if (!sk) return say("--secret: " + sk.error().message());

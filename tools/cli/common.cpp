@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "common.hpp"
 
+#include <sodium.h>
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -117,6 +119,7 @@ bool auto_checkpoints(session &s) {
     every = v;
   }
   std::string text;
+  const wipe_on_exit wipe{text};
   if (!from_file("XYD_AUDIT_SECRET_FILE", file, true, text)) return false;
   warn_if_readable(file, "XYD_AUDIT_SECRET_FILE");
   auto sk = paseto::parse_secret(text);
@@ -142,8 +145,10 @@ void warn_if_readable(const std::string &path, const std::string &what) {
 
 void add_secret(CLI::App *cmd, secret_arg &s, const std::string &help) {
   const std::string name = s.kind.name;
+  const bool secret = std::string_view(s.kind.prefix) == "k4.secret.";
   auto *text = cmd->add_option("--" + name, s.text,
-                               help + ": the text itself (" + s.kind.prefix + "…) or a file holding it");
+                               help + (secret ? ": a file holding it (never the key itself: the process list shows it)"
+                                              : ": the text itself (" + std::string(s.kind.prefix) + "…) or a file holding it"));
   auto *file = cmd->add_option("--" + name + "-file", s.file, help + ": a file holding it ('-' reads stdin)");
   text->excludes(file);
 }
@@ -177,6 +182,8 @@ bool from_file(const std::string &option, const std::string &path, bool echo_pat
 
 }  // namespace
 
+wipe_on_exit::~wipe_on_exit() { sodium_memzero(text.data(), text.size()); }
+
 bool read_secret(const secret_arg &s, bool required, std::string &out) {
   const std::string name = std::string("--") + s.kind.name;
   out.clear();
@@ -187,6 +194,11 @@ bool read_secret(const secret_arg &s, bool required, std::string &out) {
   if (s.text.empty()) {
     if (!required) return true;
     say(name + " or " + name + "-file is required (" + s.kind.what + ")");
+    return false;
+  }
+  if (s.text.rfind("k4.secret.", 0) == 0) {
+    say(name + ": a secret key on the command line can be read by every local user (the process list); give it in "
+               "a file (" + name + "-file FILE, mode 0600) or on standard input (" + name + "-file -)");
     return false;
   }
   if (s.text.rfind(s.kind.prefix, 0) == 0) {

@@ -104,8 +104,15 @@ struct secret_arg {
 /// Adds --NAME and --NAME-file (mutually exclusive).
 void add_secret(CLI::App *cmd, secret_arg &s, const std::string &help);
 /// The token or key text; false after saying why (exit 2). Not given and
-/// not `required`: true with `out` empty.
+/// not `required`: true with `out` empty. A secret key (k4.secret.) is
+/// taken from a file or stdin only: on the command line every local user
+/// reads it (/proc/PID/cmdline).
 bool read_secret(const secret_arg &s, bool required, std::string &out);
+/// Wipes a string holding a secret when it goes out of scope.
+struct wipe_on_exit {
+  std::string &text;
+  ~wipe_on_exit();
+};
 
 // ---------------------------------------------------------------- shared arguments
 

@@ -53,6 +53,7 @@ struct issue_opts {
 
 int run_issue(const issue_opts &o) {
   std::string secret, claims;
+  const wipe_on_exit wipe{secret};
   if (!read_secret(o.secret, true, secret)) return exit_usage;
   if (!read_file(o.claims_file, claims)) return say("--claims: cannot read " + o.claims_file);
   auto sk = paseto::parse_secret(secret);

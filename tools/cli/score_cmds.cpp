@@ -161,6 +161,7 @@ void add_model_stateless(CLI::App *g, context &ctx) {
   add_secret(c, o->secret, "the signing secret key");
   on_run(c, ctx, o, [](const model_opts &x) {
     std::string secret;
+    const wipe_on_exit wipe{secret};
     if (!read_secret(x.secret, true, secret)) return exit_usage;
     auto m = model_from_arg(x.model);
     if (!m) return fail(m.error());

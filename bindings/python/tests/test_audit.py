@@ -247,6 +247,12 @@ def test_audit_checkpoints_deleted_and_chain_rewritten_fail_with_the_key(logged)
     rewrite_chain(db)
     sql(db, "DELETE FROM audit_checkpoints")
     rc, verdict, err = verify(db, k, public)
+    # the checkpoint's own entry is still in the log …
+    assert rc == 1 and not verdict["ok"] and "no longer holds" in verdict["problem"]
+    # … and with the checkpoint entries gone too, no checkpoint of the key vouches
+    sql(db, "UPDATE audit SET entry = replace(entry, '\"action\":\"checkpoint\"', '\"action\":\"subjects\"')")
+    rewrite_chain(db)
+    rc, verdict, err = verify(db, k, public)
     assert rc == 1 and not verdict["ok"] and "no checkpoint" in verdict["problem"]
 
 
@@ -333,3 +339,38 @@ def test_cli_automatic_checkpoints_and_a_readable_key_file_warned(tmp_path):
     p = subprocess.run([CLI, "audit", "checkpoint", str(db), "--secret-file", str(tmp_path / "inst.secret"),
                         "--key-file", str(key)], capture_output=True)
     assert p.returncode == 0 and b"--secret-file" in p.stderr and b"mode 0640" in p.stderr
+
+
+def test_audit_tail_rewritten_after_a_checkpoint_is_never_claimed_and_a_deleted_checkpoint_is_caught(logged, tmp_path):
+    """Review of issue 12's fixes: with checkpoint 1 intact and checkpoint 2
+    deleted, an entry between them edited and the chain recomputed, verify
+    with the institution's key said ok and tamper_evident, though the log
+    still held checkpoint 2's own entry."""
+    db, k, public = logged
+    first = checkpoint(db, k, tmp_path / "inst.secret")["seq"]
+    subjects = json.loads(run("subjects", db, *k).stdout)
+    run("release", db, subjects[5], "--audience", "bank-001", *k)
+    second = checkpoint(db, k, tmp_path / "inst.secret")["seq"]
+    run("records", db, subjects[6], *k)
+    rc, verdict, _ = verify(db, k, public)
+    assert rc == 0 and verdict["tamper_evident"] and verdict["evident_to"] == second
+    # the insider edits the release (between the checkpoints), recomputes the chain, deletes checkpoint 2
+    target = next(e["seq"] for e in entries(db) if e["seq"] > first and '"action":"release"' in e["entry"])
+    rewrite_chain(db, change_seq=target)
+    sql(db, f"DELETE FROM audit_checkpoints WHERE seq >= {target}")
+    rc, verdict, _ = verify(db, k, public)
+    assert rc == 1 and not verdict["ok"] and not verdict["tamper_evident"]
+    assert f"entry {second}" in verdict["problem"] and "checkpoint" in verdict["problem"]
+    # and with the checkpoint entry removed too, the verdict vouches only up to checkpoint 1
+    kept = [e for e in entries(db) if e["seq"] != second]
+    sql(db, f"DELETE FROM audit WHERE seq >= {second}")
+    prev = bytes.fromhex(next(e["hash"] for e in entries(db) if e["seq"] == second - 1))
+    statements = []
+    for n, row in enumerate([e for e in kept if e["seq"] > second], start=second):
+        text = row["entry"].replace(f'"seq":{row["seq"]},', f'"seq":{n},')
+        h = hashlib.blake2b(b"xyd-audit-v1" + prev + text.encode(), digest_size=32).digest()
+        statements.append(f"INSERT INTO audit (seq, entry, hash) VALUES ({n}, '{text}', x'{h.hex()}');")
+        prev = h
+    sql(db, "".join(statements))
+    rc, verdict, _ = verify(db, k, public)
+    assert rc == 0 and verdict["tamper_evident"] and verdict["evident_to"] == first < target

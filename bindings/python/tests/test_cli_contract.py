@@ -300,3 +300,25 @@ def test_store_commands_print_what_the_c_abi_returns(tmp_path):
             assert r.stdout == expected, args
     finally:
         lib.xyd_store_close(handle)
+
+
+def test_a_secret_key_on_the_command_line_is_refused_for_every_local_user_can_read_it(tmp_path):
+    """Review of issue 12's fixes: `--secret k4.secret…` was taken from the
+    command line, where /proc/PID/cmdline shows it to every local user."""
+    fill([], tmp_path, None)
+    db = tmp_path / "s.db"
+    run_in(tmp_path, "init", db).check_returncode()
+    run_in(tmp_path, "consent", "keygen", "--out", tmp_path / "p").check_returncode()
+    secret = (tmp_path / "p.secret").read_text().strip()
+    claims = tmp_path / "c.json"
+    claims.write_text(json.dumps({"iss": "p", "sub": "91350100M000100Y43", "aud": "bank-001",
+                                  "exp": "2099-01-01T00:00:00Z", "scope": ["tax"], "purpose": "pre_loan"}))
+    for args in (["audit", "checkpoint", db, "--secret", secret], ["consent", "issue", "--secret", secret, "--claims", claims]):
+        r = run_in(tmp_path, *args)
+        assert r.returncode == 2, r.stdout
+        assert b"--secret-file" in r.stderr and secret[10:].encode() not in r.stderr and not r.stdout
+    # the file forms work, and stdin
+    r = run_in(tmp_path, "audit", "checkpoint", db, "--secret", tmp_path / "p.secret")
+    assert r.returncode == 0, r.stderr
+    r = run_in(tmp_path, "consent", "issue", "--secret-file", "-", "--claims", claims, input=secret.encode())
+    assert r.returncode == 0 and r.stdout.startswith(b"v4.public.")
