@@ -234,8 +234,9 @@ class Store(_ffi.Handle):
         _ffi.xyd_store_set_actor(self._handle(), actor.encode("utf-8"))
 
     def audit_verify(self, public=None, *, anchors=None, require_anchored=False):
-        """{"ok": True, "entries", "checkpoints", "keys", "tamper_evident", …}
-        or {"ok": False, …, "first_bad", "problem"} (docs/audit.md).
+        """{"ok": True, "entries", "checkpoints", "keys", "tamper_evident",
+        "evident_to", …} or {"ok": False, …, "first_bad", "problem"}
+        (docs/audit.md). tamper_evident covers entries 1 to evident_to only.
         `public`: the institution's k4.public PASERK that signs checkpoints
         (without it the store's own keyring is used: never tamper evidence).
         `anchors`: checkpoint tokens kept outside the store; the chain must
