@@ -90,6 +90,7 @@ struct store::impl {
   status check_key_and_upgrade();
   status reseal_scores_v2();  // schema 8's keyed step
   status reseal_records_v2();  // schema 9's
+  status reseal_scores_v3();   // schema 10's
   /// The store's key salt (meta 'kdf_salt'): k made from master and it.
   status load_salt();
   status use_salt(std::string_view salt);

@@ -185,7 +185,7 @@ status store::put_scores(size_t count, std::string_view model_hash, const std::f
       if (!sid) return sid.error();
       if (!*sid) return {errc::not_found, "store: a scored subject is not in the store"};
       if (!packer.pack(r.result_json, packed)) return {errc::internal, "store: compressing a score failed"};
-      seal_into(p_->k->payload, packed, score_aad(id, sbi), nonce, sealed);
+      seal_into(p_->k->payload, packed, score_aad(id, sbi, r.model_hash, at), nonce, sealed);
       ins.reset().bind(id).bind(*sid).bind(r.model_hash).bind(at).bind_blob(nonce.data(), nonce.size())
           .bind_blob(sealed.data(), sealed.size());
       if (int rc = ins.step(); rc != SQLITE_DONE) return db_error(p_->db, rc, "keeping scores");
@@ -212,7 +212,7 @@ result<std::string> store::scores(std::string_view subject, std::string_view mod
   stmt s;
   if (model_hash.empty()) {
     if (auto st =
-            s.prepare(p_->db, "SELECT id, scored_at, nonce, sealed FROM scores WHERE subject_id = ? ORDER BY id DESC",
+            s.prepare(p_->db, "SELECT id, scored_at, nonce, sealed, model_hash FROM scores WHERE subject_id = ? ORDER BY id DESC",
                       "reading scores");
         !st)
       return st;
@@ -220,7 +220,7 @@ result<std::string> store::scores(std::string_view subject, std::string_view mod
   } else {
     if (auto st = s.prepare(
             p_->db,
-            "SELECT id, scored_at, nonce, sealed FROM scores WHERE subject_id = ? AND model_hash = ? ORDER BY id DESC",
+            "SELECT id, scored_at, nonce, sealed, model_hash FROM scores WHERE subject_id = ? AND model_hash = ? ORDER BY id DESC",
             "reading scores");
         !st)
       return st;
@@ -230,9 +230,10 @@ result<std::string> store::scores(std::string_view subject, std::string_view mod
   int64_t results = 0;
   int rc;
   while ((rc = s.step()) == SQLITE_ROW) {
-    if (!open_sealed(p_->k->payload, s.blob(3), s.blob(2), score_aad(s.integer(0), sbi), plain))
+    if (!open_sealed(p_->k->payload, s.blob(3), s.blob(2), score_aad(s.integer(0), sbi, s.text(4), s.text(1)), plain))
       return status(errc::corrupt, "store: kept score " + std::to_string(s.integer(0)) +
-                                       " failed authentication (tampered with, or moved from another subject)");
+                                       " failed authentication (tampered with: moved from another subject, its model "
+                                       "or time changed)");
     if (!unpack_score(plain, scratch) || plain.size() < 2 || plain.back() != '}')
       return status(errc::corrupt, "store: kept score " + std::to_string(s.integer(0)) + " is not a score result");
     if (out.size() > 1) out += ',';

@@ -150,11 +150,12 @@ status store::impl::rekey_meta(const key_set &next) {
 // under the subject's new blind index.
 status store::impl::rekey_scores(const key_set &next, const subject_bi_map &subject_bis) {
   stmt s, u;
-  if (auto st = s.prepare(db, "SELECT id, subject_id, nonce, sealed FROM scores", "rekeying"); !st) return st;
+  if (auto st = s.prepare(db, "SELECT id, subject_id, nonce, sealed, model_hash, scored_at FROM scores", "rekeying"); !st)
+    return st;
   struct kept {
     int64_t id;
     bi_t new_bi;
-    std::string text;
+    std::string text, model_hash, scored_at;
   };
   std::vector<kept> all;
   std::string plain;
@@ -162,16 +163,17 @@ status store::impl::rekey_scores(const key_set &next, const subject_bi_map &subj
   while ((rc = s.step()) == SQLITE_ROW) {
     auto it = subject_bis.find(s.integer(1));
     if (it == subject_bis.end()) return {errc::corrupt, "store: a kept score belongs to no subject"};
-    if (!open_sealed(k->payload, s.blob(3), s.blob(2), score_aad(s.integer(0), it->second.first), plain))
+    if (!open_sealed(k->payload, s.blob(3), s.blob(2), score_aad(s.integer(0), it->second.first, s.text(4), s.text(5)),
+                     plain))
       return {errc::corrupt, "store: kept score " + std::to_string(s.integer(0)) + " failed authentication"};
-    all.push_back({s.integer(0), it->second.second, plain});
+    all.push_back({s.integer(0), it->second.second, plain, std::string(s.text(4)), std::string(s.text(5))});
   }
   if (rc != SQLITE_DONE) return db_error(db, rc, "rekeying");
   s.reset();
   if (auto st = u.prepare(db, "UPDATE scores SET nonce = ?, sealed = ? WHERE id = ?", "rekeying"); !st) return st;
   std::string nonce3;
   for (const auto &k2 : all) {
-    const std::string sealed = seal(next.payload, k2.text, score_aad(k2.id, k2.new_bi), nonce3);
+    const std::string sealed = seal(next.payload, k2.text, score_aad(k2.id, k2.new_bi, k2.model_hash, k2.scored_at), nonce3);
     u.reset().bind_blob(nonce3.data(), nonce3.size()).bind_blob(sealed.data(), sealed.size()).bind(k2.id);
     if (int urc = u.step(); urc != SQLITE_DONE) return db_error(db, urc, "rekeying");
   }

@@ -159,7 +159,8 @@ const char *const migrations[] = {
     R"(ALTER TABLE records ADD COLUMN version INTEGER NOT NULL DEFAULT 1;)",
     // 9 -> 10: the revocation set keyed as a whole (meta 'revocations_mac',
     // written by write_revocations_mac), so that a revocation deleted or
-    // set back in the file is noticed when the set is loaded.
+    // set back in the file is noticed when the set is loaded; every kept
+    // score sealed again with its model hash and time (reseal_scores_v3).
     R"(SELECT 1;)",
 };
 static_assert(sizeof migrations / sizeof migrations[0] == store::schema_version);
@@ -193,8 +194,10 @@ status store::impl::migrate(int64_t from, int64_t to) {
       if (auto st = reseal_scores_v2(); !st) return st;
     if (v + 1 == 9)
       if (auto st = reseal_records_v2(); !st) return st;
-    if (v + 1 == 10)
+    if (v + 1 == 10) {
+      if (auto st = reseal_scores_v3(); !st) return st;
       if (auto st = write_revocations_mac(*k); !st) return st;
+    }
   }
   const std::string pragma = "PRAGMA user_version = " + std::to_string(to);
   if (auto st = exec(pragma.c_str(), "setting the schema version"); !st) return st;
@@ -333,8 +336,44 @@ status store::impl::reseal_scores_v2() {
   if (rc != SQLITE_DONE) return db_error(db, rc, "upgrading kept scores");
   s.reset();
   for (const auto &[id, sbi, text] : all) {
-    const std::string sealed = seal(k->payload, text, score_aad(id, sbi), nonce);
+    const std::string sealed = seal(k->payload, text, score_aad_v2(id, sbi), nonce);
     u.reset().bind_blob(nonce.data(), nonce.size()).bind_blob(sealed.data(), sealed.size()).bind(id);
+    if (int urc = u.step(); urc != SQLITE_DONE) return db_error(db, urc, "upgrading kept scores");
+  }
+  return status::ok();
+}
+
+// Schema 10 seals every kept score again with its model hash and time in
+// the associated data.
+status store::impl::reseal_scores_v3() {
+  stmt s, u;
+  if (auto st = s.prepare(db,
+                          "SELECT c.id, j.subject_bi, c.nonce, c.sealed, c.model_hash, c.scored_at FROM scores c "
+                          "LEFT JOIN subjects j USING (subject_id)",
+                          "upgrading kept scores");
+      !st)
+    return st;
+  if (auto st = u.prepare(db, "UPDATE scores SET nonce = ?, sealed = ? WHERE id = ?", "upgrading kept scores"); !st)
+    return st;
+  struct kept {
+    int64_t id;
+    bi_t sbi;
+    std::string text, model_hash, scored_at;
+  };
+  std::vector<kept> all;
+  std::string plain, nonce;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    if (s.is_null(1)) return {errc::corrupt, "store: kept score " + std::to_string(s.integer(0)) + " belongs to no subject"};
+    if (!open_sealed(k->payload, s.blob(3), s.blob(2), score_aad_v2(s.integer(0), to_bi(s.blob(1))), plain))
+      return {errc::corrupt, "store: kept score " + std::to_string(s.integer(0)) + " failed authentication"};
+    all.push_back({s.integer(0), to_bi(s.blob(1)), plain, std::string(s.text(4)), std::string(s.text(5))});
+  }
+  if (rc != SQLITE_DONE) return db_error(db, rc, "upgrading kept scores");
+  s.reset();
+  for (const auto &r : all) {
+    const std::string sealed = seal(k->payload, r.text, score_aad(r.id, r.sbi, r.model_hash, r.scored_at), nonce);
+    u.reset().bind_blob(nonce.data(), nonce.size()).bind_blob(sealed.data(), sealed.size()).bind(r.id);
     if (int urc = u.step(); urc != SQLITE_DONE) return db_error(db, urc, "upgrading kept scores");
   }
   return status::ok();

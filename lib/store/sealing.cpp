@@ -136,10 +136,20 @@ std::string repair_aad(int64_t id, std::string_view state) {
 
 std::string score_aad_v1(int64_t id) { return "xyd-score-v1:" + std::to_string(id); }
 
-std::string score_aad(int64_t id, const bi_t &subject_bi) {
+std::string score_aad_v2(int64_t id, const bi_t &subject_bi) {
   std::string aad = "xyd-score-v2:" + std::to_string(id);
   aad += '\0';
   aad.append(reinterpret_cast<const char *>(subject_bi.data()), subject_bi.size());
+  return aad;
+}
+
+std::string score_aad(int64_t id, const bi_t &subject_bi, std::string_view model_hash, std::string_view scored_at) {
+  std::string aad = "xyd-score-v3:" + std::to_string(id);
+  aad += '\0';
+  aad.append(reinterpret_cast<const char *>(subject_bi.data()), subject_bi.size());
+  aad += model_hash;
+  aad += '\0';
+  aad += scored_at;
   return aad;
 }
 

@@ -68,9 +68,13 @@ std::string subject_aad(const bi_t &sbi);
 /// or withdrawn once, so the note never changes).
 std::string repair_aad(int64_t id, std::string_view state);
 std::string repair_aad_v1(int64_t id);
-/// A kept score: its id (never handed out twice) and its subject's blind
-/// index, so that a score row pointed at another subject fails (schema 8).
-std::string score_aad(int64_t id, const bi_t &subject_bi);
+/// A kept score: its id (never handed out twice), its subject's blind
+/// index, its model's hash and when it was scored, so that a score row
+/// pointed at another subject (schema 8), relabelled as another model's or
+/// given another time (schema 10) fails.
+std::string score_aad(int64_t id, const bi_t &subject_bi, std::string_view model_hash, std::string_view scored_at);
+/// Schemas 8 and 9: id and subject (read once, by the upgrade).
+std::string score_aad_v2(int64_t id, const bi_t &subject_bi);
 /// Before schema 8: the id alone (read once, by the upgrade).
 std::string score_aad_v1(int64_t id);
 /// What a grant revocation's blind index ('g') is computed over.

@@ -30,7 +30,8 @@ inline std::string salt_of(const std::string &path) {
 
 /// Takes a current store back to schema 8: every payload and repair note
 /// sealed as before schema 9 (no version, no state in the associated data),
-/// no version column, no keyed schema version, no keyed revocation set.
+/// no version column, no keyed schema version, no keyed revocation set,
+/// kept scores sealed to their id and subject only.
 /// False on any failure.
 inline bool to_schema_8(const std::string &path, const master_key &key) {
   const std::string salt = salt_of(path);
@@ -85,6 +86,32 @@ inline bool to_schema_8(const std::string &path, const master_key &key) {
     ok = sqlite3_step(q) == SQLITE_DONE;
   }
   sqlite3_finalize(q);
+  // Kept scores as schemas 8 and 9 sealed them (id and subject only).
+  std::vector<std::tuple<int64_t, std::string, std::string>> scores;  // id, nonce, sealed
+  ok = ok && sqlite3_prepare_v2(db,
+                                "SELECT c.id, j.subject_bi, c.model_hash, c.scored_at, c.nonce, c.sealed FROM scores c "
+                                "JOIN subjects j USING (subject_id)",
+                                -1, &q, nullptr) == SQLITE_OK;
+  while (ok && sqlite3_step(q) == SQLITE_ROW) {
+    const int64_t id = sqlite3_column_int64(q, 0);
+    const auto sbi = store_detail::to_bi(blob(1));
+    std::string plain, nonce;
+    ok = store_detail::open_sealed(keys.payload, blob(5), blob(4), store_detail::score_aad(id, sbi, text(2), text(3)), plain);
+    const std::string box = store_detail::seal(keys.payload, plain, store_detail::score_aad_v2(id, sbi), nonce);
+    scores.emplace_back(id, nonce, box);
+  }
+  sqlite3_finalize(q);
+  q = nullptr;
+  for (const auto &[id, nonce, box] : scores) {
+    ok = ok && sqlite3_prepare_v2(db, "UPDATE scores SET nonce = ?, sealed = ? WHERE id = ?", -1, &q, nullptr) == SQLITE_OK;
+    if (!ok) break;
+    sqlite3_bind_blob(q, 1, nonce.data(), static_cast<int>(nonce.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_blob(q, 2, box.data(), static_cast<int>(box.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q, 3, id);
+    ok = sqlite3_step(q) == SQLITE_DONE;
+    sqlite3_finalize(q);
+    q = nullptr;
+  }
   ok = ok && sqlite3_exec(db, "ALTER TABLE records DROP COLUMN version; DELETE FROM meta WHERE key IN ('schema_mac', "
                           "'revocations_mac'); PRAGMA user_version = 8", nullptr, nullptr, nullptr) == SQLITE_OK;
   sqlite3_close(db);

@@ -549,9 +549,20 @@ TEST_CASE("score: kept scores are compressed at rest, older rows still read", "[
   // no frame: the first reads, the second is refused by its id.
   const std::string subject = parsed(lines[0]).find("subject")->text;
   store_detail::key_set keys(key, xyd::test::salt_of(path));
+  auto first_text = [&](const char *sql) {
+    sqlite3_stmt *q = nullptr;
+    std::string v;
+    if (sqlite3_prepare_v2(db, sql, -1, &q, nullptr) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+      v = reinterpret_cast<const char *>(sqlite3_column_text(q, 0));
+    sqlite3_finalize(q);
+    return v;
+  };
+  const std::string model_hash = first_text("SELECT model_hash FROM scores ORDER BY id LIMIT 1");
+  const std::string scored_at = first_text("SELECT scored_at FROM scores ORDER BY id LIMIT 1");
   auto put = [&](int64_t id, const std::string &plain) {
     std::string nonce;
-    const std::string box = store_detail::seal(keys.payload, plain, store_detail::score_aad(id, keys.blind('s', subject)), nonce);
+    const std::string box = store_detail::seal(
+        keys.payload, plain, store_detail::score_aad(id, keys.blind('s', subject), model_hash, scored_at), nonce);
     sqlite3_stmt *q = nullptr;
     REQUIRE(sqlite3_prepare_v2(db,
                                "INSERT INTO scores (id, subject_id, model_hash, scored_at, nonce, sealed) "
@@ -647,7 +658,8 @@ TEST_CASE("score: a schema-7 store's kept scores are upgraded and read", "[score
   const std::string box(static_cast<const char *>(sqlite3_column_blob(q, 2)), static_cast<size_t>(sqlite3_column_bytes(q, 2)));
   sqlite3_finalize(q);
   std::string plain, nonce1;
-  REQUIRE(store_detail::open_sealed(keys.payload, box, nonce, store_detail::score_aad(id, keys.blind('s', subject)), plain));
+  // to_schema_8 left it as schemas 8 and 9 sealed it
+  REQUIRE(store_detail::open_sealed(keys.payload, box, nonce, store_detail::score_aad_v2(id, keys.blind('s', subject)), plain));
   const std::string v1 = store_detail::seal(keys.payload, plain, store_detail::score_aad_v1(id), nonce1);
   REQUIRE(sqlite3_prepare_v2(db, "UPDATE scores SET nonce = ?, sealed = ? WHERE id = ?", -1, &q, nullptr) == SQLITE_OK);
   sqlite3_bind_blob(q, 1, nonce1.data(), static_cast<int>(nonce1.size()), SQLITE_TRANSIENT);
@@ -683,4 +695,33 @@ TEST_CASE("score: PMML CompoundPredicate nesting is unbounded: 10k levels are re
   CHECK(deep.error().message().find("deeper than 32") != std::string::npos);
   CHECK(from_pmml(nested(31)));  // with its leaf: 32 levels
   CHECK_FALSE(from_pmml(nested(32)));
+}
+
+// Review of issue 12: a kept score's model_hash and scored_at columns were
+// not authenticated, so a score could be relabelled as another model's (and
+// found by a query for that model) or given another time, undetected.
+TEST_CASE("score: a kept score's model or time changed in the file is refused", "[score][store]") {
+  xyd::test::temp_dir dir;
+  const std::string path = dir / "s.db";
+  auto key = master_key::generate();
+  auto s = store::open(path, key);
+  REQUIRE(s);
+  ingest::summary summary;
+  REQUIRE(ingest::ingest_buffer(**s, xyd::test::generate_feed(2, 22), {}, summary));
+  auto subjects = (*s)->subject_list(false);
+  REQUIRE(subjects);
+  const std::string a = (*subjects)[0];
+  REQUIRE(score_subject(**s, a));
+  REQUIRE((*s)->scores(a));
+  const char *tamper = nullptr;
+  SECTION("model relabelled") { tamper = "UPDATE scores SET model_hash = 'sha256:' || hex(randomblob(32))"; }
+  SECTION("time changed") { tamper = "UPDATE scores SET scored_at = '2020-01-01T00:00:00Z'"; }
+  {
+    xyd::test::raw_db raw(path);
+    REQUIRE(raw.exec(tamper));
+  }
+  INFO(tamper);
+  auto read = (*s)->scores(a);
+  REQUIRE_FALSE(read);
+  CHECK(read.error().code() == errc::corrupt);
 }
