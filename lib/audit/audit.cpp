@@ -195,14 +195,17 @@ result<verdict> verify(store &s, const verify_options &o) {
   }
 
   // Each checkpoint entry in the log is signed by a checkpoint at it (or,
-  // in logs of 0.1, which signed the head after appending, after it): one
-  // deleted with the entries after it rewritten leaves its entry behind.
+  // in logs of 0.1, which signed the head after appending, after it): a
+  // heuristic that catches checkpoints deleted while their entries stay (a
+  // rewrite of the tail can remove the entries too: docs/audit.md).
   if (v.ok && !checkpoint_entries.empty()) {
     int64_t last_checkpoint = 0;
     for (const auto &cp : *cps) last_checkpoint = std::max(last_checkpoint, cp.first);
     for (const int64_t seq : checkpoint_entries)
       if (seq > last_checkpoint) {
-        bad(seq, "entry " + std::to_string(seq) + " records a checkpoint the store no longer holds (deleted)");
+        bad(seq, "entry " + std::to_string(seq) +
+                     " records a checkpoint that has no checkpoint at or after it in the store (deleted, or never "
+                     "completed; a new checkpoint covers it)");
         break;
       }
   }

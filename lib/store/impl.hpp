@@ -151,6 +151,12 @@ struct store::impl {
   /// that a row deleted or changed in the file is noticed when the set is
   /// loaded. Written by every change of the set, inside its transaction.
   status write_revocations_mac(const store_detail::key_set &keys);
+  /// The revocation set read and checked under this handle's key (each seal
+  /// and the keyed digest); errc::corrupt when it fails. `out` may be null.
+  struct revocation_set {
+    std::unordered_map<std::string, int64_t> tokens, grants;
+  };
+  status load_revocations(revocation_set *out);
   // ---- rekey.cpp
   status rekey_revocations(const store_detail::key_set &next);
 

@@ -119,6 +119,9 @@ result<std::vector<store::trusted_key>> store::trusted_keys() {
 status store::impl::insert_revocation(const bi_t &key, const char *kind, int64_t at, std::string_view value) {
   // Revoked again: the row keeps the later time, and is sealed to it (inside
   // the caller's write transaction, so the row read is the row written).
+  // The set is checked before it changes: a digest written over a set
+  // damaged in the file would make the damage the truth.
+  if (auto st = load_revocations(nullptr); !st) return st;
   stmt held, s;
   if (auto st = held.prepare(db, "SELECT revoked_at FROM revocations WHERE key_bi = ?", "revoking"); !st) return st;
   held.bind(key);
@@ -147,14 +150,19 @@ namespace {
 bool same_bytes(const bi_t &b, std::string_view blob) {
   return blob.size() == b.size() && std::memcmp(blob.data(), b.data(), b.size()) == 0;
 }
-// One row of the revocation set as its digest reads it.
-void digest_row(std::string &text, std::string_view key_bi, std::string_view kind, int64_t revoked_at, bool sealed) {
+// One row of the revocation set as its digest reads it: fixed widths (the
+// 16-byte index, a seal flag, the kind, the time as 8 bytes), so that no two
+// sets have the same text.
+void digest_row(std::string &text, std::string_view key_bi, bool sealed, std::string_view kind, int64_t revoked_at) {
   text.append(key_bi);
   text += sealed ? 's' : 'u';  // a seal removed would make the row one rekey must recover
-  text += kind;
-  text += '\0';
-  text += std::to_string(revoked_at);
-  text += '\0';
+  text += kind == "token" ? 't' : 'g';
+  auto t = static_cast<uint64_t>(revoked_at);
+  for (int i = 0; i < 8; ++i, t >>= 8) text += static_cast<char>(t & 0xff);
+}
+bi_t digest_of(const key_set &keys, std::string text, size_t rows) {
+  text += std::to_string(rows);
+  return keys.blind('r', text);
 }
 }  // namespace
 
@@ -165,14 +173,63 @@ status store::impl::write_revocations_mac(const key_set &keys) {
       !st)
     return st;
   std::string text;
+  size_t rows = 0;
   int rc;
-  while ((rc = s.step()) == SQLITE_ROW) digest_row(text, s.blob(0), s.text(1), s.integer(2), s.integer(3) != 0);
+  while ((rc = s.step()) == SQLITE_ROW) {
+    if (s.blob(0).size() != sizeof(bi_t) || (s.text(1) != "token" && s.text(1) != "grant"))
+      return status(errc::corrupt, "store: a revocation row is malformed (changed in the file)");
+    digest_row(text, s.blob(0), s.integer(3) != 0, s.text(1), s.integer(2));
+    ++rows;
+  }
   if (rc != SQLITE_DONE) return db_error(db, rc, "revoking");
   if (auto st = m.prepare(db, "INSERT OR REPLACE INTO meta (key, value) VALUES ('revocations_mac', ?)", "revoking"); !st)
     return st;
-  m.bind(keys.blind('r', text));
+  m.bind(digest_of(keys, std::move(text), rows));
   if (int mrc = m.step(); mrc != SQLITE_DONE) return db_error(db, mrc, "revoking");
   return status::ok();
+}
+
+status store::impl::load_revocations(revocation_set *out) {
+  // Each row authenticated (its seal is bound to its index, kind and time,
+  // and the index is the value's), and the set as a whole against its keyed
+  // digest, in one snapshot: a row deleted, added, changed or set back in
+  // the file is errc::corrupt.
+  read_tx snapshot(db, read_begin, read_commit);
+  if (auto st = snapshot.begin("loading revocations"); !st) return st;
+  stmt s, m;
+  if (auto st = s.prepare(db, "SELECT key_bi, kind, revoked_at, nonce, sealed FROM revocations ORDER BY key_bi",
+                          "loading revocations");
+      !st)
+    return st;
+  std::string text, value;
+  size_t rows = 0;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    const std::string_view key_bi = s.blob(0), kind = s.text(1);
+    const int64_t at = s.integer(2);
+    if (key_bi.size() != sizeof(bi_t) || (kind != "token" && kind != "grant"))
+      return status(errc::corrupt, "store: a revocation row is malformed (the revocations were changed in the file)");
+    // Rows from before schema 7 keep no seal; the digest still covers them.
+    if (!s.is_null(4)) {
+      const bool opened = open_sealed(k->payload, s.blob(4), s.blob(3), revocation_aad(kind, to_bi(key_bi), at), value) &&
+                          same_bytes(k->blind(kind == "token" ? 'j' : 'g', value), key_bi);
+      sodium_memzero(value.data(), value.size());
+      if (!opened) return status(errc::corrupt, "store: a revocation failed authentication (its row was changed in the file)");
+    }
+    digest_row(text, key_bi, !s.is_null(4), kind, at);
+    ++rows;
+    if (out) (kind == "token" ? out->tokens : out->grants)[std::string(key_bi)] = at;
+  }
+  if (rc != SQLITE_DONE) return db_error(db, rc, "loading revocations");
+  if (auto st = m.prepare(db, "SELECT value FROM meta WHERE key = 'revocations_mac'", "loading revocations"); !st) return st;
+  rc = m.step();
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_error(db, rc, "loading revocations");
+  const bi_t mac = digest_of(*k, std::move(text), rows);
+  if (rc == SQLITE_DONE) return status(errc::corrupt, "store: the revocations' keyed check is missing (removed from the file)");
+  if (!same_bytes(mac, m.blob(0)))
+    return status(errc::corrupt, "store: the revocations fail their keyed check (a revocation was deleted, added or "
+                                 "changed in the file); no revocation is checked or made until it is restored");
+  return snapshot.end();
 }
 
 status store::revoke_token(std::string_view jti, int64_t at) {
@@ -232,56 +289,18 @@ status store::impl::poll_changes() {
     revocations_version = version;
     return status::ok();
   }
-  // Each row authenticated (its seal is bound to its index, kind and time),
-  // and the set as a whole against its keyed digest, in one snapshot: a row
-  // deleted, added, changed or set back in the file fails closed. Until it
-  // loads, every revocation check fails.
-  const bool reload = keyring_changes >= 0;  // not the first load
+  // Another connection changed the keyring or the revocations: verifiers
+  // start again whether or not the set loads. Until it loads, every
+  // revocation check fails (errc::corrupt), never "not revoked".
+  if (keyring_changes >= 0) ++keyring_generation;
   keyring_changes = changes;
   revocations_version = -1;
   revoked_tokens.clear();
   revoked_grants.clear();
-  std::unordered_map<std::string, int64_t> tokens, grants;
-  {
-    read_tx snapshot(db, read_begin, read_commit);
-    if (auto st = snapshot.begin("loading revocations"); !st) return st;
-    stmt s, m;
-    if (auto st = s.prepare(db, "SELECT key_bi, kind, revoked_at, nonce, sealed FROM revocations ORDER BY key_bi",
-                            "loading revocations");
-        !st)
-      return st;
-    std::string text, value;
-    int rc;
-    while ((rc = s.step()) == SQLITE_ROW) {
-      const std::string_view key_bi = s.blob(0), kind = s.text(1);
-      const int64_t at = s.integer(2);
-      if (kind != "token" && kind != "grant")
-        return status(errc::corrupt, "store: a revocation of an unknown kind (the revocations were changed in the file)");
-      // Rows from before schema 7 keep no seal; the digest still covers them.
-      if (!s.is_null(4) &&
-          (!open_sealed(k->payload, s.blob(4), s.blob(3), revocation_aad(kind, to_bi(key_bi), at), value) ||
-           !same_bytes(k->blind(kind == "token" ? 'j' : 'g', value), key_bi))) {
-        sodium_memzero(value.data(), value.size());
-        return status(errc::corrupt, "store: a revocation failed authentication (its row was changed in the file)");
-      }
-      sodium_memzero(value.data(), value.size());
-      digest_row(text, key_bi, kind, at, !s.is_null(4));
-      (kind == "token" ? tokens : grants)[std::string(key_bi)] = at;
-    }
-    if (rc != SQLITE_DONE) return db_error(db, rc, "loading revocations");
-    if (auto st = m.prepare(db, "SELECT value FROM meta WHERE key = 'revocations_mac'", "loading revocations"); !st) return st;
-    rc = m.step();
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_error(db, rc, "loading revocations");
-    const bi_t mac = k->blind('r', text);
-    if (rc == SQLITE_DONE || m.blob(0).size() != mac.size() || sodium_memcmp(m.blob(0).data(), mac.data(), mac.size()) != 0)
-      return status(errc::corrupt, rc == SQLITE_DONE ? "store: the revocations' keyed check is missing (removed from the file)"
-                                                     : "store: the revocations fail their keyed check (a revocation was "
-                                                       "deleted, added or changed in the file)");
-    if (auto st = snapshot.end(); !st) return st;
-  }
-  revoked_tokens = std::move(tokens);
-  revoked_grants = std::move(grants);
-  if (reload) ++keyring_generation;  // another connection changed the keyring
+  revocation_set loaded;
+  if (auto st = load_revocations(&loaded); !st) return st;
+  revoked_tokens = std::move(loaded.tokens);
+  revoked_grants = std::move(loaded.grants);
   revocations_version = version;
   return status::ok();
 }

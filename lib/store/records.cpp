@@ -147,6 +147,25 @@ result<store::batch::outcome> store::batch::put(const item_type &type, const jso
     const bool this_batch = p.existing.integer(2) == s_->id;
     const int64_t version = p.existing.integer(3) + 1;
     const std::string state(p.existing.text(4));
+    if (!same && !this_batch) {
+      // The new version keeps the row's state and follows its version:
+      // both are read from the file, so the row is authenticated first (a
+      // state set back there must not be sealed as the truth).
+      if ((state == "active") != (p.existing.integer(7) != 0)) {
+        p.existing.reset();
+        return status(errc::corrupt, "store: record " + std::to_string(record_id) + " is " + state +
+                                         (state == "active" ? " with a repair note" : " without its repair note") +
+                                         " (tampered with)");
+      }
+      std::string old_plain;
+      auto st = p.decrypt_row(record_id, type.id, sbi, as_of->text, version - 1, state, p.existing.blob(5),
+                              p.existing.blob(6), old_plain);
+      sodium_memzero(old_plain.data(), old_plain.size());
+      if (!st) {
+        p.existing.reset();
+        return st;
+      }
+    }
     p.existing.reset();
     if (!same && this_batch)
       return status(errc::validation,

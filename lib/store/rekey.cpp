@@ -192,6 +192,8 @@ std::string bi_key(const bi_t &b) { return std::string(reinterpret_cast<const ch
 // current key. One that cannot be found refuses the rekey: carrying it over
 // as it is would let the consent it revoked release data again.
 status store::impl::rekey_revocations(const key_set &next) {
+  // A set damaged in the file is refused, not carried over under the new key.
+  if (auto st = load_revocations(nullptr); !st) return st;
   struct row {
     std::string key_bi, kind, value;
     int64_t revoked_at;

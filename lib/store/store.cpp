@@ -204,7 +204,8 @@ status store::impl::prepare_statements() {
       {&fact_ins, "INSERT INTO facts (nk_bi, subject_id, item_type) VALUES (?, ?, ?)"},
       {&ins, "INSERT INTO records (id, fact_id, subject_id, item_type, as_of, content_hash, nonce, payload, batch_id, "
              "is_current) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (fact_id, as_of) DO NOTHING"},
-      {&existing, "SELECT id, content_hash, batch_id, version, state FROM records WHERE fact_id = ? AND as_of = ?"},
+      {&existing, "SELECT id, content_hash, batch_id, version, state, nonce, payload, repair IS NULL FROM records "
+                  "WHERE fact_id = ? AND as_of = ?"},
       {&upd, "UPDATE records SET content_hash = ?, nonce = ?, payload = ?, batch_id = ?, version = ? WHERE id = ?"},
       {&cur, "UPDATE facts SET current_id = ?, current_as_of = ? WHERE fact_id = ?"},
       {&uncur, "UPDATE records SET is_current = 0 WHERE id = ?"},

@@ -163,6 +163,8 @@ void trim(std::string &t) {
 }
 
 bool from_file(const std::string &option, const std::string &path, bool echo_path, std::string &out) {
+  // A key or token given where a path belongs is never repeated.
+  if (path.rfind("k4.", 0) == 0 || path.rfind("v4.", 0) == 0) echo_path = false;
   if (path != "-" && !file_exists(path)) {
     // The value may be a mistyped secret: name the option, never the value.
     say(option + ": no such file" + (echo_path ? " " + path : std::string()));
@@ -182,7 +184,10 @@ bool from_file(const std::string &option, const std::string &path, bool echo_pat
 
 }  // namespace
 
-wipe_on_exit::~wipe_on_exit() { sodium_memzero(text.data(), text.size()); }
+wipe_on_exit::~wipe_on_exit() {
+  text.resize(text.capacity());  // what trimming left past the end, too
+  sodium_memzero(text.data(), text.size());
+}
 
 bool read_secret(const secret_arg &s, bool required, std::string &out) {
   const std::string name = std::string("--") + s.kind.name;

@@ -248,7 +248,7 @@ def test_audit_checkpoints_deleted_and_chain_rewritten_fail_with_the_key(logged)
     sql(db, "DELETE FROM audit_checkpoints")
     rc, verdict, err = verify(db, k, public)
     # the checkpoint's own entry is still in the log …
-    assert rc == 1 and not verdict["ok"] and "no longer holds" in verdict["problem"]
+    assert rc == 1 and not verdict["ok"] and "no checkpoint at or after it" in verdict["problem"]
     # … and with the checkpoint entries gone too, no checkpoint of the key vouches
     sql(db, "UPDATE audit SET entry = replace(entry, '\"action\":\"checkpoint\"', '\"action\":\"subjects\"')")
     rewrite_chain(db)

@@ -317,6 +317,9 @@ def test_a_secret_key_on_the_command_line_is_refused_for_every_local_user_can_re
         r = run_in(tmp_path, *args)
         assert r.returncode == 2, r.stdout
         assert b"--secret-file" in r.stderr and secret[10:].encode() not in r.stderr and not r.stdout
+    # nor is a key given where a file's name belongs repeated in the error
+    r = run_in(tmp_path, "audit", "checkpoint", db, "--secret-file", secret)
+    assert r.returncode == 2 and secret[10:].encode() not in r.stderr and b"no such file" in r.stderr
     # the file forms work, and stdin
     r = run_in(tmp_path, "audit", "checkpoint", db, "--secret", tmp_path / "p.secret")
     assert r.returncode == 0, r.stderr
