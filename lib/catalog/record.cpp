@@ -444,11 +444,19 @@ std::string problems_to_json(const std::vector<problem> &problems) {
 
 namespace {
 
+// ASCII spaces and U+3000 in any mix, at either end (taking each kind once
+// left what the other hid, and normalising twice changed the record).
 std::string trim(std::string_view s) {
-  while (!s.empty() && (is_space_byte(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && (is_space_byte(s.back()))) s.remove_suffix(1);
-  while (s.starts_with("\xE3\x80\x80")) s.remove_prefix(3);
-  while (s.ends_with("\xE3\x80\x80")) s.remove_suffix(3);
+  for (;;) {
+    if (!s.empty() && is_space_byte(s.front())) s.remove_prefix(1);
+    else if (s.starts_with("\xE3\x80\x80")) s.remove_prefix(3);
+    else break;
+  }
+  for (;;) {
+    if (!s.empty() && is_space_byte(s.back())) s.remove_suffix(1);
+    else if (s.ends_with("\xE3\x80\x80")) s.remove_suffix(3);
+    else break;
+  }
   return std::string(s);
 }
 

@@ -68,3 +68,23 @@ TEST_CASE("normalisation is idempotent", "[record]") {
   CHECK(validate_record(national_catalog(), once, today).empty());
   CHECK(once.find("data")->find("contract_capacity_kva")->text == "100");
 }
+
+// Found by fuzz/ingest_line.cpp: trimming took ASCII spaces, then U+3000,
+// once each, so "   　   3" kept the ASCII spaces that the U+3000 had
+// hidden, and normalising again changed the record (a feed normalised
+// before ingest would then read as an update of itself).
+TEST_CASE("normalisation is idempotent: ASCII and ideographic spaces mixed at either end (fuzz finding)", "[record]") {
+  for (const char *padded : {"   \xE3\x80\x80   3", "3 \xE3\x80\x80 \xE3\x80\x80 ", "\xE3\x80\x80  \xE3\x80\x80" "3\xE3\x80\x80 "}) {
+    const std::string line = std::string(R"({"type":")") + padded + R"("})";
+    auto doc = json::parse(line);
+    REQUIRE(doc);
+    auto once = normalize_record(national_catalog(), *doc);
+    auto twice = normalize_record(national_catalog(), once);
+    CHECK(json::dump(once) == json::dump(twice));
+    CHECK(once.find("type")->text == "3");
+  }
+  auto doc = json::parse(utility(R"(,"breaches_24m":"  \u3000 3 \u3000")"));
+  REQUIRE(doc);
+  auto once = normalize_record(national_catalog(), *doc);
+  CHECK(json::dump(normalize_record(national_catalog(), once)) == json::dump(once));
+}
