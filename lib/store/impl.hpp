@@ -88,9 +88,8 @@ struct store::impl {
   status create_schema();
   result<bool> create_store();
   status check_key_and_upgrade();
-  status reseal_scores_v2();  // schema 8's keyed step
-  status reseal_records_v2();  // schema 9's
-  status reseal_scores_v3();   // schema 10's
+  status reseal_scores(int to);  // schema 8's keyed step (to 2), and schema 10's (to 3)
+  status reseal_records_v2();    // schema 9's
   /// The store's key salt (meta 'kdf_salt'): k made from master and it.
   status load_salt();
   status use_salt(std::string_view salt);
@@ -112,6 +111,10 @@ struct store::impl {
   result<int64_t> find_subject(const store_detail::bi_t &sbi);
   result<int64_t> add_subject(const store_detail::bi_t &sbi, std::string_view subject);
   status prepare_statements();
+  /// A record is active without a repair note, or withdrawn or repaired
+  /// with one (the state is authenticated with the payload, the note with
+  /// the state): errc::corrupt naming the record otherwise.
+  static status check_state_note(int64_t id, std::string_view state, bool has_note);
   status decrypt_row(int64_t id, std::string_view type, const store_detail::bi_t &sbi, std::string_view as_of,
                      int64_t version, std::string_view state, std::string_view nonce, std::string_view payload,
                      std::string &plain);

@@ -151,15 +151,10 @@ result<store::batch::outcome> store::batch::put(const item_type &type, const jso
       // The new version keeps the row's state and follows its version:
       // both are read from the file, so the row is authenticated first (a
       // state set back there must not be sealed as the truth).
-      if ((state == "active") != (p.existing.integer(7) != 0)) {
-        p.existing.reset();
-        return status(errc::corrupt, "store: record " + std::to_string(record_id) + " is " + state +
-                                         (state == "active" ? " with a repair note" : " without its repair note") +
-                                         " (tampered with)");
-      }
       std::string old_plain;
-      auto st = p.decrypt_row(record_id, type.id, sbi, as_of->text, version - 1, state, p.existing.blob(5),
-                              p.existing.blob(6), old_plain);
+      auto st = impl::check_state_note(record_id, state, p.existing.integer(7) == 0);
+      if (st) st = p.decrypt_row(record_id, type.id, sbi, as_of->text, version - 1, state, p.existing.blob(5),
+                                 p.existing.blob(6), old_plain);
       sodium_memzero(old_plain.data(), old_plain.size());
       if (!st) {
         p.existing.reset();
@@ -248,12 +243,7 @@ status store::impl::scan_rows(const record_query &q, bool by_rowid, F &&each) {
     }
     const int64_t id = s.integer(0);
     const std::string_view as_of = s.text(2), state = s.text(6);
-    // A record is active without a note, or withdrawn or repaired with one
-    // (the state is authenticated with the payload, the note with the state).
-    if ((state == "active") != s.is_null(8))
-      return status(errc::corrupt, "store: record " + std::to_string(id) + " is " + std::string(state) +
-                                       (s.is_null(8) ? " without its repair note" : " with a repair note") +
-                                       " (tampered with)");
+    if (auto st = impl::check_state_note(id, state, !s.is_null(8)); !st) return st;
     if (auto st = p.decrypt_row(id, type, sbi, as_of, s.integer(9), state, s.blob(4), s.blob(5), plain); !st) return st;
     if (plain.size() < 2 || plain.front() != '{' || plain.back() != '}')
       return status(errc::corrupt, "store: record " + std::to_string(id) + ": bad payload");

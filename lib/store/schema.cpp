@@ -140,7 +140,7 @@ const char *const migrations[] = {
     R"(ALTER TABLE revocations ADD COLUMN nonce BLOB;
        ALTER TABLE revocations ADD COLUMN sealed BLOB;)",
     // 7 -> 8: score ids from an AUTOINCREMENT counter (never handed out
-    // twice), and each score sealed to its subject (reseal_scores_v2).
+    // twice), and each score sealed to its subject (reseal_scores(2)).
     R"(CREATE TABLE scores_v8 (
          id INTEGER PRIMARY KEY AUTOINCREMENT,
          subject_id INTEGER NOT NULL,
@@ -160,7 +160,7 @@ const char *const migrations[] = {
     // 9 -> 10: the revocation set keyed as a whole (meta 'revocations_mac',
     // written by write_revocations_mac), so that a revocation deleted or
     // set back in the file is noticed when the set is loaded; every kept
-    // score sealed again with its model hash and time (reseal_scores_v3).
+    // score sealed again with its model hash and time (reseal_scores(3)).
     R"(SELECT 1;)",
 };
 static_assert(sizeof migrations / sizeof migrations[0] == store::schema_version);
@@ -191,11 +191,11 @@ status store::impl::migrate(int64_t from, int64_t to) {
     if (v + 1 == 2)
       if (auto st = backfill_subjects(); !st) return st;
     if (v + 1 == 8)
-      if (auto st = reseal_scores_v2(); !st) return st;
+      if (auto st = reseal_scores(2); !st) return st;
     if (v + 1 == 9)
       if (auto st = reseal_records_v2(); !st) return st;
     if (v + 1 == 10) {
-      if (auto st = reseal_scores_v3(); !st) return st;
+      if (auto st = reseal_scores(3); !st) return st;
       if (auto st = write_revocations_mac(*k); !st) return st;
     }
   }
@@ -307,45 +307,17 @@ status store::impl::reseal_records_v2() {
   return status::ok();
 }
 
-// Schema 8 seals each kept score to its subject's blind index; scores kept
-// before were sealed to their id alone.
-status store::impl::reseal_scores_v2() {
+// Kept scores sealed again in the next format: schema 8 seals each to its
+// subject's blind index (`to` 2; before, to its id alone), schema 10 adds
+// its model hash and time (`to` 3).
+status store::impl::reseal_scores(int to) {
   // Scores of subjects no longer in the store (0.2's purge kept them) belong
   // to nobody: they go, rather than be sealed to a subject id handed out again.
-  if (auto st = exec("DELETE FROM scores WHERE subject_id NOT IN (SELECT subject_id FROM subjects)", "upgrading kept scores");
-      !st)
-    return st;
-  stmt s, u;
-  if (auto st = s.prepare(db,
-                          "SELECT c.id, j.subject_bi, c.nonce, c.sealed FROM scores c "
-                          "LEFT JOIN subjects j USING (subject_id)",
-                          "upgrading kept scores");
-      !st)
-    return st;
-  if (auto st = u.prepare(db, "UPDATE scores SET nonce = ?, sealed = ? WHERE id = ?", "upgrading kept scores"); !st)
-    return st;
-  std::vector<std::tuple<int64_t, bi_t, std::string>> all;
-  std::string plain, nonce;
-  int rc;
-  while ((rc = s.step()) == SQLITE_ROW) {
-    if (s.is_null(1)) return {errc::corrupt, "store: kept score " + std::to_string(s.integer(0)) + " belongs to no subject"};
-    if (!open_sealed(k->payload, s.blob(3), s.blob(2), score_aad_v1(s.integer(0)), plain))
-      return {errc::corrupt, "store: kept score " + std::to_string(s.integer(0)) + " failed authentication"};
-    all.emplace_back(s.integer(0), to_bi(s.blob(1)), plain);
-  }
-  if (rc != SQLITE_DONE) return db_error(db, rc, "upgrading kept scores");
-  s.reset();
-  for (const auto &[id, sbi, text] : all) {
-    const std::string sealed = seal(k->payload, text, score_aad_v2(id, sbi), nonce);
-    u.reset().bind_blob(nonce.data(), nonce.size()).bind_blob(sealed.data(), sealed.size()).bind(id);
-    if (int urc = u.step(); urc != SQLITE_DONE) return db_error(db, urc, "upgrading kept scores");
-  }
-  return status::ok();
-}
-
-// Schema 10 seals every kept score again with its model hash and time in
-// the associated data.
-status store::impl::reseal_scores_v3() {
+  if (to == 2)
+    if (auto st = exec("DELETE FROM scores WHERE subject_id NOT IN (SELECT subject_id FROM subjects)",
+                       "upgrading kept scores");
+        !st)
+      return st;
   stmt s, u;
   if (auto st = s.prepare(db,
                           "SELECT c.id, j.subject_bi, c.nonce, c.sealed, c.model_hash, c.scored_at FROM scores c "
@@ -364,15 +336,18 @@ status store::impl::reseal_scores_v3() {
   std::string plain, nonce;
   int rc;
   while ((rc = s.step()) == SQLITE_ROW) {
-    if (s.is_null(1)) return {errc::corrupt, "store: kept score " + std::to_string(s.integer(0)) + " belongs to no subject"};
-    if (!open_sealed(k->payload, s.blob(3), s.blob(2), score_aad_v2(s.integer(0), to_bi(s.blob(1))), plain))
-      return {errc::corrupt, "store: kept score " + std::to_string(s.integer(0)) + " failed authentication"};
-    all.push_back({s.integer(0), to_bi(s.blob(1)), plain, std::string(s.text(4)), std::string(s.text(5))});
+    const int64_t id = s.integer(0);
+    if (s.is_null(1)) return {errc::corrupt, "store: kept score " + std::to_string(id) + " belongs to no subject"};
+    const bi_t sbi = to_bi(s.blob(1));
+    if (!open_sealed(k->payload, s.blob(3), s.blob(2), to == 2 ? score_aad_v1(id) : score_aad_v2(id, sbi), plain))
+      return {errc::corrupt, "store: kept score " + std::to_string(id) + " failed authentication"};
+    all.push_back({id, sbi, plain, std::string(s.text(4)), std::string(s.text(5))});
   }
   if (rc != SQLITE_DONE) return db_error(db, rc, "upgrading kept scores");
   s.reset();
   for (const auto &r : all) {
-    const std::string sealed = seal(k->payload, r.text, score_aad(r.id, r.sbi, r.model_hash, r.scored_at), nonce);
+    const std::string aad = to == 2 ? score_aad_v2(r.id, r.sbi) : score_aad(r.id, r.sbi, r.model_hash, r.scored_at);
+    const std::string sealed = seal(k->payload, r.text, aad, nonce);
     u.reset().bind_blob(nonce.data(), nonce.size()).bind_blob(sealed.data(), sealed.size()).bind(r.id);
     if (int urc = u.step(); urc != SQLITE_DONE) return db_error(db, urc, "upgrading kept scores");
   }

@@ -219,6 +219,12 @@ status store::impl::prepare_statements() {
   return status::ok();
 }
 
+status store::impl::check_state_note(int64_t id, std::string_view state, bool has_note) {
+  if ((state == "active") != has_note) return status::ok();
+  return status(errc::corrupt, "store: record " + std::to_string(id) + " is " + std::string(state) +
+                                   (has_note ? " with a repair note" : " without its repair note") + " (tampered with)");
+}
+
 status store::impl::decrypt_row(int64_t id, std::string_view type, const bi_t &sbi, std::string_view as_of,
                                 int64_t version, std::string_view state, std::string_view nonce,
                                 std::string_view payload, std::string &plain) {

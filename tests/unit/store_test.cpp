@@ -714,18 +714,23 @@ TEST_CASE("store: store files created 0600 whatever the umask", "[store]") {
 
 // ---------------------------------------------------------------- finding 5: row state and versions
 
+namespace {
+// A store at `path` holding one legal_rep record, withdrawn; its id.
+int64_t store_with_a_withdrawn_record(const std::string &path, const master_key &key) {
+  auto s = open_new(path, key);
+  ingest_ok(*s, legal_rep("2024-06-30", "张三"));
+  const int64_t id = std::stoll(records(*s, q_of(uscc)).items[0].find("id")->text);
+  REQUIRE(s->repair({id, "withdraw", "登记错误", "2024-07-02", "operator-7"}));
+  REQUIRE(records(*s, q_of(uscc)).items.empty());
+  return id;
+}
+}  // namespace
+
 TEST_CASE("store: row state is not authenticated: a withdrawn record set back to active in the file is refused", "[store]") {
   temp_dir d;
   const auto key = master_key::generate();
   const std::string path = d / "a.db";
-  int64_t id = 0;
-  {
-    auto s = open_new(path, key);
-    ingest_ok(*s, legal_rep("2024-06-30", "张三"));
-    id = std::stoll(records(*s, q_of(uscc)).items[0].find("id")->text);
-    REQUIRE(s->repair({id, "withdraw", "登记错误", "2024-07-02", "operator-7"}));
-    REQUIRE(records(*s, q_of(uscc)).items.empty());
-  }
+  const int64_t id = store_with_a_withdrawn_record(path, key);
   SECTION("state and note removed") {
     xyd::test::raw_db raw(path);
     REQUIRE(raw.exec("UPDATE records SET state = 'active', repair = NULL, repair_nonce = NULL"));
@@ -1120,10 +1125,6 @@ TEST_CASE("store: revocations stay checkable across handles, rekeys and new revo
   CHECK_FALSE(*(*c)->is_revoked("jti-z", uscc, "bank-b", 1));
 }
 
-// Review of issue 12's fixes: the current view was chosen in SQL by the
-// unauthenticated columns is_current and state, so flipping is_current
-// rolled a subject's data back to an older month, and a state set to
-// withdrawn (its note absent) hid a record, both without an error.
 // Review of issue 12's fixes: a changed record for a fact and date already
 // stored was sealed again in the row's state and version as read from the
 // file, so a withdrawn record set back to active there (its note removed)
@@ -1132,13 +1133,7 @@ TEST_CASE("store: an update seals the state read from the file: a state set back
   temp_dir d;
   const auto key = master_key::generate();
   const std::string path = d / "a.db";
-  int64_t id = 0;
-  {
-    auto s = open_new(path, key);
-    ingest_ok(*s, legal_rep("2024-06-30", "张三"));
-    id = std::stoll(records(*s, q_of(uscc)).items[0].find("id")->text);
-    REQUIRE(s->repair({id, "withdraw", "登记错误", "2024-07-02", "operator-7"}));
-  }
+  store_with_a_withdrawn_record(path, key);
   {
     xyd::test::raw_db raw(path);
     REQUIRE(raw.exec("UPDATE records SET state = 'active', repair = NULL, repair_nonce = NULL"));
@@ -1153,6 +1148,10 @@ TEST_CASE("store: an update seals the state read from the file: a state set back
   CHECK((!cur || *cur == "[]"));
 }
 
+// Review of issue 12's fixes: the current view was chosen in SQL by the
+// unauthenticated columns is_current and state, so flipping is_current
+// rolled a subject's data back to an older month, and a state set to
+// withdrawn (its note absent) hid a record, both without an error.
 TEST_CASE("store: current views trust unauthenticated is_current and state: an older month is never shown as current", "[store]") {
   temp_dir d;
   const auto key = master_key::generate();
